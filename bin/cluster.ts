@@ -1,0 +1,60 @@
+// bin/cluster: a whole cluster in the foreground (origin, proxies, balancer); Ctrl-C stops it all.
+import { Command, Option } from 'commander';
+import { integer, kebabFlags, port } from '../lib/cli/options.js';
+import { startNode, type NodeProcess } from '../lib/cluster/process.js';
+import { strategies } from '../lib/balancer/strategies/registry.js';
+
+const options = new Command('cluster')
+  .description('starts an origin, caching proxies and a load balancer as child processes')
+  .option('--origin-port <port>', 'origin port', port, 8000)
+  .option('--proxy-port <port>', 'port of the first proxy; the others follow it', port, 8001)
+  .option('--proxies <n>', 'number of proxies', integer(1, 64), 3)
+  .option('--port <port>', 'load balancer port', port, 9000)
+  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default('round_robin'))
+  .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
+  .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
+  .parse(kebabFlags(process.argv))
+  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number }>();
+
+const started: NodeProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  // The balancer first, so no new work reaches proxies that are draining.
+  for (const node of started.reverse()) await node.stop();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  const originArgs = ['--port', String(options.originPort), '--latency', String(options.latency)];
+  if (options.dataDir !== undefined) originArgs.push('--data-dir', options.dataDir);
+  const origin = await startNode('origin', originArgs);
+  started.push(origin);
+  console.log(`origin         127.0.0.1:${origin.port}  pid ${origin.child.pid}`);
+  const proxies: string[] = [];
+  for (let i = 0; i < options.proxies; i++) {
+    const wanted = options.proxyPort === 0 ? 0 : options.proxyPort + i;
+    const proxy = await startNode('proxy', ['--port', String(wanted), '--origin-port', String(origin.port)]);
+    started.push(proxy);
+    proxies.push(`127.0.0.1:${proxy.port}`);
+    console.log(`proxy          127.0.0.1:${proxy.port}  pid ${proxy.child.pid}`);
+  }
+  const balancer = await startNode('load-balancer', ['--port', String(options.port), '--strategy', options.strategy, '--proxies', ...proxies]);
+  started.push(balancer);
+  console.log(`load balancer  127.0.0.1:${balancer.port}  pid ${balancer.child.pid}  (${options.strategy})`);
+  console.log(`ready: try  bin/client --port ${balancer.port} --get article/1   (Ctrl-C stops the cluster)`);
+  for (const node of started) {
+    void node.exited.then((code) => {
+      if (stopping) return;
+      console.error(`a node exited unexpectedly (code ${code}); stopping the cluster\n${node.output()}`);
+      void stopAll(1);
+    });
+  }
+} catch (err) {
+  console.error((err as Error).message);
+  await stopAll(1);
+}

@@ -1,0 +1,38 @@
+// bin/load-balancer: routes each request to a healthy proxy and fails over.
+import { Command, Option } from 'commander';
+import { integer, kebabFlags, port } from '../lib/cli/options.js';
+import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { startBalancer } from '../lib/balancer/node.js';
+import { parseAddress } from '../lib/balancer/links.js';
+import { strategies } from '../lib/balancer/strategies/registry.js';
+import { realClock } from '../lib/time/clock.js';
+
+const options = new Command('load-balancer')
+  .description('routes each request to a proxy, checks health, fails over')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 = any free port)', port, 9000)
+  .option('--proxies <host:port...>', 'the proxies', ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'])
+  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default('round_robin'))
+  .option('--health-interval <ms>', 'milliseconds between probes of each proxy (inter)', integer(1), 1000)
+  .option('--health-timeout <ms>', 'a probe slower than this failed', integer(1), 500)
+  .option('--rise <n>', 'good probes that bring a proxy back', integer(1), 2)
+  .option('--fall <n>', 'consecutive failures that take a proxy down', integer(1), 3)
+  .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
+  .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
+  .parse(kebabFlags(process.argv))
+  .opts<{
+    host: string;
+    port: number;
+    proxies: string[];
+    strategy: string;
+    healthInterval: number;
+    healthTimeout: number;
+    rise: number;
+    fall: number;
+    connectTimeout: number;
+    requestTimeout: number;
+  }>();
+
+// Fail at start, with a clear message, rather than at the first request.
+for (const proxy of options.proxies) parseAddress(proxy);
+runUntilSignalled('load-balancer', await startBalancer({ ...options, clock: realClock }));

@@ -1,0 +1,21 @@
+// bin/origin: serves JSON documents from a data folder.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { startOrigin } from '../lib/origin/node.js';
+import { realClock } from '../lib/time/clock.js';
+
+const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+
+const options = new Command('origin')
+  .description('the source of truth: GET <key> answers <data-dir>/<key>.json')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 = any free port)', port, 8000)
+  .option('--data-dir <dir>', 'folder of JSON documents', sampleData)
+  .option('--latency <ms>', 'milliseconds added before each answer', nonNegative, 0)
+  .parse(kebabFlags(process.argv))
+  .opts<{ host: string; port: number; dataDir: string; latency: number }>();
+
+runUntilSignalled('origin', await startOrigin({ ...options, clock: realClock }));

@@ -1,0 +1,33 @@
+// bin/proxy: a caching node in front of an origin.
+import { Command, Option } from 'commander';
+import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { startProxy, type CacheType } from '../lib/proxy/node.js';
+import { realClock } from '../lib/time/clock.js';
+
+const options = new Command('proxy')
+  .description('caches what the origin serves (TTL or LRU, bounded memory)')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 = any free port)', port, 8001)
+  .option('--origin-host <host>', 'origin address', '127.0.0.1')
+  .option('--origin-port <port>', 'origin port', port, 8000)
+  .addOption(new Option('--cache-type <type>', 'eviction policy').choices(['ttl', 'lru']).default('ttl'))
+  .option('--ttl <seconds>', 'time to live (ttl: default 30; lru: default none)', nonNegative)
+  .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
+  .option('--cache-max-bytes <bytes>', 'bytes of values held at most', integer(1), 64 * 1024 * 1024)
+  .option('--origin-timeout <ms>', 'an origin answer slower than this is ORIGIN_FAILURE', integer(1), 2000)
+  .parse(kebabFlags(process.argv))
+  .opts<{
+    host: string;
+    port: number;
+    originHost: string;
+    originPort: number;
+    cacheType: CacheType;
+    ttl?: number;
+    lruCapacity: number;
+    cacheMaxBytes: number;
+    originTimeout: number;
+  }>();
+
+const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : 0);
+runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));

@@ -1,0 +1,67 @@
+// The balancer's TCP ports: forwarding over pooled links to each proxy, and probing over separate ones.
+import { Observable } from 'rxjs';
+import { UpstreamLink } from '../net/upstream.js';
+import type { Clock } from '../time/clock.js';
+import type { ForwardPort } from './forwarder.js';
+import type { ProbePort } from './health/cluster-actor.js';
+
+export interface ProxyLinks {
+  forward: ForwardPort;
+  probe: ProbePort;
+  close(): void;
+}
+
+export interface LinkSettings {
+  clock: Clock;
+  connectTimeout: number;
+  requestTimeout: number;
+  healthTimeout: number;
+}
+
+/** Parses `host:port`, the form proxies are given in (`127.0.0.1:8001`). */
+export function parseAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`"${text}" is not host:port`);
+  }
+  return { host: text.slice(0, colon), port };
+}
+
+/**
+ * Probes travel on links of their own, so a probe never queues behind real traffic and a slow
+ * miss can never make a healthy proxy look dead. Requests go in the text form every proxy reads.
+ */
+export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
+  const make = (address: string, requestTimeout: number, poolSize: number) =>
+    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize });
+  const traffic = addresses.map((a) => make(a, settings.requestTimeout, 8));
+  const probes = addresses.map((a) => make(a, settings.healthTimeout, 1));
+  return {
+    forward: (proxy, key, done) => traffic[proxy]!.request(`GET ${key}`, done),
+    probe: (proxy) =>
+      new Observable((subscriber) => {
+        probes[proxy]!.request('METRICS', (failure, answer) => {
+          if (failure !== null) {
+            subscriber.next({ proxy, ok: false, reason: `probe ${failure}` });
+          } else {
+            const metrics = metricsData(answer);
+            subscriber.next(metrics === undefined ? { proxy, ok: false, reason: 'probe garbage' } : { proxy, ok: true, metrics });
+          }
+          subscriber.complete();
+        });
+      }),
+    close: () => {
+      for (const link of [...traffic, ...probes]) link.close();
+    },
+  };
+}
+
+function metricsData(answer: string): unknown {
+  try {
+    const value = JSON.parse(answer) as { status?: unknown; data?: unknown };
+    return value.status === 'OK' && typeof value.data === 'object' ? value.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

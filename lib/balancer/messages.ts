@@ -1,0 +1,30 @@
+// Messages between the balancer's actors.
+import type { Inbound } from '../bus/inbound.js';
+import type { Request } from '../protocol/request.js';
+import type { LinkFailure } from '../net/upstream.js';
+
+export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
+
+/** A request on its way to a proxy; `tried` grows with each failed forward. */
+export interface RouteRequest {
+  readonly message: GetMessage;
+  readonly tried: readonly number[];
+}
+
+/** A routing decision: the proxy chosen, or none left to choose. */
+export interface Routed extends RouteRequest {
+  readonly proxy: number | undefined;
+  /** The strategy's position after this choice (round robin's `current_index`). */
+  readonly cursor: number;
+}
+
+/** What happened to traffic sent to a proxy: the passive half of health checking, and the live load. */
+export type Outcome =
+  | { readonly kind: 'sent'; readonly proxy: number }
+  | { readonly kind: 'answered'; readonly proxy: number }
+  | { readonly kind: 'failed'; readonly proxy: number; readonly failure: LinkFailure };
+
+/** The result of one active health probe. */
+export type ProbeResult =
+  | { readonly proxy: number; readonly ok: true; readonly metrics: unknown }
+  | { readonly proxy: number; readonly ok: false; readonly reason: string };

@@ -1,0 +1,93 @@
+// A load balancer node: edge -> router (strategy) -> forwarder -> proxies; cluster actor -> view.
+import { BehaviorSubject, filter, map, merge } from 'rxjs';
+import { Bus, topic } from '../bus/bus.js';
+import type { Inbound } from '../bus/inbound.js';
+import { ServerEdge } from '../net/server.js';
+import type { RunningNode } from '../net/lifecycle.js';
+import { wrongMethod } from '../protocol/response.js';
+import type { Clock } from '../time/clock.js';
+import { clusterActor } from './health/cluster-actor.js';
+import { forwarder, type ForwarderOutput } from './forwarder.js';
+import { proxyLinks } from './links.js';
+import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
+import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
+import { strategyNamed } from './strategies/registry.js';
+import { initialView, type ClusterView } from './view.js';
+
+export interface BalancerOptions {
+  host: string;
+  port: number;
+  clock: Clock;
+  proxies: readonly string[];
+  strategy: string;
+  healthInterval: number;
+  healthTimeout: number;
+  rise: number;
+  fall: number;
+  connectTimeout: number;
+  requestTimeout: number;
+}
+
+const T = {
+  requests: topic<Inbound>('requests'),
+  route: topic<RouteRequest>('route'),
+  routed: topic<Routed>('routed'),
+  forwarded: topic<ForwarderOutput>('forwarded'),
+  outcomes: topic<Outcome>('outcomes'),
+  metrics: topic<BalancerMetricsInput>('metrics'),
+};
+
+export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
+  const strategy = strategyNamed(options.strategy);
+  const bus = new Bus(options.clock);
+  const links = proxyLinks(options.proxies, options);
+  const view$ = new BehaviorSubject<ClusterView>(initialView(options.proxies));
+
+  bus.spawn(
+    clusterActor({
+      addresses: options.proxies,
+      interval: options.healthInterval,
+      timeout: options.healthTimeout,
+      rise: options.rise,
+      fall: options.fall,
+      probe: links.probe,
+    }),
+    T.outcomes,
+    view$,
+  );
+
+  bus.topic(T.requests).subscribe((message) => {
+    switch (message.request.op) {
+      case 'GET':
+        return bus.publish(T.route, { message: message as GetMessage, tried: [] });
+      case 'METRICS':
+        return bus.publish(T.metrics, { metrics: message });
+      default:
+        return message.reply(wrongMethod((message.request as { op: string }).op));
+    }
+  });
+  bus.spawn((requests) => requests.pipe(strategy(view$)), T.route, T.routed);
+  bus.spawn(forwarder(links.forward), T.routed, T.forwarded);
+  const forwarded = bus.topic(T.forwarded);
+  forwarded.pipe(filter((f): f is { retry: RouteRequest } => 'retry' in f)).subscribe((f) => bus.publish(T.route, f.retry));
+  forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)).subscribe((f) => bus.publish(T.outcomes, f.outcome));
+
+  bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
+  merge(
+    view$.pipe(map((view) => ({ view }))),
+    bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
+    bus.topic(T.outcomes).pipe(map((outcome) => ({ outcome }))),
+  ).subscribe((m) => bus.publish(T.metrics, m));
+
+  const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));
+  const address = await edge.listen();
+  return {
+    address,
+    drain: async () => {
+      await edge.drain();
+      links.close();
+      bus.close();
+      view$.complete();
+    },
+  };
+}

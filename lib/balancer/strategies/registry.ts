@@ -1,0 +1,17 @@
+// Strategies by name: `--strategy X` is a lookup here, and a new strategy is one file plus one line.
+import type { Strategy } from './strategy.js';
+import { roundRobin } from './round-robin.js';
+import { leastLoaded } from './least-loaded.js';
+
+export const strategies: Readonly<Record<string, Strategy>> = {
+  round_robin: roundRobin,
+  least_loaded: leastLoaded,
+};
+
+export function strategyNamed(name: string): Strategy {
+  const strategy = strategies[name];
+  if (strategy === undefined) {
+    throw new Error(`unknown strategy "${name}"; known: ${Object.keys(strategies).join(', ')}`);
+  }
+  return strategy;
+}

@@ -1,0 +1,58 @@
+// Starting and stopping node processes by PID: used by `npm start` and by the integration specs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, realClock } from '../time/clock.js';
+
+/** The compiled entry point of a bin tool, e.g. `proxy` -> dist/bin/proxy.js. */
+export function binScript(tool: string): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', `${tool}.js`);
+}
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
+  stop(graceMs?: number): Promise<number | null>;
+  /** Resolves when the process exits, with its code. */
+  readonly exited: Promise<number | null>;
+}
+
+const READY = /listening on (\S+):(\d+)/;
+
+/** Starts a node tool and resolves once it prints its listening line. */
+export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (graceMs = 5000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const killer = after(realClock, graceMs, () => child.kill('SIGKILL'));
+    const code = await exited;
+    killer.unsubscribe();
+    return code;
+  };
+  return new Promise((resolve, reject) => {
+    const giveUp = after(realClock, readyTimeoutMs, () => {
+      child.kill('SIGKILL');
+      reject(new Error(`${tool} did not start: ${text}`));
+    });
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString();
+      const ready = READY.exec(text);
+      if (ready !== null) {
+        giveUp.unsubscribe();
+        resolve({ child, port: Number(ready[2]), output: () => text, stop, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.once('exit', (code) => {
+      giveUp.unsubscribe();
+      reject(new Error(`${tool} exited with ${code} before it was ready: ${text}`));
+    });
+  });
+}

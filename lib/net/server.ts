@@ -1,0 +1,237 @@
+// The server edge: socket bytes -> framed requests on the bus; replies -> ordered, batched writes.
+import net from 'node:net';
+import type { Subscription } from 'rxjs';
+import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js';
+import { isRejection, parseRequest, type Request } from '../protocol/request.js';
+import { errorResponse, withId, type Encoded } from '../protocol/response.js';
+import { Status } from '../protocol/status.js';
+import { every, onNextTurn, type Clock } from '../time/clock.js';
+import type { Inbound } from '../bus/inbound.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  clock: Clock;
+  maxLine?: number;
+  /** Close a connection that has been silent, with nothing pending, this long (ms). */
+  idleTimeout?: number;
+  /** Stop reading from a connection that has this many unanswered requests. */
+  maxPending?: number;
+}
+
+/** A TCP server that turns every line into an Inbound message and writes back what the actors reply. */
+export class ServerEdge {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private sweeper?: Subscription;
+  private draining = false;
+
+  constructor(
+    private readonly options: ServerOptions,
+    private readonly onRequest: (message: Inbound) => void,
+  ) {
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.server.on('error', () => undefined);
+  }
+
+  listen(): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        const idle = this.options.idleTimeout ?? 120_000;
+        const clock = this.options.clock;
+        this.sweeper = every(clock, Math.max(1, idle / 2), () => {
+          const now = clock.now();
+          for (const c of this.connections) if (c.idleSince(now) >= idle) c.close();
+        });
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, answers every request already read, closes each connection once it is answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.sweeper?.unsubscribe();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.drain();
+    return closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this.options, this.onRequest, () => this.connections.delete(connection));
+    this.connections.add(connection);
+  }
+}
+
+interface Slot {
+  answer?: Encoded;
+}
+
+class Connection {
+  // Answers to id-less requests wait here until every earlier id-less request is answered.
+  private readonly ordered: Slot[] = [];
+  private readonly out: string[] = [];
+  private flushScheduled = false;
+  private pending = 0;
+  private readEnded = false;
+  private closing = false;
+  private closed = false;
+  private lastActive: number;
+  private readonly framer: LineFramer;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly options: ServerOptions,
+    private readonly onRequest: (message: Inbound) => void,
+    private readonly onClosed: () => void,
+  ) {
+    this.framer = new LineFramer(options.maxLine ?? DEFAULT_MAX_LINE);
+    this.maxPending = options.maxPending ?? 1024;
+    this.lastActive = options.clock.now();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.readEnded = true;
+      this.maybeEnd();
+    });
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.closed = true;
+      this.onClosed();
+    });
+  }
+
+  idleSince(now: number): number {
+    return this.pending === 0 ? now - this.lastActive : 0;
+  }
+
+  close(): void {
+    this.closing = true;
+    this.maybeEnd();
+  }
+
+  drain(): void {
+    this.socket.pause();
+    this.close();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActive = this.options.clock.now();
+    this.framer.push(chunk, (frame) => this.onFrame(frame));
+    if (this.pending >= this.maxPending || this.socket.writableNeedDrain) this.socket.pause();
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.closing) return;
+    if ('tooLong' in frame) {
+      this.socket.pause();
+      this.closing = true;
+      this.answerInOrder(undefined, errorResponse(Status.BAD_REQUEST, 'line too long'));
+      return;
+    }
+    const parsed = parseRequest(frame.line);
+    if (isRejection(parsed)) {
+      this.answerInOrder(parsed.id, parsed.error);
+      return;
+    }
+    this.dispatch(parsed);
+  }
+
+  private answerInOrder(id: Request['id'], answer: Encoded): void {
+    if (id !== undefined) {
+      this.write(withId(answer, id));
+      return;
+    }
+    this.ordered.push({ answer });
+    this.release();
+  }
+
+  private dispatch(request: Request): void {
+    this.pending++;
+    let answered = false;
+    const id = request.id;
+    if (id !== undefined) {
+      this.onRequest({
+        request,
+        reply: (answer) => {
+          if (answered) return;
+          answered = true;
+          this.pending--;
+          this.write(withId(answer, id));
+          this.afterAnswer();
+        },
+      });
+      return;
+    }
+    const slot: Slot = {};
+    this.ordered.push(slot);
+    this.onRequest({
+      request,
+      reply: (answer) => {
+        if (answered) return;
+        answered = true;
+        this.pending--;
+        slot.answer = answer;
+        this.release();
+        this.afterAnswer();
+      },
+    });
+  }
+
+  private release(): void {
+    while (this.ordered.length > 0 && this.ordered[0]!.answer !== undefined) {
+      this.write(this.ordered.shift()!.answer!);
+    }
+  }
+
+  private write(answer: Encoded): void {
+    if (this.closed) return;
+    this.out.push(answer, '\n');
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      onNextTurn(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.out.length === 0) return;
+    this.socket.write(this.out.join(''));
+    this.out.length = 0;
+    this.maybeEnd();
+  }
+
+  private afterAnswer(): void {
+    this.maybeResume();
+    this.maybeEnd();
+  }
+
+  private maybeResume(): void {
+    if (!this.closing && !this.closed && this.pending < this.maxPending / 2 && !this.socket.writableNeedDrain) {
+      this.socket.resume();
+    }
+  }
+
+  private maybeEnd(): void {
+    if (this.closed || this.pending > 0 || this.flushScheduled) return;
+    if (this.ordered.length > 0) return;
+    if (this.closing || this.readEnded) {
+      this.closed = true;
+      this.socket.end();
+      // A peer that never reads its answers must not hold the socket open forever.
+      this.socket.once('finish', () => this.socket.destroy());
+      this.onClosed();
+    }
+  }
+}

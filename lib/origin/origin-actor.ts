@@ -1,0 +1,54 @@
+// The origin's actor: answers GET from a data source after the configured latency, and METRICS.
+import { Observable, from, mergeMap, timer, map, of } from 'rxjs';
+import type { Inbound } from '../bus/inbound.js';
+import { errorResponse, notFound, ok, okEncoded, wrongMethod } from '../protocol/response.js';
+import { Status } from '../protocol/status.js';
+import { Counters } from '../metrics/counters.js';
+import { isoTime, type Clock } from '../time/clock.js';
+import type { Lookup } from './data-dir.js';
+
+export type Source = (key: string) => Promise<Lookup>;
+
+export interface OriginActorOptions {
+  source: Source;
+  /** Milliseconds added before each GET answer, to play a slow origin. */
+  latency: number;
+}
+
+const NAMES = ['requests', 'found', 'not_found', 'bad_key'] as const;
+
+/** METRICS here reports the origin's own counters, so a test can see how many fetches reached it. */
+export function originActor(options: OriginActorOptions) {
+  return (inbox: Observable<Inbound>, clock: Clock): Observable<never> =>
+    new Observable<never>((out) => {
+      const startTime = isoTime(clock);
+      const counters = new Counters(NAMES);
+      const answer = (lookup: Lookup): string => {
+        counters.inc(lookup.kind === 'ok' ? 'found' : lookup.kind);
+        if (lookup.kind === 'ok') return okEncoded(lookup.data);
+        if (lookup.kind === 'not_found') return notFound('no such key');
+        return errorResponse(Status.BAD_REQUEST, lookup.reason);
+      };
+      const wait = options.latency > 0 ? timer(options.latency, clock) : of(0);
+      return inbox
+        .pipe(
+          mergeMap((message) => {
+            const request = message.request;
+            if (request.op === 'METRICS') {
+              message.reply(ok({ start_time: startTime, total_requests: counters.get('requests'), ...counters.snapshot() }));
+              return [];
+            }
+            if (request.op !== 'GET') {
+              message.reply(wrongMethod((request as { op: string }).op));
+              return [];
+            }
+            counters.inc('requests');
+            return wait.pipe(
+              mergeMap(() => from(options.source(request.key))),
+              map((lookup) => message.reply(answer(lookup))),
+            );
+          }),
+        )
+        .subscribe({ error: (err) => out.error(err), complete: () => out.complete() });
+    });
+}

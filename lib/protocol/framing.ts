@@ -1,0 +1,62 @@
+// Splits a byte stream into newline-terminated lines, with a bound on line length.
+import { Observable, type OperatorFunction } from 'rxjs';
+
+export const DEFAULT_MAX_LINE = 64 * 1024;
+const NL = 0x0a;
+
+/** What a framer yields: a complete line (without `\n`), or the news that a line grew past the limit. */
+export type Frame = { line: Buffer } | { tooLong: true };
+
+/**
+ * Incremental line splitter. Holds the unfinished tail of the stream between chunks;
+ * once a line exceeds `maxLine` it reports `tooLong` once and ignores everything after,
+ * since the connection is about to be closed.
+ */
+export class LineFramer {
+  private parts: Buffer[] = [];
+  private held = 0;
+  private broken = false;
+
+  constructor(private readonly maxLine = DEFAULT_MAX_LINE) {}
+
+  push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+    if (this.broken) return;
+    let start = 0;
+    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+      const length = this.held + nl - start;
+      if (length > this.maxLine) return this.fail(onFrame);
+      const piece = chunk.subarray(start, nl);
+      const line = this.held === 0 ? piece : Buffer.concat([...this.parts, piece], length);
+      this.parts = [];
+      this.held = 0;
+      start = nl + 1;
+      onFrame({ line });
+      if (this.broken) return;
+    }
+    if (start < chunk.length) {
+      this.held += chunk.length - start;
+      if (this.held > this.maxLine) return this.fail(onFrame);
+      this.parts.push(chunk.subarray(start));
+    }
+  }
+
+  private fail(onFrame: (frame: Frame) => void): void {
+    this.broken = true;
+    this.parts = [];
+    this.held = 0;
+    onFrame({ tooLong: true });
+  }
+}
+
+/** The framer as an operator: chunks in, frames out. */
+export function frames(maxLine = DEFAULT_MAX_LINE): OperatorFunction<Buffer, Frame> {
+  return (chunks) =>
+    new Observable<Frame>((subscriber) => {
+      const framer = new LineFramer(maxLine);
+      return chunks.subscribe({
+        next: (chunk) => framer.push(chunk, (frame) => subscriber.next(frame)),
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

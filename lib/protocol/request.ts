@@ -1,0 +1,103 @@
+// Parses one request line, text form or JSON form, into a request or an error response.
+import { isUtf8 } from 'node:buffer';
+import { Status } from './status.js';
+import { errorResponse, wrongMethod } from './response.js';
+
+export type RequestId = string | number;
+
+/** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
+export type Request =
+  | { op: 'GET'; key: string; id?: RequestId }
+  | { op: 'METRICS'; id?: RequestId };
+
+export type Op = Request['op'];
+
+/** A line that could not become a request: the encoded answer, and the id to echo if one was readable. */
+export interface Rejection {
+  error: string;
+  id?: RequestId;
+}
+
+export type Parsed = Request | Rejection;
+
+export const MAX_KEY_BYTES = 1024;
+// Whitespace and control characters (C0, DEL, C1) are never part of a key.
+const BAD_KEY_CHAR = /[\s\u0000-\u001f\u007f-\u009f]/u;
+
+export function isRejection(parsed: Parsed): parsed is Rejection {
+  return (parsed as Rejection).error !== undefined;
+}
+
+export function parseRequest(raw: Buffer): Parsed {
+  let end = raw.length;
+  if (end > 0 && raw[end - 1] === 0x0d) end--;
+  if (end === 0) return reject('empty request');
+  const bytes = raw.subarray(0, end);
+  if (!isUtf8(bytes)) return reject('request is not valid UTF-8');
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0x7b /* { */ ? parseJson(text) : parseText(text);
+}
+
+function parseText(text: string): Parsed {
+  const space = text.indexOf(' ');
+  const method = space === -1 ? text : text.slice(0, space);
+  const rest = space === -1 ? undefined : text.slice(space + 1);
+  switch (method) {
+    case 'GET': {
+      if (rest === undefined) return reject('GET needs a key');
+      const key = checkKey(rest);
+      return typeof key === 'string' ? { op: 'GET', key } : key;
+    }
+    case 'METRICS':
+      return rest === undefined || rest === '' ? { op: 'METRICS' } : reject('METRICS takes no argument');
+    default:
+      return { error: wrongMethod(printable(method)) };
+  }
+}
+
+function parseJson(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return reject('request is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('request must be a JSON object');
+  const fields = value as Record<string, unknown>;
+  const id = fields.id;
+  if (id !== undefined && typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {
+    return reject('id must be a string or a number');
+  }
+  const withId = <T extends object>(r: T): T & { id?: RequestId } => (id === undefined ? r : { ...r, id });
+  const op = fields.op;
+  if (typeof op !== 'string') return withId(reject('op must be a string'));
+  switch (op) {
+    case 'GET': {
+      if (typeof fields.key !== 'string') return withId(reject('key must be a string'));
+      const key = checkKey(fields.key);
+      return typeof key === 'string' ? withId({ op: 'GET' as const, key }) : withId(key);
+    }
+    case 'METRICS':
+      return withId({ op: 'METRICS' as const });
+    default:
+      return withId({ error: wrongMethod(printable(op)) });
+  }
+}
+
+/** A valid key (leading `/` dropped) or the rejection saying what is wrong with it. */
+export function checkKey(raw: string): string | Rejection {
+  const key = raw.startsWith('/') ? raw.slice(1) : raw;
+  if (key.length === 0) return reject('key is empty');
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return reject(`key is longer than ${MAX_KEY_BYTES} bytes`);
+  if (BAD_KEY_CHAR.test(key)) return reject('key contains whitespace or control characters');
+  return key;
+}
+
+function reject(message: string): Rejection {
+  return { error: errorResponse(Status.BAD_REQUEST, message) };
+}
+
+// Echoed names are cut short so an error never carries a megabyte of someone's garbage.
+function printable(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 64)}...` : name;
+}

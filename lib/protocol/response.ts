@@ -1,0 +1,53 @@
+// Encodes responses. A response travels as the text of one JSON object, without the newline.
+import type { RequestId } from './request.js';
+import { Status } from './status.js';
+
+/** The encoded text of one response object, e.g. `{"status":"OK","data":{...}}`. */
+export type Encoded = string;
+
+export function errorResponse(status: Status, message: string): Encoded {
+  return `{"status":${JSON.stringify(status)},"error":${JSON.stringify(message)}}`;
+}
+
+export function wrongMethod(method: string): Encoded {
+  return `{"status":"WRONG_METHOD","data":${JSON.stringify(`unknown method ${method}`)}}`;
+}
+
+export function notFound(reason: string | null = null): Encoded {
+  return `{"status":"NOT_FOUND","data":${JSON.stringify(reason)}}`;
+}
+
+/** An OK response around data that is already encoded, so cached values are never re-serialized. */
+export function okEncoded(dataJson: string, extra = ''): Encoded {
+  return `{"status":"OK","data":${dataJson}${extra}}`;
+}
+
+export function ok(data: unknown): Encoded {
+  return okEncoded(JSON.stringify(data));
+}
+
+/** Adds `"id":...` as the last field of an encoded object. */
+export function withId(encoded: Encoded, id: RequestId | undefined): Encoded {
+  if (id === undefined) return encoded;
+  return `${encoded.slice(0, -1)},"id":${JSON.stringify(id)}}`;
+}
+
+/** Reads the status of an encoded response, cheaply when it has our own field order. */
+export function statusOf(encoded: string): string | undefined {
+  const prefix = '{"status":"';
+  if (encoded.startsWith(prefix)) {
+    const end = encoded.indexOf('"', prefix.length);
+    if (end !== -1) return encoded.slice(prefix.length, end);
+  }
+  try {
+    const value = JSON.parse(encoded) as unknown;
+    if (typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'string') {
+      return (value as { status: string }).status;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+export { Status };

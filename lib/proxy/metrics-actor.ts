@@ -1,0 +1,44 @@
+// The proxy's metrics actor: folds cache events into counters and answers METRICS.
+import { Observable } from 'rxjs';
+import type { Inbound } from '../bus/inbound.js';
+import { ok } from '../protocol/response.js';
+import { Counters, hitRate } from '../metrics/counters.js';
+import { isoTime, type Clock } from '../time/clock.js';
+import type { CacheEvent } from './messages.js';
+
+export type ProxyMetricsInput = { event: CacheEvent } | { metrics: Inbound };
+
+const NAMES = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error'] as const;
+
+/** The report keeps the original field names first (PROTOCOL.md); extensions follow. */
+export function proxyMetricsActor() {
+  return (inbox: Observable<ProxyMetricsInput>, clock: Clock): Observable<never> =>
+    new Observable<never>((out) => {
+      const startTime = isoTime(clock);
+      const counters = new Counters(NAMES);
+      return inbox.subscribe({
+        next: (input) => {
+          if ('event' in input) {
+            counters.inc(input.event);
+            return;
+          }
+          const hits = counters.get('hit');
+          const misses = counters.get('miss');
+          input.metrics.reply(
+            ok({
+              start_time: startTime,
+              total_requests: hits + misses,
+              hit_rate: hitRate(hits, misses),
+              hits,
+              misses,
+              origin_fetches: counters.get('origin_fetch'),
+              coalesced: counters.get('coalesced'),
+              origin_errors: counters.get('origin_error'),
+            }),
+          );
+        },
+        error: (err) => out.error(err),
+        complete: () => out.complete(),
+      });
+    });
+}

@@ -1,0 +1,88 @@
+// A proxy node: server edge -> cache actor <-> fetcher -> origin link, with a metrics actor beside.
+import { filter, map, merge } from 'rxjs';
+import { Bus, topic } from '../bus/bus.js';
+import type { Inbound } from '../bus/inbound.js';
+import { ServerEdge } from '../net/server.js';
+import { UpstreamLink } from '../net/upstream.js';
+import type { RunningNode } from '../net/lifecycle.js';
+import { wrongMethod } from '../protocol/response.js';
+import type { Clock } from '../time/clock.js';
+import { cacheActor, type CacheInput, type CacheOutput, type GetMessage } from './cache-actor.js';
+import { fetcher } from './fetcher.js';
+import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
+import type { Fetched, FetchOrder } from './messages.js';
+import { originOverLink } from './origin-link.js';
+
+export type CacheType = 'ttl' | 'lru';
+
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  originHost: string;
+  originPort: number;
+  clock: Clock;
+  cacheType: CacheType;
+  /** Seconds; for `lru` 0 means entries never expire. */
+  ttl: number;
+  lruCapacity: number;
+  cacheMaxBytes: number;
+  originTimeout: number;
+}
+
+const T = {
+  requests: topic<Inbound>('requests'),
+  cache: topic<CacheInput>('cache'),
+  cacheOut: topic<CacheOutput>('cache-out'),
+  fetch: topic<FetchOrder>('fetch'),
+  fetched: topic<Fetched>('fetched'),
+  metrics: topic<ProxyMetricsInput>('metrics'),
+};
+
+export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
+  const bus = new Bus(options.clock);
+  const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));
+  const address = await edge.listen();
+  const link = new UpstreamLink({
+    host: options.originHost,
+    port: options.originPort,
+    clock: options.clock,
+    requestTimeout: options.originTimeout,
+  });
+
+  const requests = bus.topic(T.requests);
+  requests.subscribe((message) => {
+    switch (message.request.op) {
+      case 'GET':
+        return bus.publish(T.cache, { get: message as GetMessage });
+      case 'METRICS':
+        return bus.publish(T.metrics, { metrics: message });
+      default:
+        return message.reply(wrongMethod((message.request as { op: string }).op));
+    }
+  });
+  bus.spawn(
+    (inbox, clock) =>
+      cacheActor({
+        node: address.port,
+        ttl: options.ttl * 1000,
+        maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
+        maxBytes: options.cacheMaxBytes,
+      })(merge(inbox, bus.topic(T.fetched).pipe(map((fetched) => ({ fetched })))), clock),
+    T.cache,
+    T.cacheOut,
+  );
+  const cacheOut = bus.topic(T.cacheOut);
+  cacheOut.pipe(filter((o): o is { fetch: FetchOrder } => 'fetch' in o)).subscribe((o) => bus.publish(T.fetch, o.fetch));
+  cacheOut.pipe(filter((o) => 'event' in o)).subscribe((o) => bus.publish(T.metrics, o as ProxyMetricsInput));
+  bus.spawn(fetcher(originOverLink(link)), T.fetch, T.fetched);
+  bus.spawn(proxyMetricsActor(), T.metrics);
+
+  return {
+    address,
+    drain: async () => {
+      await edge.drain();
+      link.close();
+      bus.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// The origin port over TCP: `GET <key>` lines on an upstream link, answers read into fetch outcomes.
+import { Observable } from 'rxjs';
+import type { UpstreamLink } from '../net/upstream.js';
+import type { FetchOutcome } from './messages.js';
+import type { OriginPort } from './fetcher.js';
+
+/**
+ * Sends only the text form `GET <key>`, the one line every origin understands (the original
+ * origin crashes on anything else), and parses the answer once: its data is re-encoded compactly
+ * here, so every later hit writes stored text.
+ */
+export function originOverLink(link: UpstreamLink): OriginPort {
+  return (key) =>
+    new Observable<FetchOutcome>((subscriber) => {
+      link.request(`GET ${key}`, (failure, answer) => {
+        subscriber.next(failure === null ? readAnswer(answer) : { kind: 'failure', reason: describe(failure) });
+        subscriber.complete();
+      });
+    });
+}
+
+export function readAnswer(answer: string): FetchOutcome {
+  let value: unknown;
+  try {
+    value = JSON.parse(answer);
+  } catch {
+    return { kind: 'failure', reason: 'origin answered garbage' };
+  }
+  if (typeof value !== 'object' || value === null) return { kind: 'failure', reason: 'origin answered garbage' };
+  const { status, data } = value as { status?: unknown; data?: unknown };
+  if (status === 'OK' && data !== undefined) return { kind: 'ok', data: JSON.stringify(data) };
+  if (status === 'NOT_FOUND' || status === 'BAD_REQUEST') return { kind: 'answer', answer: JSON.stringify(value) };
+  return { kind: 'failure', reason: `origin answered ${typeof status === 'string' ? status : 'without a status'}` };
+}
+
+function describe(failure: string): string {
+  switch (failure) {
+    case 'refused':
+      return 'origin unreachable';
+    case 'timeout':
+      return 'origin timed out';
+    case 'garbage':
+      return 'origin answered garbage';
+    default:
+      return 'origin connection lost';
+  }
+}

@@ -1,0 +1,34 @@
+// The one clock: every wait, interval, timeout and TTL in dproxy reads a SchedulerLike.
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+
+/** A clock is an RxJS scheduler: `now()` in ms, `schedule()` for timers. Tests pass a TestScheduler. */
+export type Clock = SchedulerLike;
+
+/** Wall time for real processes. The only place in lib/ that reads the machine's time. */
+export const realClock: Clock = asyncScheduler;
+
+/** Runs `fn` once after `ms` on the given clock; unsubscribe to cancel. */
+export function after(clock: Clock, ms: number, fn: () => void): Subscription {
+  return clock.schedule(fn, ms);
+}
+
+/** Runs `fn` every `ms` on the given clock until unsubscribed. */
+export function every(clock: Clock, ms: number, fn: () => void): Subscription {
+  return clock.schedule(function tick(this: { schedule(state?: unknown, delay?: number): void }) {
+    fn();
+    this.schedule(undefined, ms);
+  }, ms);
+}
+
+/** ISO-8601 text of a clock reading, for report fields such as start_time. */
+export function isoTime(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+/**
+ * Runs `fn` at the end of this turn of the event loop, after the I/O callbacks already queued.
+ * Used to batch socket writes: every answer produced in one turn goes out in one write.
+ */
+export function onNextTurn(fn: () => void): void {
+  setImmediate(fn);
+}
