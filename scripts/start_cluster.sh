@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Starts origin, proxies and load balancer in the background; records their PIDs for kill_cluster.sh.
+# Settings (environment): ORIGIN_PORT=8000 PROXY_PORTS="8001 8002 8003" LB_PORT=9000
+#   STRATEGY=round_robin CLUSTER_DIR=.cluster. Extra arguments go to every proxy (e.g. --ttl 5).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dir="${CLUSTER_DIR:-$root/.cluster}"
+origin_port="${ORIGIN_PORT:-8000}"
+proxy_ports="${PROXY_PORTS:-8001 8002 8003}"
+lb_port="${LB_PORT:-9000}"
+strategy="${STRATEGY:-round_robin}"
+
+if [ -s "$dir/pids" ]; then
+  echo "a cluster started from here is still recorded in $dir/pids; run scripts/kill_cluster.sh first" >&2
+  exit 1
+fi
+[ -f "$root/dist/bin/origin.js" ] || (cd "$root" && npx tsc -p .)
+mkdir -p "$dir"
+: > "$dir/pids"
+
+# start NAME TOOL ARGS...: runs one node in the background, records its PID, waits for its ready line.
+start() {
+  local name="$1" tool="$2"
+  shift 2
+  node "$root/dist/bin/$tool.js" "$@" > "$dir/$name.log" 2>&1 &
+  local pid=$!
+  echo "$pid $name" >> "$dir/pids"
+  for _ in $(seq 100); do
+    if grep -q "listening on" "$dir/$name.log"; then
+      echo "$name: $(grep -o 'listening on .*' "$dir/$name.log")  pid $pid"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "$name did not start:" >&2
+  cat "$dir/$name.log" >&2
+  "$root/scripts/kill_cluster.sh" >&2
+  exit 1
+}
+
+start origin origin --port "$origin_port"
+proxies=()
+for port in $proxy_ports; do
+  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" "$@"
+  proxies+=("127.0.0.1:$port")
+done
+start load-balancer load-balancer --port "$lb_port" --strategy "$strategy" --proxies "${proxies[@]}"
+echo "ready: bin/client --port $lb_port --get article/1; stop with scripts/kill_cluster.sh (logs in $dir)"
