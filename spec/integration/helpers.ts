@@ -1,0 +1,199 @@
+// Raw-socket helpers for the integration specs: connect, write bytes, read answer lines, poll.
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startNode, type NodeProcess } from '../../lib/cluster/process.js';
+
+/** The sample data shipped with the project (article/1..300, user/1..100, product/1..50). */
+export const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data');
+
+/** A parsed answer line. */
+export interface Answer {
+  status: string;
+  data?: unknown;
+  error?: string;
+  id?: unknown;
+  [field: string]: unknown;
+}
+
+/**
+ * Reads newline-terminated lines from a socket as they come. Every wait is bounded, so a
+ * missing answer fails the test with a message instead of hanging it.
+ */
+export class LineReader {
+  private buffered = '';
+  private readonly lines: string[] = [];
+  private waiter?: () => void;
+  private ended = false;
+  readonly closed: Promise<void>;
+
+  constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      this.buffered += text;
+      for (let nl = this.buffered.indexOf('\n'); nl !== -1; nl = this.buffered.indexOf('\n')) {
+        this.lines.push(this.buffered.slice(0, nl));
+        this.buffered = this.buffered.slice(nl + 1);
+      }
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  /** The next `count` lines; rejects if the socket closes or the deadline passes first. */
+  async read(count: number, timeoutMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.length < count) {
+      if (this.ended) throw new Error(`connection closed after ${this.lines.length} of ${count} lines`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`got ${this.lines.length} of ${count} lines in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+    return this.lines.splice(0, count);
+  }
+
+  async readAnswers(count: number, timeoutMs?: number): Promise<Answer[]> {
+    return (await this.read(count, timeoutMs)).map((line) => JSON.parse(line) as Answer);
+  }
+
+  async readAnswer(timeoutMs?: number): Promise<Answer> {
+    return (await this.readAnswers(1, timeoutMs))[0]!;
+  }
+
+  /** True once the peer has closed the connection (waits at most `timeoutMs`). */
+  async closesWithin(timeoutMs: number): Promise<boolean> {
+    const timedOut = sleep(timeoutMs).then(() => false);
+    return Promise.race([this.closed.then(() => true), timedOut]);
+  }
+
+  /** Lines received and not yet read. */
+  get unread(): number {
+    return this.lines.length;
+  }
+
+  private wake(): void {
+    this.waiter?.();
+  }
+}
+
+export function connect(port: number, host = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** An open connection with a reader on it; `send` writes raw bytes or text as given. */
+export interface RawConnection {
+  socket: net.Socket;
+  reader: LineReader;
+  send(bytes: string | Buffer): void;
+  close(): void;
+}
+
+export async function open(port: number): Promise<RawConnection> {
+  const socket = await connect(port);
+  const reader = new LineReader(socket);
+  return {
+    socket,
+    reader,
+    send: (bytes) => void socket.write(bytes),
+    close: () => void socket.destroy(),
+  };
+}
+
+/** Writes `bytes` on a fresh connection, reads `count` answer lines, closes. */
+export async function exchange(port: number, bytes: string | Buffer, count = 1): Promise<Answer[]> {
+  const conn = await open(port);
+  try {
+    conn.send(bytes);
+    return await conn.reader.readAnswers(count);
+  } finally {
+    conn.close();
+  }
+}
+
+/** One request line (newline added) on a fresh connection, one answer back. */
+export async function ask(port: number, line: string): Promise<Answer> {
+  return (await exchange(port, `${line}\n`, 1))[0]!;
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Data of an OK answer to METRICS on a fresh connection. */
+export async function metricsOf(port: number): Promise<Record<string, unknown>> {
+  const answer = await ask(port, 'METRICS');
+  if (answer.status !== 'OK') throw new Error(`METRICS answered ${JSON.stringify(answer)}`);
+  return answer.data as Record<string, unknown>;
+}
+
+/** A temporary folder with a copy of the sample data; remove it with `removeDir`. */
+export async function tempDataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dproxy-spec-'));
+  await cp(sampleData, dir, { recursive: true });
+  return dir;
+}
+
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Tracks the processes a spec starts so an after hook stops each by its handle.
+ * `start` is startNode plus bookkeeping; `stopAll` stops everything still running.
+ */
+export class Nodes {
+  private readonly started: NodeProcess[] = [];
+
+  async start(tool: string, args: readonly string[]): Promise<NodeProcess> {
+    const node = await startNode(tool, args);
+    this.started.push(node);
+    return node;
+  }
+
+  async stopAll(): Promise<void> {
+    const nodes = this.started.splice(0).reverse();
+    await Promise.all(nodes.map((node) => node.stop(2000)));
+  }
+}
+
+/** A port nothing listens on: bound once to learn a free number, then released. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export { sleep };
