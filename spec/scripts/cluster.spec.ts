@@ -1,0 +1,95 @@
+// The two ways to run a whole cluster: bin/cluster (npm start) and the start/kill scripts.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { Client } from '../../lib/client/client.js';
+import { binScript } from '../../lib/cluster/process.js';
+
+const run = promisify(execFile);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Running, as opposed to gone or a zombie waiting for its parent to reap it. */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+async function getUntilHit(port: number, key: string, attempts: number): Promise<unknown[]> {
+  const client = new Client({ port });
+  const seen: unknown[] = [];
+  for (let i = 0; i < attempts; i++) seen.push((await client.get(key)).cache_hit);
+  client.close();
+  return seen;
+}
+
+describe('bin/cluster (npm start)', () => {
+  it('starts origin, three proxies and a balancer that serves a miss then a hit, and Ctrl-C stops them all', async () => {
+    const child = spawn(process.execPath, [binScript('cluster'), '--origin-port', '0', '--proxy-port', '0', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => out.includes('ready:') && resolve());
+        child.once('exit', () => reject(new Error(`cluster exited: ${out}`)));
+      });
+      const pids = [...out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+      expect(pids).to.have.length(5);
+      const lbPort = Number(/load balancer\s+127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      // Round robin over three proxies: the fourth request is the first proxy's second.
+      expect(await getUntilHit(lbPort, 'article/7', 4)).to.deep.equal([false, false, false, true]);
+      child.kill('SIGINT');
+      expect(await exited).to.equal(0);
+      for (const pid of pids) expect(await alive(pid), `pid ${pid}`).to.equal(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('scripts/start_cluster.sh and scripts/kill_cluster.sh', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(os.tmpdir(), 'dproxy-cluster-'))));
+  afterEach(async () => {
+    await run(path.join(repo, 'scripts', 'kill_cluster.sh'), [], { env: { ...process.env, CLUSTER_DIR: dir } }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts a cluster in the background and stops exactly the PIDs it recorded', async () => {
+    const [origin, p1, p2, lb] = await freePorts(4);
+    const env = { ...process.env, CLUSTER_DIR: dir, ORIGIN_PORT: String(origin), PROXY_PORTS: `${p1} ${p2}`, LB_PORT: String(lb) };
+    await run(path.join(repo, 'scripts', 'start_cluster.sh'), [], { env });
+    const pids = (await readFile(path.join(dir, 'pids'), 'utf8')).trim().split('\n').map((line) => Number(line.split(' ')[0]));
+    expect(pids).to.have.length(4);
+    for (const pid of pids) expect(await alive(pid)).to.equal(true);
+    expect(await getUntilHit(lb!, 'user/3', 3)).to.deep.equal([false, false, true]);
+
+    const { stdout } = await run(path.join(repo, 'scripts', 'kill_cluster.sh'), [], { env });
+    expect(stdout).to.include('cluster stopped');
+    expect(stdout).not.to.include('SIGKILL');
+    for (const pid of pids) expect(await alive(pid), `pid ${pid}`).to.equal(false);
+  });
+});
