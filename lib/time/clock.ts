@@ -32,3 +32,11 @@ export function isoTime(clock: Clock): string {
 export function onNextTurn(fn: () => void): void {
   setImmediate(fn);
 }
+
+/**
+ * A high-resolution monotonic reading in ms, for measuring how long things took (benchmarks,
+ * the client's latency_ms). Never used to decide behaviour: that reads a Clock.
+ */
+export function monotonicMs(): number {
+  return performance.now();
+}
