@@ -32,7 +32,9 @@ export class CacheStore {
       ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
-      perf: { now: () => clock.now() },
+      // lru-cache reads a start time of 0 as "no TTL", and a virtual clock starts at 0; the
+      // 1 ms shift keeps every age the same and lets entries stored at time 0 expire.
+      perf: { now: () => clock.now() + 1 },
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.evicted++;
       },

@@ -62,7 +62,7 @@ function parseJson(text: string): Parsed {
   } catch {
     return reject('request is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('request must be a JSON object');
+  // The line starts with `{`, so whatever parsed is an object.
   const fields = value as Record<string, unknown>;
   const id = fields.id;
   if (id !== undefined && typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {

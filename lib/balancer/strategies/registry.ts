@@ -9,7 +9,8 @@ export const strategies: Readonly<Record<string, Strategy>> = {
 };
 
 export function strategyNamed(name: string): Strategy {
-  const strategy = strategies[name];
+  // Own names only: `constructor` or `toString` must not pass for a strategy.
+  const strategy = Object.hasOwn(strategies, name) ? strategies[name] : undefined;
   if (strategy === undefined) {
     throw new Error(`unknown strategy "${name}"; known: ${Object.keys(strategies).join(', ')}`);
   }

@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { Status, errorResponse, notFound, ok, okEncoded, statusOf, withId, wrongMethod } from '../../lib/protocol/response.js';
+
+describe('response encoding', () => {
+  it('encodes an error with status first, then error', () => {
+    expect(errorResponse(Status.BAD_REQUEST, 'key is empty')).to.equal('{"status":"BAD_REQUEST","error":"key is empty"}');
+  });
+
+  it('escapes quotes and control characters in an error message', () => {
+    const encoded = errorResponse(Status.ORIGIN_FAILURE, 'said "no"\n');
+    expect(JSON.parse(encoded)).to.deep.equal({ status: 'ORIGIN_FAILURE', error: 'said "no"\n' });
+    expect(encoded).not.to.include('\n');
+  });
+
+  it('encodes WRONG_METHOD with the method named in data', () => {
+    expect(wrongMethod('PURGE')).to.equal('{"status":"WRONG_METHOD","data":"unknown method PURGE"}');
+  });
+
+  it('encodes NOT_FOUND with null data by default, or a reason', () => {
+    expect(notFound()).to.equal('{"status":"NOT_FOUND","data":null}');
+    expect(notFound('no such key')).to.equal('{"status":"NOT_FOUND","data":"no such key"}');
+  });
+
+  it('wraps already-encoded data as it is, followed by extra fields', () => {
+    const stored = '{"title":"x",  "n":1}';
+    expect(okEncoded(stored, ',"cache_hit":true,"node":8001')).to.equal(
+      '{"status":"OK","data":{"title":"x",  "n":1},"cache_hit":true,"node":8001}',
+    );
+  });
+
+  it('encodes OK around a value', () => {
+    expect(ok({ a: [1, 2] })).to.equal('{"status":"OK","data":{"a":[1,2]}}');
+  });
+});
+
+describe('withId', () => {
+  it('returns the response unchanged when there is no id', () => {
+    const encoded = ok(1);
+    expect(withId(encoded, undefined)).to.equal(encoded);
+  });
+
+  it('appends a numeric id as the last field', () => {
+    expect(withId('{"status":"OK","data":1}', 17)).to.equal('{"status":"OK","data":1,"id":17}');
+  });
+
+  it('appends a string id encoded as JSON', () => {
+    const encoded = withId(notFound(), 'a"b');
+    expect(encoded).to.equal('{"status":"NOT_FOUND","data":null,"id":"a\\"b"}');
+    expect(JSON.parse(encoded)).to.deep.equal({ status: 'NOT_FOUND', data: null, id: 'a"b' });
+  });
+
+  it('adds the id to a relayed answer without touching the rest', () => {
+    const relayed = '{"status":"OK","data":{"x":1},"cache_hit":false,"node":8001}';
+    expect(withId(relayed, 3)).to.equal('{"status":"OK","data":{"x":1},"cache_hit":false,"node":8001,"id":3}');
+  });
+});
+
+describe('statusOf', () => {
+  it('reads the status of a response in our own field order', () => {
+    expect(statusOf(errorResponse(Status.PROXY_ERROR, 'no proxy available'))).to.equal('PROXY_ERROR');
+    expect(statusOf(ok({}))).to.equal('OK');
+  });
+
+  it('reads the status of a response in another field order', () => {
+    expect(statusOf('{"data":{"a":1},"status":"NOT_FOUND"}')).to.equal('NOT_FOUND');
+    expect(statusOf('{ "status" : "OK", "data": 1 }')).to.equal('OK');
+  });
+
+  it('returns undefined for text that is not JSON', () => {
+    expect(statusOf('garbage')).to.equal(undefined);
+    expect(statusOf('')).to.equal(undefined);
+  });
+
+  it('returns undefined for JSON without a string status', () => {
+    expect(statusOf('{"data":1}')).to.equal(undefined);
+    expect(statusOf('{"status":5}')).to.equal(undefined);
+    expect(statusOf('null')).to.equal(undefined);
+    expect(statusOf('[1]')).to.equal(undefined);
+  });
+});

@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { proxyMetricsActor, type ProxyMetricsInput } from '../../lib/proxy/metrics-actor.js';
+import type { CacheEvent } from '../../lib/proxy/messages.js';
+
+/** Starts the actor on a clock at `now` ms and returns a way to feed it events and ask for METRICS. */
+function start(now = 0) {
+  const clock = new TestScheduler(() => undefined);
+  clock.frame = now;
+  const inbox = new Subject<ProxyMetricsInput>();
+  proxyMetricsActor()(inbox, clock).subscribe();
+  return {
+    events: (...events: CacheEvent[]) => events.forEach((event) => inbox.next({ event })),
+    metrics: (): string => {
+      const replies: string[] = [];
+      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r) } });
+      expect(replies).to.have.length(1);
+      return replies[0]!;
+    },
+  };
+}
+
+const data = (reply: string) => (JSON.parse(reply) as { data: Record<string, unknown> }).data;
+
+describe('proxy metrics actor', () => {
+  it('answers METRICS with OK and the original fields first, in their order', () => {
+    const reply = start().metrics();
+    expect(reply.startsWith('{"status":"OK","data":{"start_time":')).to.equal(true);
+    const original = ['start_time', 'total_requests', 'hit_rate', 'hits', 'misses', 'origin_fetches'];
+    expect(Object.keys(data(reply)).slice(0, 6)).to.deep.equal(original);
+  });
+
+  it('appends coalesced and origin_errors after the original fields', () => {
+    expect(Object.keys(data(start().metrics())).slice(6)).to.deep.equal(['coalesced', 'origin_errors']);
+  });
+
+  it('reports zeros and a hit_rate of 0 before any traffic', () => {
+    expect(data(start().metrics())).to.deep.include({ total_requests: 0, hit_rate: 0, hits: 0, misses: 0, origin_fetches: 0 });
+  });
+
+  it('reports the time it started on its clock as an ISO-8601 start_time', () => {
+    expect(data(start(1_700_000_000_000).metrics()).start_time).to.equal('2023-11-14T22:13:20.000Z');
+  });
+
+  it('counts hits and misses into total_requests and hit_rate', () => {
+    const actor = start();
+    actor.events('miss', 'origin_fetch', 'hit', 'hit', 'hit');
+    expect(data(actor.metrics())).to.deep.include({ total_requests: 4, hit_rate: 0.75, hits: 3, misses: 1, origin_fetches: 1 });
+  });
+
+  it('counts a coalesced miss as a miss without an origin fetch', () => {
+    const actor = start();
+    actor.events('miss', 'origin_fetch', 'miss', 'coalesced');
+    expect(data(actor.metrics())).to.deep.include({ total_requests: 2, hit_rate: 0, misses: 2, origin_fetches: 1, coalesced: 1 });
+  });
+
+  it('counts origin errors', () => {
+    const actor = start();
+    actor.events('miss', 'origin_fetch', 'origin_error');
+    expect(data(actor.metrics())).to.deep.include({ origin_errors: 1, origin_fetches: 1 });
+  });
+
+  it('keeps counting across METRICS requests', () => {
+    const actor = start();
+    actor.events('hit');
+    actor.metrics();
+    actor.events('miss');
+    expect(data(actor.metrics())).to.deep.include({ total_requests: 2, hit_rate: 0.5 });
+  });
+});

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import type { LinkCallback, LinkFailure, UpstreamLink } from '../../lib/net/upstream.js';
+import type { FetchOutcome } from '../../lib/proxy/messages.js';
+import { originOverLink, readAnswer } from '../../lib/proxy/origin-link.js';
+
+describe('readAnswer', () => {
+  it('re-encodes the data of an OK answer compactly', () => {
+    const answer = '{ "status": "OK", "data": { "title": "x",\t"tags": [1, 2] } }';
+    expect(readAnswer(answer)).to.deep.equal({ kind: 'ok', data: '{"title":"x","tags":[1,2]}' });
+  });
+
+  it('keeps only the data of an OK answer, not its other fields', () => {
+    expect(readAnswer('{"status":"OK","data":{"a":1},"cache_hit":true,"node":8001}')).to.deep.equal({ kind: 'ok', data: '{"a":1}' });
+  });
+
+  it('passes NOT_FOUND through as an answer', () => {
+    const answer = '{"status":"NOT_FOUND","data":"no such key"}';
+    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer });
+  });
+
+  it('passes BAD_REQUEST through as an answer', () => {
+    const answer = '{"status":"BAD_REQUEST","error":"key leaves the data folder"}';
+    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer });
+  });
+
+  it('calls text that is not JSON a failure', () => {
+    expect(readAnswer('<html>oops</html>')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
+  });
+
+  it('calls JSON that is not an object a failure', () => {
+    expect(readAnswer('42')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
+    expect(readAnswer('null')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
+  });
+
+  it('calls an answer without a status a failure', () => {
+    expect(readAnswer('{"data":{"a":1}}')).to.deep.equal({ kind: 'failure', reason: 'origin answered without a status' });
+  });
+
+  it('calls an OK answer without data a failure', () => {
+    expect(readAnswer('{"status":"OK"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered OK' });
+  });
+
+  it('calls any other status a failure, naming it', () => {
+    expect(readAnswer('{"status":"ORIGIN_FAILURE","error":"x"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered ORIGIN_FAILURE' });
+  });
+});
+
+describe('originOverLink', () => {
+  /** A link that records each line and answers it as told. */
+  function fakeLink(answer: (line: string, callback: LinkCallback) => void): { link: UpstreamLink; lines: string[] } {
+    const lines: string[] = [];
+    const link = {
+      request(line: string, callback: LinkCallback) {
+        lines.push(line);
+        answer(line, callback);
+      },
+    } as unknown as UpstreamLink;
+    return { link, lines };
+  }
+
+  function fetch(link: UpstreamLink, key: string): { outcomes: FetchOutcome[]; completed: boolean } {
+    const result = { outcomes: [] as FetchOutcome[], completed: false };
+    originOverLink(link)(key).subscribe({ next: (o) => result.outcomes.push(o), complete: () => (result.completed = true) });
+    return result;
+  }
+
+  it('sends the text form GET <key> and reads the answer into one outcome', () => {
+    const { link, lines } = fakeLink((_line, callback) => callback(null, '{"status":"OK","data":{"a": 1}}'));
+    expect(fetch(link, 'article/1')).to.deep.equal({ outcomes: [{ kind: 'ok', data: '{"a":1}' }], completed: true });
+    expect(lines).to.deep.equal(['GET article/1']);
+  });
+
+  it('sends nothing until subscribed', () => {
+    const { link, lines } = fakeLink(() => undefined);
+    originOverLink(link)('article/1');
+    expect(lines).to.deep.equal([]);
+  });
+
+  it('describes each link failure as an origin failure', () => {
+    const reasons: Record<LinkFailure, string> = {
+      refused: 'origin unreachable',
+      timeout: 'origin timed out',
+      garbage: 'origin answered garbage',
+      reset: 'origin connection lost',
+      closed: 'origin connection lost',
+    };
+    for (const [failure, reason] of Object.entries(reasons)) {
+      const { link } = fakeLink((_line, callback) => callback(failure as LinkFailure, ''));
+      expect(fetch(link, 'a').outcomes, failure).to.deep.equal([{ kind: 'failure', reason }]);
+    }
+  });
+});
