@@ -19,6 +19,7 @@ const options = new Command('load-balancer')
   .option('--fall <n>', 'consecutive failures that take a proxy down', integer(1), 3)
   .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
   .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
+  .option('--admin-token <token>', 'PURGE must carry this token')
   .parse(kebabFlags(process.argv))
   .opts<{
     host: string;
@@ -31,6 +32,7 @@ const options = new Command('load-balancer')
     fall: number;
     connectTimeout: number;
     requestTimeout: number;
+    adminToken?: string;
   }>();
 
 // Fail at start, with a clear message, rather than at the first request.

@@ -15,7 +15,11 @@ const options = new Command('proxy')
   .option('--ttl <seconds>', 'time to live (ttl: default 30; lru: default none)', nonNegative)
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
   .option('--cache-max-bytes <bytes>', 'bytes of values held at most', integer(1), 64 * 1024 * 1024)
-  .option('--origin-timeout <ms>', 'an origin answer slower than this is ORIGIN_FAILURE', integer(1), 2000)
+  .option('--origin-timeout <ms>', 'an origin answer slower than this failed (retried once)', integer(1), 2000)
+  .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
+  .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
+  .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
+  .option('--admin-token <token>', 'PURGE must carry this token')
   .parse(kebabFlags(process.argv))
   .opts<{
     host: string;
@@ -27,6 +31,10 @@ const options = new Command('proxy')
     lruCapacity: number;
     cacheMaxBytes: number;
     originTimeout: number;
+    grace: number;
+    staleIfError: number;
+    negativeTtl: number;
+    adminToken?: string;
   }>();
 
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : 0);

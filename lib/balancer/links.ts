@@ -4,9 +4,12 @@ import { UpstreamLink } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
 import type { ForwardPort } from './forwarder.js';
 import type { ProbePort } from './health/cluster-actor.js';
+import type { SendPort } from './purger.js';
 
 export interface ProxyLinks {
   forward: ForwardPort;
+  /** Any line to a proxy, on the traffic links. */
+  send: SendPort;
   probe: ProbePort;
   close(): void;
 }
@@ -39,6 +42,7 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
   const probes = addresses.map((a) => make(a, settings.healthTimeout, 1));
   return {
     forward: (proxy, key, done) => traffic[proxy]!.request(`GET ${key}`, done),
+    send: (proxy, line, done) => traffic[proxy]!.request(line, done),
     probe: (proxy) =>
       new Observable((subscriber) => {
         probes[proxy]!.request('METRICS', (failure, answer) => {

@@ -4,11 +4,13 @@ import { Bus, topic } from '../bus/bus.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ServerEdge } from '../net/server.js';
 import type { RunningNode } from '../net/lifecycle.js';
+import { refuseUnauthorized } from '../protocol/admin.js';
 import { wrongMethod } from '../protocol/response.js';
 import type { Clock } from '../time/clock.js';
 import { clusterActor } from './health/cluster-actor.js';
 import { forwarder, type ForwarderOutput } from './forwarder.js';
 import { proxyLinks } from './links.js';
+import { purger, type PurgeMessage } from './purger.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
@@ -26,6 +28,8 @@ export interface BalancerOptions {
   fall: number;
   connectTimeout: number;
   requestTimeout: number;
+  /** When set, PURGE needs `"token"` equal to it (and the token is passed on to the proxies). */
+  adminToken?: string;
 }
 
 const T = {
@@ -35,6 +39,7 @@ const T = {
   forwarded: topic<ForwarderOutput>('forwarded'),
   outcomes: topic<Outcome>('outcomes'),
   metrics: topic<BalancerMetricsInput>('metrics'),
+  purge: topic<PurgeMessage>('purge'),
 };
 
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
@@ -62,6 +67,11 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
         return bus.publish(T.route, { message: message as GetMessage, tried: [] });
       case 'METRICS':
         return bus.publish(T.metrics, { metrics: message });
+      case 'PURGE': {
+        const refusal = refuseUnauthorized(message.request, options.adminToken);
+        if (refusal !== undefined) return message.reply(refusal);
+        return bus.publish(T.purge, message as PurgeMessage);
+      }
       default:
         return message.reply(wrongMethod((message.request as { op: string }).op));
     }
@@ -72,6 +82,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   forwarded.pipe(filter((f): f is { retry: RouteRequest } => 'retry' in f)).subscribe((f) => bus.publish(T.route, f.retry));
   forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)).subscribe((f) => bus.publish(T.outcomes, f.outcome));
 
+  bus.spawn(purger(options.proxies, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
   merge(
     view$.pipe(map((view) => ({ view }))),

@@ -1,33 +1,40 @@
-// The cache store: encoded values under TTL, an entry bound and a byte bound, on the injected clock.
+// The cache store: encoded entries with their freshness, under an entry bound and a byte bound.
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../time/clock.js';
 
 export interface StoreOptions {
   clock: Clock;
-  /** Time to live in ms; 0 keeps entries until evicted. */
-  ttl: number;
   /** Most entries held; evicts least recently used past it. */
   maxEntries?: number;
-  /** Most bytes held, counted on key plus encoded value. */
+  /** Most bytes held, counted on key plus encoded body. */
   maxBytes: number;
 }
 
+/** One cached answer. Freshness is decided by the caller; the store only forgets at `keep`. */
+export interface Entry {
+  /** The encoded JSON of `data`, or for a negative entry the whole encoded NOT_FOUND answer. */
+  readonly body: string;
+  readonly negative: boolean;
+  /** Clock reading until which the entry is fresh; Infinity for never. */
+  readonly freshUntil: number;
+}
+
 /**
- * Holds the encoded JSON of each value, so a hit writes stored text and never re-serializes.
- * lru-cache does the LRU order, TTL and size accounting; its time is our clock (`perf`), with
- * ttlResolution 0 and no autopurge so it never starts a timer of its own.
+ * Keeps the encoded text so a hit writes stored bytes and never re-serializes. lru-cache does
+ * the LRU order, the byte accounting and forgetting an entry once its keep time (TTL plus any
+ * grace or stale-if-error window) is over; its time is our clock (`perf`), with ttlResolution 0
+ * and no autopurge so it never starts a timer of its own.
  */
 export class CacheStore {
-  private readonly lru: LRUCache<string, string>;
+  private readonly lru: LRUCache<string, Entry>;
   private evicted = 0;
 
   constructor(options: StoreOptions) {
     const clock = options.clock;
-    this.lru = new LRUCache<string, string>({
+    this.lru = new LRUCache<string, Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (value, key) => Buffer.byteLength(value) + Buffer.byteLength(key) || 1,
-      ttl: options.ttl > 0 ? options.ttl : undefined,
+      sizeCalculation: (entry, key) => Buffer.byteLength(entry.body) + Buffer.byteLength(key),
       ttlResolution: 0,
       ttlAutopurge: false,
       allowStale: false,
@@ -35,28 +42,39 @@ export class CacheStore {
       // lru-cache reads a start time of 0 as "no TTL", and a virtual clock starts at 0; the
       // 1 ms shift keeps every age the same and lets entries stored at time 0 expire.
       perf: { now: () => clock.now() + 1 },
-      dispose: (_value, _key, reason) => {
+      dispose: (_entry, _key, reason) => {
         if (reason === 'evict') this.evicted++;
       },
     });
   }
 
-  get(key: string): string | undefined {
+  /** The entry if it is still kept; marks it most recently used. */
+  get(key: string): Entry | undefined {
     return this.lru.get(key);
   }
 
-  set(key: string, encoded: string): void {
-    this.lru.set(key, encoded);
+  /** Stores an entry for `keepMs` (0 = until evicted). */
+  set(key: string, entry: Entry, keepMs: number): void {
+    this.lru.set(key, entry, { ttl: keepMs });
   }
 
   delete(key: string): boolean {
     return this.lru.delete(key);
   }
 
+  /** Deletes every key starting with `prefix`; returns how many. */
+  deletePrefix(prefix: string): number {
+    const doomed: string[] = [];
+    for (const key of this.lru.keys()) if (key.startsWith(prefix)) doomed.push(key);
+    for (const key of doomed) this.lru.delete(key);
+    return doomed.length;
+  }
+
   get entries(): number {
     return this.lru.size;
   }
 
+  /** Bytes held: UTF-8 length of every key and encoded body. */
   get bytes(): number {
     return this.lru.calculatedSize;
   }

@@ -1,9 +1,11 @@
-// The origin's source of truth: JSON documents in a folder, `article/1` -> `<dir>/article/1.json`.
+// The origin's source of truth: JSON documents in a folder, `article/1` -> `<dir>/article/1.json`,
+// with optional metadata beside each in `<dir>/article/1.meta.json` (`{"ttl": seconds}`).
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 export type Lookup =
-  | { readonly kind: 'ok'; readonly data: string }
+  /** `ttl` in seconds when the document's metadata sets one. */
+  | { readonly kind: 'ok'; readonly data: string; readonly ttl?: number }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'bad_key'; readonly reason: string };
 
@@ -16,6 +18,8 @@ export class DataDir {
   async lookup(key: string): Promise<Lookup> {
     const reason = unsafe(key);
     if (reason !== undefined) return { kind: 'bad_key', reason };
+    // Metadata files are not documents.
+    if (key.endsWith('.meta')) return { kind: 'not_found' };
     let root: string;
     let file: string;
     try {
@@ -32,11 +36,14 @@ export class DataDir {
     } catch {
       return { kind: 'not_found' };
     }
+    let data: string;
     try {
-      return { kind: 'ok', data: JSON.stringify(JSON.parse(text)) };
+      data = JSON.stringify(JSON.parse(text));
     } catch {
       return { kind: 'not_found' };
     }
+    const ttl = await readTtl(`${file.slice(0, -'.json'.length)}.meta.json`);
+    return ttl === undefined ? { kind: 'ok', data } : { kind: 'ok', data, ttl };
   }
 }
 
@@ -49,4 +56,14 @@ function unsafe(key: string): string | undefined {
     if (segment === '' || segment === '.' || segment === '..') return 'key has an empty, "." or ".." segment';
   }
   return undefined;
+}
+
+/** The `ttl` of a metadata file, or undefined when there is none or it is not a number >= 0. */
+async function readTtl(file: string): Promise<number | undefined> {
+  try {
+    const { ttl } = JSON.parse(await readFile(file, 'utf8')) as { ttl?: unknown };
+    return typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? ttl : undefined;
+  } catch {
+    return undefined;
+  }
 }

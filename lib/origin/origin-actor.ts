@@ -25,7 +25,7 @@ export function originActor(options: OriginActorOptions) {
       const counters = new Counters(NAMES);
       const answer = (lookup: Lookup): string => {
         counters.inc(lookup.kind === 'ok' ? 'found' : lookup.kind);
-        if (lookup.kind === 'ok') return okEncoded(lookup.data);
+        if (lookup.kind === 'ok') return okEncoded(lookup.data, lookup.ttl === undefined ? '' : `,"ttl":${lookup.ttl}`);
         if (lookup.kind === 'not_found') return notFound('no such key');
         return errorResponse(Status.BAD_REQUEST, lookup.reason);
       };

@@ -8,7 +8,11 @@ export type RequestId = string | number;
 /** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
 export type Request =
   | { op: 'GET'; key: string; id?: RequestId }
-  | { op: 'METRICS'; id?: RequestId };
+  | { op: 'METRICS'; id?: RequestId }
+  | PurgeRequest;
+
+/** Removes one key, or every key starting with `prefix` ('' = all). Needs `token` when one is configured. */
+export type PurgeRequest = { op: 'PURGE'; id?: RequestId; token?: string } & ({ key: string } | { prefix: string });
 
 export type Op = Request['op'];
 
@@ -50,6 +54,11 @@ function parseText(text: string): Parsed {
     }
     case 'METRICS':
       return rest === undefined || rest === '' ? { op: 'METRICS' } : reject('METRICS takes no argument');
+    case 'PURGE': {
+      if (rest === undefined) return reject('PURGE needs a key');
+      const key = checkKey(rest);
+      return typeof key === 'string' ? { op: 'PURGE', key } : key;
+    }
     default:
       return { error: wrongMethod(printable(method)) };
   }
@@ -79,9 +88,31 @@ function parseJson(text: string): Parsed {
     }
     case 'METRICS':
       return withId({ op: 'METRICS' as const });
+    case 'PURGE':
+      return withId(parsePurge(fields));
     default:
       return withId({ error: wrongMethod(printable(op)) });
   }
+}
+
+function parsePurge(fields: Record<string, unknown>): PurgeRequest | Rejection {
+  const { key, prefix, token } = fields;
+  if (token !== undefined && typeof token !== 'string') return reject('token must be a string');
+  const auth = token === undefined ? {} : { token };
+  if ((key === undefined) === (prefix === undefined)) return reject('PURGE needs exactly one of key or prefix');
+  if (key !== undefined) {
+    if (typeof key !== 'string') return reject('key must be a string');
+    const checked = checkKey(key);
+    return typeof checked === 'string' ? { op: 'PURGE', key: checked, ...auth } : checked;
+  }
+  if (typeof prefix !== 'string') return reject('prefix must be a string');
+  const bare = prefix.startsWith('/') ? prefix.slice(1) : prefix;
+  // An empty prefix names every key: a full purge, which is allowed on purpose.
+  if (bare !== '') {
+    const checked = checkKey(bare);
+    if (typeof checked !== 'string') return checked;
+  }
+  return { op: 'PURGE', prefix: bare, ...auth };
 }
 
 /** A valid key (leading `/` dropped) or the rejection saying what is wrong with it. */

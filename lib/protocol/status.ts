@@ -8,6 +8,7 @@ export const Status = {
   PROXY_UNREACHABLE: 'PROXY_UNREACHABLE',
   PROXY_ERROR: 'PROXY_ERROR',
   CLIENT_CONNECTION_ERROR: 'CLIENT_CONNECTION_ERROR',
+  UNAUTHORIZED: 'UNAUTHORIZED',
 } as const;
 
 export type Status = (typeof Status)[keyof typeof Status];

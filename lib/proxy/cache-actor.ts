@@ -1,76 +1,154 @@
-// The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes back.
+// The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes
+// back, and serves stale values in grace or when the origin fails.
 import { Observable } from 'rxjs';
 import type { Inbound } from '../bus/inbound.js';
-import type { Request } from '../protocol/request.js';
-import { errorResponse, okEncoded, type Encoded } from '../protocol/response.js';
+import type { PurgeRequest, Request } from '../protocol/request.js';
+import { errorResponse, ok, okEncoded, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { CacheStore, type StoreOptions } from '../cache/store.js';
+import { CacheStore, type Entry, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
-import type { CacheEvent, Fetched, FetchOrder } from './messages.js';
+import type { CacheEvent, CacheGauges, Fetched, FetchOrder } from './messages.js';
 
 export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
-export type CacheInput = { get: GetMessage } | { fetched: Fetched };
-export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent };
+export type PurgeMessage = Inbound<PurgeRequest>;
+export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage };
+export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges };
 
 export interface CacheActorOptions extends Omit<StoreOptions, 'clock'> {
   /** The proxy's port, reported as `node` in every answer (as the original does). */
   node: number;
+  /** Milliseconds a value is fresh; 0 = until evicted. The origin's per-key ttl wins. */
+  ttl: number;
+  /** Milliseconds past its TTL a value is still served at once while one refresh runs (Varnish grace). */
+  grace?: number;
+  /** Milliseconds past its TTL a value is served when the origin fails (stale-if-error). */
+  staleIfError?: number;
+  /** Milliseconds a NOT_FOUND answer is cached; 0 = not cached. */
+  negativeTtl?: number;
+}
+
+/** A fetch in flight: who waits on it, and whether its answer may still be stored (a purge says no). */
+interface Pending {
+  readonly waiters: GetMessage[];
+  store: boolean;
 }
 
 /**
- * Concurrent misses for one key wait on one fetch (Varnish's waiting list), so the origin sees
- * one request per key however many clients ask at once. Failures and NOT_FOUND are not stored.
+ * Concurrent misses for one key wait on one fetch (Varnish's waiting list, nginx's
+ * proxy_cache_lock), so the origin sees one request per key however many clients ask at once.
+ * Failures are never stored.
  */
 export function cacheActor(options: CacheActorOptions) {
-  const hitSuffix = `,"cache_hit":true,"node":${options.node}`;
-  const missSuffix = `,"cache_hit":false,"node":${options.node}`;
+  const { node, ttl } = options;
+  const grace = options.grace ?? 0;
+  const staleIfError = options.staleIfError ?? 0;
+  const negativeTtl = options.negativeTtl ?? 0;
+  const hitSuffix = `,"cache_hit":true,"node":${node}`;
+  const staleSuffix = `,"cache_hit":true,"node":${node},"stale":true`;
+  const missSuffix = `,"cache_hit":false,"node":${node}`;
+
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     new Observable<CacheOutput>((out) => {
       const store = new CacheStore({ ...options, clock });
-      const waiting = new Map<string, GetMessage[]>();
+      const pending = new Map<string, Pending>();
+      const event = (name: CacheEvent): void => out.next({ event: name });
+      const gauges = (): void => out.next({ gauges: { entries: store.entries, bytes: store.bytes, evictions: store.evictions } });
 
-      const onGet = (message: GetMessage): void => {
-        const key = message.request.key;
-        const data = store.get(key);
-        if (data !== undefined) {
-          out.next({ event: 'hit' });
-          message.reply(okEncoded(data, hitSuffix));
-          return;
-        }
-        out.next({ event: 'miss' });
-        const queue = waiting.get(key);
-        if (queue !== undefined) {
-          out.next({ event: 'coalesced' });
-          queue.push(message);
-          return;
-        }
-        waiting.set(key, [message]);
-        out.next({ event: 'origin_fetch' });
+      const fetch = (key: string, waiters: GetMessage[]): void => {
+        pending.set(key, { waiters, store: true });
+        event('origin_fetch');
         out.next({ fetch: { key } });
       };
 
+      const onGet = (message: GetMessage): void => {
+        const key = message.request.key;
+        const entry = store.get(key);
+        const now = clock.now();
+        if (entry !== undefined && now <= entry.freshUntil) {
+          event('hit');
+          if (entry.negative) {
+            event('negative_hit');
+            message.reply(entry.body);
+          } else {
+            message.reply(okEncoded(entry.body, hitSuffix));
+          }
+          return;
+        }
+        if (entry !== undefined && !entry.negative && now <= entry.freshUntil + grace) {
+          event('hit');
+          event('stale_served');
+          message.reply(okEncoded(entry.body, staleSuffix));
+          if (!pending.has(key)) fetch(key, []);
+          return;
+        }
+        event('miss');
+        const waiting = pending.get(key);
+        if (waiting !== undefined) {
+          event('coalesced');
+          waiting.waiters.push(message);
+        } else {
+          fetch(key, [message]);
+        }
+        gauges();
+      };
+
       const onFetched = ({ key, outcome }: Fetched): void => {
-        const queue = waiting.get(key) ?? [];
-        waiting.delete(key);
+        const { waiters, store: storable } = pending.get(key) ?? { waiters: [], store: false };
+        pending.delete(key);
+        const now = clock.now();
         let answer: Encoded;
         if (outcome.kind === 'ok') {
-          store.set(key, outcome.data);
+          const fresh = outcome.ttl ?? ttl;
+          // A per-key ttl of 0 from the origin means "do not cache"; our own 0 means "forever".
+          if (storable && !(outcome.ttl === 0)) {
+            const freshUntil = fresh > 0 ? now + fresh : Infinity;
+            const keep = fresh > 0 ? fresh + Math.max(grace, staleIfError) : 0;
+            store.set(key, { body: outcome.data, negative: false, freshUntil }, keep);
+          }
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
+          if (storable && outcome.notFound && negativeTtl > 0) {
+            store.set(key, { body: outcome.answer, negative: true, freshUntil: now + negativeTtl }, negativeTtl);
+          }
           answer = outcome.answer;
         } else {
-          out.next({ event: 'origin_error' });
-          answer = errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
+          event('origin_error');
+          const stale = staleAnswer(store.get(key), now);
+          if (stale !== undefined) for (let i = 0; i < waiters.length; i++) event('stale_served');
+          answer = stale ?? errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
         }
-        for (const message of queue) message.reply(answer);
+        for (const message of waiters) message.reply(answer);
+        gauges();
+      };
+
+      const staleAnswer = (entry: Entry | undefined, now: number): Encoded | undefined => {
+        if (entry === undefined || entry.negative || now > entry.freshUntil + staleIfError) return undefined;
+        return okEncoded(entry.body, staleSuffix);
+      };
+
+      const onPurge = (message: PurgeMessage): void => {
+        const request = message.request;
+        let purged: number;
+        if ('key' in request) {
+          purged = store.delete(request.key) ? 1 : 0;
+          const inFlight = pending.get(request.key);
+          if (inFlight !== undefined) inFlight.store = false;
+        } else {
+          purged = store.deletePrefix(request.prefix);
+          for (const [key, inFlight] of pending) if (key.startsWith(request.prefix)) inFlight.store = false;
+        }
+        message.reply(ok({ purged }));
+        gauges();
       };
 
       return inbox.subscribe({
-        next: (input) => ('get' in input ? onGet(input.get) : onFetched(input.fetched)),
+        next: (input) => {
+          if ('get' in input) onGet(input.get);
+          else if ('fetched' in input) onFetched(input.fetched);
+          else onPurge(input.purge);
+        },
         error: (err) => out.error(err),
         complete: () => out.complete(),
       });
     });
 }
-
-export type { Encoded };

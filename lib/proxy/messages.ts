@@ -8,9 +8,10 @@ export interface FetchOrder {
 
 /** What the origin said about a key. */
 export type FetchOutcome =
-  | { readonly kind: 'ok'; readonly data: string }
-  /** An answer passed on as it is and never stored: NOT_FOUND, or the origin refusing the key. */
-  | { readonly kind: 'answer'; readonly answer: Encoded }
+  /** `ttl` (ms) when the origin set one for this key; it wins over the proxy's --ttl. */
+  | { readonly kind: 'ok'; readonly data: string; readonly ttl?: number }
+  /** An answer passed on as it is: NOT_FOUND (cached only under --negative-ttl), or the origin refusing the key. */
+  | { readonly kind: 'answer'; readonly answer: Encoded; readonly notFound: boolean }
   | { readonly kind: 'failure'; readonly reason: string };
 
 export interface Fetched {
@@ -19,4 +20,11 @@ export interface Fetched {
 }
 
 /** What the cache tells the metrics actor. */
-export type CacheEvent = 'hit' | 'miss' | 'coalesced' | 'origin_fetch' | 'origin_error';
+export type CacheEvent = 'hit' | 'miss' | 'coalesced' | 'origin_fetch' | 'origin_error' | 'stale_served' | 'negative_hit';
+
+/** The store's size, sent after every change. */
+export interface CacheGauges {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly evictions: number;
+}

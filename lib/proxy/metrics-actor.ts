@@ -1,14 +1,14 @@
-// The proxy's metrics actor: folds cache events into counters and answers METRICS.
+// The proxy's metrics actor: folds cache events and gauges into counters and answers METRICS.
 import { Observable } from 'rxjs';
 import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters, hitRate } from '../metrics/counters.js';
 import { isoTime, type Clock } from '../time/clock.js';
-import type { CacheEvent } from './messages.js';
+import type { CacheEvent, CacheGauges } from './messages.js';
 
-export type ProxyMetricsInput = { event: CacheEvent } | { metrics: Inbound };
+export type ProxyMetricsInput = { event: CacheEvent } | { gauges: CacheGauges } | { metrics: Inbound };
 
-const NAMES = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error'] as const;
+const NAMES = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const;
 
 /** The report keeps the original field names first (PROTOCOL.md); extensions follow. */
 export function proxyMetricsActor() {
@@ -16,10 +16,15 @@ export function proxyMetricsActor() {
     new Observable<never>((out) => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
+      let gauges: CacheGauges = { entries: 0, bytes: 0, evictions: 0 };
       return inbox.subscribe({
         next: (input) => {
           if ('event' in input) {
             counters.inc(input.event);
+            return;
+          }
+          if ('gauges' in input) {
+            gauges = input.gauges;
             return;
           }
           const hits = counters.get('hit');
@@ -34,6 +39,11 @@ export function proxyMetricsActor() {
               origin_fetches: counters.get('origin_fetch'),
               coalesced: counters.get('coalesced'),
               origin_errors: counters.get('origin_error'),
+              stale_served: counters.get('stale_served'),
+              negative_hits: counters.get('negative_hit'),
+              evictions: gauges.evictions,
+              entries: gauges.entries,
+              bytes: gauges.bytes,
             }),
           );
         },

@@ -5,9 +5,10 @@ import type { Inbound } from '../bus/inbound.js';
 import { ServerEdge } from '../net/server.js';
 import { UpstreamLink } from '../net/upstream.js';
 import type { RunningNode } from '../net/lifecycle.js';
+import { refuseUnauthorized } from '../protocol/admin.js';
 import { wrongMethod } from '../protocol/response.js';
 import type { Clock } from '../time/clock.js';
-import { cacheActor, type CacheInput, type CacheOutput, type GetMessage } from './cache-actor.js';
+import { cacheActor, type CacheInput, type CacheOutput, type GetMessage, type PurgeMessage } from './cache-actor.js';
 import { fetcher } from './fetcher.js';
 import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
 import type { Fetched, FetchOrder } from './messages.js';
@@ -22,11 +23,19 @@ export interface ProxyOptions {
   originPort: number;
   clock: Clock;
   cacheType: CacheType;
-  /** Seconds; for `lru` 0 means entries never expire. */
+  /** Seconds; 0 means entries never expire (the default for `lru`). */
   ttl: number;
   lruCapacity: number;
   cacheMaxBytes: number;
   originTimeout: number;
+  /** Seconds past TTL a value is served at once while it is refreshed. */
+  grace: number;
+  /** Seconds past TTL a value is served when the origin fails. */
+  staleIfError: number;
+  /** Seconds a NOT_FOUND is cached. */
+  negativeTtl: number;
+  /** When set, PURGE needs `"token"` equal to it. */
+  adminToken?: string;
 }
 
 const T = {
@@ -56,6 +65,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
         return bus.publish(T.cache, { get: message as GetMessage });
       case 'METRICS':
         return bus.publish(T.metrics, { metrics: message });
+      case 'PURGE': {
+        const refusal = refuseUnauthorized(message.request, options.adminToken);
+        if (refusal !== undefined) return message.reply(refusal);
+        return bus.publish(T.cache, { purge: message as PurgeMessage });
+      }
       default:
         return message.reply(wrongMethod((message.request as { op: string }).op));
     }
@@ -65,6 +79,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
       cacheActor({
         node: address.port,
         ttl: options.ttl * 1000,
+        grace: options.grace * 1000,
+        staleIfError: options.staleIfError * 1000,
+        negativeTtl: options.negativeTtl * 1000,
         maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
         maxBytes: options.cacheMaxBytes,
       })(merge(inbox, bus.topic(T.fetched).pipe(map((fetched) => ({ fetched })))), clock),
@@ -73,7 +90,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   );
   const cacheOut = bus.topic(T.cacheOut);
   cacheOut.pipe(filter((o): o is { fetch: FetchOrder } => 'fetch' in o)).subscribe((o) => bus.publish(T.fetch, o.fetch));
-  cacheOut.pipe(filter((o) => 'event' in o)).subscribe((o) => bus.publish(T.metrics, o as ProxyMetricsInput));
+  cacheOut.pipe(filter((o): o is ProxyMetricsInput & CacheOutput => !('fetch' in o))).subscribe((o) => bus.publish(T.metrics, o));
   bus.spawn(fetcher(originOverLink(link)), T.fetch, T.fetched);
   bus.spawn(proxyMetricsActor(), T.metrics);
 

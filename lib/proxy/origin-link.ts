@@ -27,9 +27,16 @@ export function readAnswer(answer: string): FetchOutcome {
     return { kind: 'failure', reason: 'origin answered garbage' };
   }
   if (typeof value !== 'object' || value === null) return { kind: 'failure', reason: 'origin answered garbage' };
-  const { status, data } = value as { status?: unknown; data?: unknown };
-  if (status === 'OK' && data !== undefined) return { kind: 'ok', data: JSON.stringify(data) };
-  if (status === 'NOT_FOUND' || status === 'BAD_REQUEST') return { kind: 'answer', answer: JSON.stringify(value) };
+  const { status, data, ttl } = value as { status?: unknown; data?: unknown; ttl?: unknown };
+  if (status === 'OK' && data !== undefined) {
+    const encoded = JSON.stringify(data);
+    return typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0
+      ? { kind: 'ok', data: encoded, ttl: ttl * 1000 }
+      : { kind: 'ok', data: encoded };
+  }
+  if (status === 'NOT_FOUND' || status === 'BAD_REQUEST') {
+    return { kind: 'answer', answer: JSON.stringify(value), notFound: status === 'NOT_FOUND' };
+  }
   return { kind: 'failure', reason: `origin answered ${typeof status === 'string' ? status : 'without a status'}` };
 }
 

@@ -1,0 +1,70 @@
+// The purger actor: sends a PURGE to every proxy and answers once all have answered or failed.
+import { Observable } from 'rxjs';
+import type { Inbound } from '../bus/inbound.js';
+import type { PurgeRequest } from '../protocol/request.js';
+import { statusOf, type Encoded } from '../protocol/response.js';
+import { Status } from '../protocol/status.js';
+import type { LinkFailure } from '../net/upstream.js';
+import type { Clock } from '../time/clock.js';
+
+/** Sends one line to one proxy; the TCP links implement it. */
+export type SendPort = (proxy: number, line: string, done: (failure: LinkFailure | null, answer: string) => void) => void;
+
+export type PurgeMessage = Inbound<PurgeRequest>;
+
+interface ProxyResult {
+  status: string;
+  purged?: number;
+  error?: string;
+}
+
+/**
+ * A purge must reach every proxy, healthy or not, or the caller must hear which it missed:
+ * the answer is OK only when every proxy purged; otherwise it carries the first failing status
+ * and each proxy's result in `data.proxies`.
+ */
+export function purger(addresses: readonly string[], send: SendPort) {
+  return (inbox: Observable<PurgeMessage>, _clock: Clock): Observable<never> =>
+    new Observable<never>((out) =>
+      inbox.subscribe({
+        next: (message) => {
+          const { id: _id, op, ...target } = message.request;
+          const line = JSON.stringify({ op, ...target });
+          const results: ProxyResult[] = [];
+          let waiting = addresses.length;
+          addresses.forEach((_, proxy) =>
+            send(proxy, line, (failure, answer) => {
+              results[proxy] = failure === null ? readResult(answer) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
+              if (--waiting === 0) message.reply(summarize(addresses, results));
+            }),
+          );
+        },
+        error: (err) => out.error(err),
+        complete: () => out.complete(),
+      }),
+    );
+}
+
+function readResult(answer: string): ProxyResult {
+  const status = statusOf(answer) ?? 'GARBAGE';
+  try {
+    const value = JSON.parse(answer) as { data?: { purged?: unknown }; error?: unknown };
+    const purged = value.data?.purged;
+    return typeof purged === 'number' ? { status, purged } : { status, error: typeof value.error === 'string' ? value.error : status };
+  } catch {
+    return { status, error: 'proxy answered garbage' };
+  }
+}
+
+function summarize(addresses: readonly string[], results: readonly ProxyResult[]): Encoded {
+  const proxies: Record<string, ProxyResult> = {};
+  addresses.forEach((address, i) => (proxies[address] = results[i]!));
+  const purged = results.reduce((sum, r) => sum + (r.purged ?? 0), 0);
+  const failed = results.filter((r) => r.status !== Status.OK);
+  if (failed.length === 0) return JSON.stringify({ status: Status.OK, data: { purged, proxies } });
+  return JSON.stringify({
+    status: failed[0]!.status,
+    error: `purge failed on ${failed.length} of ${results.length} proxies`,
+    data: { purged, proxies },
+  });
+}
