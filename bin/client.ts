@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { Client } from '../lib/client/client.js';
 import { Status } from '../lib/protocol/status.js';
+import { monotonicMs } from '../lib/time/clock.js';
 
 const program = new Command('client')
   .description('asks a dproxy node for a key or its metrics')
@@ -10,17 +11,34 @@ const program = new Command('client')
   .option('--port <port>', 'balancer port', port, 9000)
   .option('--get <key>', 'fetch one key')
   .option('--metrics', 'fetch the node\'s METRICS')
+  .option('--purge <key>', 'remove one key from every proxy\'s cache')
+  .option('--purge-prefix <prefix>', 'remove every key starting with prefix ("" = all)')
+  .option('--token <token>', 'admin token for --purge and --purge-prefix')
   .option('--timeout <ms>', 'milliseconds to wait for the answer', integer(1), 10_000)
   .parse(kebabFlags(process.argv));
-const options = program.opts<{ host: string; port: number; get?: string; metrics?: boolean; timeout: number }>();
+const options = program.opts<{
+  host: string;
+  port: number;
+  get?: string;
+  metrics?: boolean;
+  purge?: string;
+  purgePrefix?: string;
+  token?: string;
+  timeout: number;
+}>();
 
-if ((options.get === undefined) === (options.metrics !== true)) {
-  program.error('give exactly one of --get <key> or --metrics');
-}
+const token = options.token === undefined ? {} : { token: options.token };
+const requests = [
+  options.get !== undefined && { op: 'GET', key: options.get },
+  options.metrics === true && { op: 'METRICS' },
+  options.purge !== undefined && { op: 'PURGE', key: options.purge, ...token },
+  options.purgePrefix !== undefined && { op: 'PURGE', prefix: options.purgePrefix, ...token },
+].filter((r) => r !== false);
+if (requests.length !== 1) program.error('give exactly one of --get, --metrics, --purge, --purge-prefix');
 const client = new Client({ host: options.host, port: options.port, timeout: options.timeout });
-const started = performance.now();
-const response = options.get !== undefined ? await client.get(options.get) : await client.metrics();
-const latency = Math.round((performance.now() - started) * 1000) / 1000;
+const started = monotonicMs();
+const response = await client.send(requests[0]!);
+const latency = Math.round((monotonicMs() - started) * 1000) / 1000;
 client.close();
 process.stdout.write(JSON.stringify({ ...response, latency_ms: latency }, null, 2) + '\n');
 process.exitCode = response.status === Status.OK ? 0 : 1;
