@@ -5,7 +5,7 @@ import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js
 import { isRejection, parseRequest, type Request } from '../protocol/request.js';
 import { errorResponse, withId, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { every, onNextTurn, type Clock } from '../time/clock.js';
+import { after, every, onNextTurn, type Clock } from '../time/clock.js';
 import type { Inbound } from '../bus/inbound.js';
 
 export interface ServerOptions {
@@ -17,6 +17,8 @@ export interface ServerOptions {
   idleTimeout?: number;
   /** Stop reading from a connection that has this many unanswered requests. */
   maxPending?: number;
+  /** After closing our side, read and drop what the peer still sends for at most this long (ms). */
+  lingerTimeout?: number;
 }
 
 /** A TCP server that turns every line into an Inbound message and writes back what the actors reply. */
@@ -87,6 +89,7 @@ class Connection {
   private closing = false;
   private closed = false;
   private lastActive: number;
+  private lingering?: Subscription;
   private readonly framer: LineFramer;
   private readonly maxPending: number;
 
@@ -102,12 +105,14 @@ class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.readEnded = true;
-      this.maybeEnd();
+      if (this.closed) this.destroyOnceWritten();
+      else this.maybeEnd();
     });
     socket.on('drain', () => this.maybeResume());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
+      this.lingering?.unsubscribe();
       this.onClosed();
     });
   }
@@ -127,6 +132,7 @@ class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed) return;
     this.lastActive = this.options.clock.now();
     this.framer.push(chunk, (frame) => this.onFrame(frame));
     if (this.pending >= this.maxPending || this.socket.writableNeedDrain) this.socket.pause();
@@ -229,9 +235,22 @@ class Connection {
     if (this.closing || this.readEnded) {
       this.closed = true;
       this.socket.end();
-      // A peer that never reads its answers must not hold the socket open forever.
-      this.socket.once('finish', () => this.socket.destroy());
       this.onClosed();
+      if (this.readEnded) {
+        this.destroyOnceWritten();
+        return;
+      }
+      // A lingering close: destroying a socket with unread input sends a reset, which can make the
+      // peer lose our last answer (say, "line too long" to a client still writing). So read and drop
+      // input until the peer closes its side; a peer that never does is cut off after the linger time.
+      this.socket.resume();
+      this.lingering = after(this.options.clock, this.options.lingerTimeout ?? 2000, () => this.socket.destroy());
     }
+  }
+
+  // A peer that never reads its answers must not hold the socket open forever.
+  private destroyOnceWritten(): void {
+    if (this.socket.writableFinished) this.socket.destroy();
+    else this.socket.once('finish', () => this.socket.destroy());
   }
 }

@@ -116,6 +116,9 @@ export class UpstreamLink {
   private pick(): PeerConnection | undefined {
     let best: PeerConnection | undefined;
     for (const c of this.connections) {
+      // A pooled connection opened before the link learned the peer is one-shot will be closed by
+      // the peer once it has answered; a request (above all a resent one) must not go there.
+      if (this.oneShot && !c.single) continue;
       if (!c.canTake(this.oneShot ? 0 : this.pipelineDepth)) continue;
       if (best === undefined || c.inFlight < best.inFlight) best = c;
       if (c.inFlight === 0) break;
@@ -161,7 +164,7 @@ class PeerConnection {
 
   constructor(
     private readonly link: UpstreamLink,
-    private readonly single: boolean,
+    readonly single: boolean,
   ) {
     const { host, port, clock } = link.options;
     this.openedAt = clock.now();
@@ -172,6 +175,7 @@ class PeerConnection {
       for (const job of this.jobs) this.socket.write(job.line + '\n');
     });
     this.socket.on('data', (chunk: Buffer) => this.framer.push(chunk, (frame) => this.onFrame(frame)));
+    this.socket.on('end', () => this.framer.end((frame) => this.onFrame(frame)));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED' && !this.connected) this.destroy('refused');
       else this.destroy('reset', true);

@@ -40,6 +40,18 @@ export class LineFramer {
     }
   }
 
+  /**
+   * The stream ended: an unterminated tail is the last line. Some peers (early versions of the
+   * original origin_server.py) close after their answer instead of ending it with a newline.
+   */
+  end(onFrame: (frame: Frame) => void): void {
+    if (this.broken || this.held === 0) return;
+    const line = Buffer.concat(this.parts, this.held);
+    this.parts = [];
+    this.held = 0;
+    onFrame({ line });
+  }
+
   private fail(onFrame: (frame: Frame) => void): void {
     this.broken = true;
     this.parts = [];

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, type NodeProcess } from '../../lib/cluster/process.js';
@@ -157,11 +157,9 @@ export async function metricsOf(port: number): Promise<Record<string, unknown>> 
   return answer.data as Record<string, unknown>;
 }
 
-/** A temporary folder with a copy of the sample data; remove it with `removeDir`. */
-export async function tempDataDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dproxy-spec-'));
-  await cp(sampleData, dir, { recursive: true });
-  return dir;
+/** A fresh empty folder under the system's temp folder; remove it with `removeDir`. */
+export function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'dproxy-spec-'));
 }
 
 export function removeDir(dir: string): Promise<void> {
@@ -194,6 +192,36 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A TCP server written in a spec (a fake origin or proxy). Tracks its sockets so `close`
+ * really ends everything, and starts on an ephemeral port.
+ */
+export class SpecServer {
+  readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(onConnection: (socket: net.Socket) => void) {
+    this.server = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('close', () => this.sockets.delete(socket));
+      onConnection(socket);
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
 }
 
 export { sleep };
