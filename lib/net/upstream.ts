@@ -2,7 +2,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
-import { every, type Clock } from '../time/clock.js';
+import { every, onNextTurn, type Clock } from '../time/clock.js';
 
 /** Why a request over a link got no answer. */
 export type LinkFailure = 'refused' | 'reset' | 'timeout' | 'garbage' | 'closed';
@@ -161,6 +161,8 @@ class PeerConnection {
   private answered = 0;
   private dead = false;
   private readonly openedAt: number;
+  // Requests of one event-loop turn leave in one write, not one syscall each.
+  private outgoing: string[] = [];
 
   constructor(
     private readonly link: UpstreamLink,
@@ -172,7 +174,7 @@ class PeerConnection {
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('connect', () => {
       this.connected = true;
-      for (const job of this.jobs) this.socket.write(job.line + '\n');
+      for (const job of this.jobs) this.queue(job.line);
     });
     this.socket.on('data', (chunk: Buffer) => this.framer.push(chunk, (frame) => this.onFrame(frame)));
     this.socket.on('end', () => this.framer.end((frame) => this.onFrame(frame)));
@@ -197,7 +199,18 @@ class PeerConnection {
   send(job: Job): void {
     job.sentAt = this.link.options.clock.now();
     this.jobs.push(job);
-    if (this.connected) this.socket.write(job.line + '\n');
+    if (this.connected) this.queue(job.line);
+  }
+
+  private queue(line: string): void {
+    if (this.outgoing.length === 0) onNextTurn(() => this.flush());
+    this.outgoing.push(line, '\n');
+  }
+
+  private flush(): void {
+    if (this.dead || this.outgoing.length === 0) return;
+    this.socket.write(this.outgoing.join(''));
+    this.outgoing = [];
   }
 
   checkDeadlines(now: number): void {
