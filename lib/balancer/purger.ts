@@ -32,6 +32,7 @@ export function purger(addresses: readonly string[], send: SendPort) {
           const line = JSON.stringify({ op, ...target });
           const results: ProxyResult[] = [];
           let waiting = addresses.length;
+          if (waiting === 0) message.reply(summarize(addresses, results));
           addresses.forEach((_, proxy) =>
             send(proxy, line, (failure, answer) => {
               results[proxy] = failure === null ? readResult(answer) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
@@ -45,14 +46,18 @@ export function purger(addresses: readonly string[], send: SendPort) {
     );
 }
 
+// The status of a proxy's answer may become the balancer's, so garbage must not lend it one.
+const GARBAGE: ProxyResult = { status: Status.PROXY_UNREACHABLE, error: 'proxy answered garbage' };
+
 function readResult(answer: string): ProxyResult {
-  const status = statusOf(answer) ?? 'GARBAGE';
+  const status = statusOf(answer);
+  if (status === undefined) return GARBAGE;
   try {
     const value = JSON.parse(answer) as { data?: { purged?: unknown }; error?: unknown };
     const purged = value.data?.purged;
     return typeof purged === 'number' ? { status, purged } : { status, error: typeof value.error === 'string' ? value.error : status };
   } catch {
-    return { status, error: 'proxy answered garbage' };
+    return GARBAGE;
   }
 }
 

@@ -58,8 +58,11 @@ export class CacheStore {
     this.lru.set(key, entry, { ttl: keepMs });
   }
 
+  /** Forgets an entry; true only if it was still kept (one past its keep time does not count). */
   delete(key: string): boolean {
-    return this.lru.delete(key);
+    const kept = this.lru.has(key);
+    this.lru.delete(key);
+    return kept;
   }
 
   /** Deletes every key starting with `prefix`; returns how many. */

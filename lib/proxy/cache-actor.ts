@@ -100,7 +100,10 @@ export function cacheActor(options: CacheActorOptions) {
         if (outcome.kind === 'ok') {
           const fresh = outcome.ttl ?? ttl;
           // A per-key ttl of 0 from the origin means "do not cache"; our own 0 means "forever".
-          if (storable && !(outcome.ttl === 0)) {
+          if (storable && outcome.ttl === 0) {
+            // The origin's newer answer replaces an older value kept for grace or stale-if-error.
+            store.delete(key);
+          } else if (storable) {
             const freshUntil = fresh > 0 ? now + fresh : Infinity;
             const keep = fresh > 0 ? fresh + Math.max(grace, staleIfError) : 0;
             store.set(key, { body: outcome.data, negative: false, freshUntil }, keep);
@@ -109,6 +112,9 @@ export function cacheActor(options: CacheActorOptions) {
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
             store.set(key, { body: outcome.answer, negative: true, freshUntil: now + negativeTtl }, negativeTtl);
+          } else if (storable) {
+            // Nor may an older value kept for grace or stale-if-error outlive this answer.
+            store.delete(key);
           }
           answer = outcome.answer;
         } else {

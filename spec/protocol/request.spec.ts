@@ -90,7 +90,7 @@ describe('parseRequest, text form', () => {
   });
 
   it('answers an unknown method WRONG_METHOD, naming it', () => {
-    expect(rejected('PURGE article/1')).to.deep.equal(wrongMethod('PURGE'));
+    expect(rejected('DELETE article/1')).to.deep.equal(wrongMethod('DELETE'));
   });
 
   it('answers lower-case get WRONG_METHOD', () => {
@@ -164,11 +164,81 @@ describe('parseRequest, JSON form', () => {
   });
 
   it('answers an unknown op WRONG_METHOD with the id echoed', () => {
-    expect(rejected('{"op":"PURGE","key":"a","id":9}')).to.deep.equal({ ...wrongMethod('PURGE'), id: 9 });
+    expect(rejected('{"op":"DELETE","key":"a","id":9}')).to.deep.equal({ ...wrongMethod('DELETE'), id: 9 });
   });
 
   it('answers lower-case get WRONG_METHOD', () => {
     expect(rejected('{"op":"get","key":"a","id":"q"}')).to.deep.equal({ ...wrongMethod('get'), id: 'q' });
+  });
+});
+
+describe('parseRequest, PURGE', () => {
+  const needsOne = badRequest('PURGE needs exactly one of key or prefix');
+
+  it('reads the text form PURGE <key>, without a token', () => {
+    expect(parse('PURGE article/1')).to.deep.equal({ op: 'PURGE', key: 'article/1' });
+  });
+
+  it('drops a leading slash from the key of the text form', () => {
+    expect(parse('PURGE /article/1')).to.deep.equal({ op: 'PURGE', key: 'article/1' });
+  });
+
+  it('rejects the text form without a key, or with a bad one', () => {
+    expect(rejected('PURGE')).to.deep.equal(badRequest('PURGE needs a key'));
+    expect(rejected('PURGE ')).to.deep.equal(badRequest('key is empty'));
+    expect(rejected('PURGE a b')).to.deep.equal(badRequest('key contains whitespace or control characters'));
+  });
+
+  it('reads the JSON form with a key, its token and its id', () => {
+    expect(parse('{"op":"PURGE","key":"/article/1","token":"T","id":3}')).to.deep.equal({
+      op: 'PURGE',
+      key: 'article/1',
+      token: 'T',
+      id: 3,
+    });
+  });
+
+  it('leaves token out when the request has none', () => {
+    expect(parse('{"op":"PURGE","key":"a"}')).to.deep.equal({ op: 'PURGE', key: 'a' });
+  });
+
+  it('reads the JSON form with a prefix', () => {
+    expect(parse('{"op":"PURGE","prefix":"article/","token":"T"}')).to.deep.equal({ op: 'PURGE', prefix: 'article/', token: 'T' });
+  });
+
+  it('drops a leading slash from a prefix', () => {
+    expect(parse('{"op":"PURGE","prefix":"/article/"}')).to.deep.equal({ op: 'PURGE', prefix: 'article/' });
+  });
+
+  it('accepts the empty prefix, which names every key', () => {
+    expect(parse('{"op":"PURGE","prefix":""}')).to.deep.equal({ op: 'PURGE', prefix: '' });
+  });
+
+  it('rejects a request with both key and prefix, echoing the id', () => {
+    expect(rejected('{"op":"PURGE","key":"a","prefix":"a","id":4}')).to.deep.equal({ ...needsOne, id: 4 });
+  });
+
+  it('rejects a request with neither key nor prefix', () => {
+    expect(rejected('{"op":"PURGE","token":"T"}')).to.deep.equal(needsOne);
+  });
+
+  it('rejects a token that is not a string, echoing the id', () => {
+    const error = badRequest('token must be a string');
+    expect(rejected('{"op":"PURGE","key":"a","token":42,"id":5}')).to.deep.equal({ ...error, id: 5 });
+    expect(rejected('{"op":"PURGE","key":"a","token":null}')).to.deep.equal(error);
+    expect(rejected('{"op":"PURGE","prefix":"","token":["T"]}')).to.deep.equal(error);
+  });
+
+  it('rejects a key or prefix that is not a string', () => {
+    expect(rejected('{"op":"PURGE","key":7}')).to.deep.equal(badRequest('key must be a string'));
+    expect(rejected('{"op":"PURGE","prefix":7}')).to.deep.equal(badRequest('prefix must be a string'));
+  });
+
+  it('holds a key and a non-empty prefix to the key rules', () => {
+    expect(rejected('{"op":"PURGE","key":""}')).to.deep.equal(badRequest('key is empty'));
+    expect(rejected('{"op":"PURGE","prefix":"a b"}')).to.deep.equal(badRequest('key contains whitespace or control characters'));
+    const long = JSON.stringify({ op: 'PURGE', prefix: 'k'.repeat(1025) });
+    expect(rejected(long)).to.deep.equal(badRequest('key is longer than 1024 bytes'));
   });
 });
 

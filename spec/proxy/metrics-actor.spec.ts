@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { proxyMetricsActor, type ProxyMetricsInput } from '../../lib/proxy/metrics-actor.js';
-import type { CacheEvent } from '../../lib/proxy/messages.js';
+import type { CacheEvent, CacheGauges } from '../../lib/proxy/messages.js';
 
 /** Starts the actor on a clock at `now` ms and returns a way to feed it events and ask for METRICS. */
 function start(now = 0) {
@@ -12,6 +12,7 @@ function start(now = 0) {
   proxyMetricsActor()(inbox, clock).subscribe();
   return {
     events: (...events: CacheEvent[]) => events.forEach((event) => inbox.next({ event })),
+    gauges: (gauges: CacheGauges) => inbox.next({ gauges }),
     metrics: (): string => {
       const replies: string[] = [];
       inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r) } });
@@ -31,8 +32,16 @@ describe('proxy metrics actor', () => {
     expect(Object.keys(data(reply)).slice(0, 6)).to.deep.equal(original);
   });
 
-  it('appends coalesced and origin_errors after the original fields', () => {
-    expect(Object.keys(data(start().metrics())).slice(6)).to.deep.equal(['coalesced', 'origin_errors']);
+  it('appends the extensions after the original fields, in their order', () => {
+    expect(Object.keys(data(start().metrics())).slice(6)).to.deep.equal([
+      'coalesced',
+      'origin_errors',
+      'stale_served',
+      'negative_hits',
+      'evictions',
+      'entries',
+      'bytes',
+    ]);
   });
 
   it('reports zeros and a hit_rate of 0 before any traffic', () => {
@@ -59,6 +68,29 @@ describe('proxy metrics actor', () => {
     const actor = start();
     actor.events('miss', 'origin_fetch', 'origin_error');
     expect(data(actor.metrics())).to.deep.include({ origin_errors: 1, origin_fetches: 1 });
+  });
+
+  it('counts stale answers and negative hits, a negative hit also being a hit', () => {
+    const actor = start();
+    actor.events('hit', 'stale_served', 'hit', 'negative_hit', 'miss', 'origin_fetch', 'origin_error', 'stale_served');
+    expect(data(actor.metrics())).to.deep.include({ hits: 2, misses: 1, stale_served: 2, negative_hits: 1, origin_errors: 1 });
+  });
+
+  it('reports zero entries, bytes and evictions before the cache reports its size', () => {
+    expect(data(start().metrics())).to.deep.include({ evictions: 0, entries: 0, bytes: 0 });
+  });
+
+  it('reports the latest size the cache reported, not a sum', () => {
+    const actor = start();
+    actor.gauges({ entries: 3, bytes: 120, evictions: 1 });
+    actor.gauges({ entries: 2, bytes: 80, evictions: 4 });
+    expect(data(actor.metrics())).to.deep.include({ evictions: 4, entries: 2, bytes: 80 });
+  });
+
+  it('does not count a size report as a request', () => {
+    const actor = start();
+    actor.gauges({ entries: 1, bytes: 10, evictions: 0 });
+    expect(data(actor.metrics())).to.deep.include({ total_requests: 0 });
   });
 
   it('keeps counting across METRICS requests', () => {

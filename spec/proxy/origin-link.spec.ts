@@ -15,12 +15,27 @@ describe('readAnswer', () => {
 
   it('passes NOT_FOUND through as an answer', () => {
     const answer = '{"status":"NOT_FOUND","data":"no such key"}';
-    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer });
+    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer, notFound: true });
   });
 
   it('passes BAD_REQUEST through as an answer', () => {
     const answer = '{"status":"BAD_REQUEST","error":"key leaves the data folder"}';
-    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer });
+    expect(readAnswer(answer)).to.deep.equal({ kind: 'answer', answer, notFound: false });
+  });
+
+  it('reads the ttl of an OK answer, in seconds, into milliseconds', () => {
+    expect(readAnswer('{"status":"OK","data":{"a":1},"ttl":30}')).to.deep.equal({ kind: 'ok', data: '{"a":1}', ttl: 30_000 });
+    expect(readAnswer('{"status":"OK","data":{"a":1},"ttl":0.5}')).to.deep.equal({ kind: 'ok', data: '{"a":1}', ttl: 500 });
+  });
+
+  it('keeps a ttl of 0, which means "do not cache"', () => {
+    expect(readAnswer('{"status":"OK","data":{"a":1},"ttl":0}')).to.deep.equal({ kind: 'ok', data: '{"a":1}', ttl: 0 });
+  });
+
+  it('ignores a ttl that is negative or not a number', () => {
+    for (const ttl of ['-1', '"30"', 'null', 'true', '[5]']) {
+      expect(readAnswer(`{"status":"OK","data":{"a":1},"ttl":${ttl}}`), ttl).to.deep.equal({ kind: 'ok', data: '{"a":1}' });
+    }
   });
 
   it('calls text that is not JSON a failure', () => {

@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { Inbound } from '../../lib/bus/inbound.js';
+import type { Lookup } from '../../lib/origin/data-dir.js';
+import { originActor, type Source } from '../../lib/origin/origin-actor.js';
+import type { Request } from '../../lib/protocol/request.js';
+
+const LOOKUPS: Record<string, Lookup> = {
+  'article/1': { kind: 'ok', data: '{"title":"x"}' },
+  'article/2': { kind: 'ok', data: '{"title":"y"}', ttl: 30 },
+  'article/3': { kind: 'ok', data: '1', ttl: 0 },
+  '../etc': { kind: 'bad_key', reason: 'key has an empty, "." or ".." segment' },
+};
+
+/**
+ * Starts the actor with a source that records the virtual time of each lookup. `send` returns a
+ * promise of the reply, since a lookup resolves a promise after the virtual wait.
+ */
+function start(latency: number, now = 0) {
+  const clock = new TestScheduler(() => undefined);
+  clock.frame = now;
+  const inbox = new Subject<Inbound>();
+  const lookups: { key: string; at: number }[] = [];
+  const source: Source = async (key) => {
+    lookups.push({ key, at: clock.now() });
+    return LOOKUPS[key] ?? { kind: 'not_found' };
+  };
+  originActor({ source, latency })(inbox, clock).subscribe();
+  const send = (request: Request): Promise<string> =>
+    new Promise((resolve) => inbox.next({ request, reply: resolve }));
+  return { clock, lookups, send };
+}
+
+const get = (key: string): Request => ({ op: 'GET', key });
+
+describe('origin actor', () => {
+  it('answers a GET with the document as OK data', async () => {
+    const { send } = start(0);
+    expect(await send(get('article/1'))).to.equal('{"status":"OK","data":{"title":"x"}}');
+  });
+
+  it('appends the ttl of the document to the OK answer', async () => {
+    const { send } = start(0);
+    expect(await send(get('article/2'))).to.equal('{"status":"OK","data":{"title":"y"},"ttl":30}');
+    expect(await send(get('article/3'))).to.equal('{"status":"OK","data":1,"ttl":0}');
+  });
+
+  it('answers a missing key NOT_FOUND with the reason', async () => {
+    const { send } = start(0);
+    expect(await send(get('nope'))).to.equal('{"status":"NOT_FOUND","data":"no such key"}');
+  });
+
+  it('answers an unsafe key BAD_REQUEST with the reason', async () => {
+    const { send } = start(0);
+    expect(JSON.parse(await send(get('../etc')))).to.deep.equal({ status: 'BAD_REQUEST', error: 'key has an empty, "." or ".." segment' });
+  });
+
+  it('answers PURGE WRONG_METHOD: the origin holds no cache', async () => {
+    const { send } = start(0);
+    expect(await send({ op: 'PURGE', key: 'a' })).to.equal('{"status":"WRONG_METHOD","data":"unknown method PURGE"}');
+  });
+
+  it('looks a key up only after latency ms of virtual time', () => {
+    const { clock, lookups, send } = start(100);
+    clock.schedule(() => void send(get('article/1')), 20);
+    clock.schedule(() => expect(lookups).to.deep.equal([]), 119);
+    clock.flush();
+    expect(lookups).to.deep.equal([{ key: 'article/1', at: 120 }]);
+  });
+
+  it('waits the latency for each request on its own, not one after another', () => {
+    const { clock, lookups, send } = start(100);
+    void send(get('a'));
+    clock.schedule(() => void send(get('b')), 30);
+    clock.flush();
+    expect(lookups).to.deep.equal([
+      { key: 'a', at: 100 },
+      { key: 'b', at: 130 },
+    ]);
+  });
+
+  it('looks a key up at once without latency', () => {
+    const { lookups, send } = start(0);
+    void send(get('a'));
+    expect(lookups).to.deep.equal([{ key: 'a', at: 0 }]);
+  });
+
+  it('answers METRICS with its start time on its clock and GETs counted by outcome', async () => {
+    const { send } = start(0, 1_700_000_000_000);
+    await send(get('article/1'));
+    await send(get('article/2'));
+    await send(get('nope'));
+    await send(get('../etc'));
+    const reply = JSON.parse(await send({ op: 'METRICS' })) as { status: string; data: Record<string, unknown> };
+    expect(reply).to.deep.equal({
+      status: 'OK',
+      data: { start_time: '2023-11-14T22:13:20.000Z', total_requests: 4, requests: 4, found: 2, not_found: 1, bad_key: 1 },
+    });
+  });
+
+  it('answers METRICS while GETs are still waiting, and counts them as requests already', async () => {
+    const { send } = start(1000);
+    void send(get('a'));
+    const reply = JSON.parse(await send({ op: 'METRICS' })) as { data: Record<string, unknown> };
+    expect(reply.data).to.deep.include({ total_requests: 1, found: 0, not_found: 0 });
+  });
+});

@@ -1,0 +1,119 @@
+import { expect } from 'chai';
+import { of } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { fetcher, type FetcherOptions, type OriginPort } from '../../lib/proxy/fetcher.js';
+import type { FetchOrder, Fetched, FetchOutcome } from '../../lib/proxy/messages.js';
+
+const OK: FetchOutcome = { kind: 'ok', data: '{"title":"x"}' };
+const NOT_FOUND: FetchOutcome = { kind: 'answer', answer: '{"status":"NOT_FOUND","data":"no such key"}', notFound: true };
+const FAILED: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
+const FAILED_AGAIN: FetchOutcome = { kind: 'failure', reason: 'origin unreachable' };
+
+/** Origin answers in marbles: o OK, n NOT_FOUND, f and g two different failures. */
+const OUTCOMES: Record<string, FetchOutcome> = { o: OK, n: NOT_FOUND, f: FAILED, g: FAILED_AGAIN };
+/** Orders in marbles: a and b fetch those keys. */
+const ORDERS: Record<string, FetchOrder> = { a: { key: 'a' }, b: { key: 'b' } };
+/** Output in marbles: upper case the OK of a key, lower case its failure (f or g), n NOT_FOUND. */
+const FETCHED: Record<string, Fetched> = {
+  A: { key: 'a', outcome: OK },
+  B: { key: 'b', outcome: OK },
+  f: { key: 'a', outcome: FAILED },
+  g: { key: 'a', outcome: FAILED_AGAIN },
+  n: { key: 'a', outcome: NOT_FOUND },
+};
+
+describe('fetcher', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected);
+    });
+  });
+
+  /**
+   * Runs orders through a fetcher on virtual time against an origin whose n-th call for a key
+   * answers as the n-th marble of `origin` (or of `origin[key]`; the last one repeats); returns the
+   * virtual times of the origin calls, by key.
+   */
+  function expectTimeline(
+    orders: string,
+    origin: string[] | Record<string, string[]>,
+    fetched: string,
+    options: FetcherOptions,
+  ): Record<string, number[]> {
+    const calls: Record<string, number[]> = {};
+    scheduler.run(({ cold, expectObservable }) => {
+      const port: OriginPort = (key) => {
+        const times = (calls[key] ??= []);
+        times.push(scheduler.now());
+        const answers = Array.isArray(origin) ? origin : origin[key]!;
+        return cold(answers[Math.min(times.length - 1, answers.length - 1)]!, OUTCOMES);
+      };
+      expectObservable(fetcher(port, options)(cold(orders, ORDERS), scheduler)).toBe(fetched, FETCHED);
+    });
+    return calls;
+  }
+
+  it('delivers a successful fetch as it comes and does not retry it', () => {
+    const calls = expectTimeline('a', ['--o|'], '--A', { retryBackoff: 100, random: () => 0.5 });
+    expect(calls).to.deep.equal({ a: [0] });
+  });
+
+  it('does not retry an answer such as NOT_FOUND', () => {
+    const calls = expectTimeline('a', ['-n|'], '-n', { retryBackoff: 100, random: () => 0.5 });
+    expect(calls).to.deep.equal({ a: [0] });
+  });
+
+  it('retries a failed fetch once, backoff * (0.5 + random()) virtual ms after the failure', () => {
+    // Fails at 1; 100 * (0.5 + 0.25) = 75 ms later, at 76, asks again; the answer lands at 77.
+    const calls = expectTimeline('a', ['-f|', '-o|'], '- 76ms A', { retryBackoff: 100, random: () => 0.25 });
+    expect(calls).to.deep.equal({ a: [0, 76] });
+  });
+
+  it('spreads retries between half and one and a half times the backoff', () => {
+    const low = expectTimeline('a', ['-f|', '-o|'], '- 51ms A', { retryBackoff: 100, random: () => 0 });
+    expect(low).to.deep.equal({ a: [0, 51] });
+  });
+
+  it('reads random() for the jitter of each retry', () => {
+    const draws = [0, 0.5];
+    const calls = expectTimeline('ab', ['-f|', '-o|'], '- 51ms A 50ms B', {
+      retryBackoff: 100,
+      random: () => draws.shift()!,
+    });
+    // a fails at 1 and waits 50 ms; b fails at 2 and waits 100 ms.
+    expect(calls).to.deep.equal({ a: [0, 51], b: [1, 102] });
+  });
+
+  it('delivers a second failure as the failure, without a third try', () => {
+    const calls = expectTimeline('a', ['-f|', '-g|', '-o|'], '- 76ms g', { retryBackoff: 100, random: () => 0.25 });
+    expect(calls).to.deep.equal({ a: [0, 76] });
+  });
+
+  it('sends nothing for a failed fetch until the backoff is over', () => {
+    const calls = expectTimeline('a', ['-f|', '-o|'], '- 1001ms A', { retryBackoff: 1000, random: () => 0.5 });
+    expect(calls).to.deep.equal({ a: [0, 1001] });
+  });
+
+  it('waits for the retry on the clock it is given, not on the real one', () => {
+    // Outside run mode a TestScheduler is only a clock: nothing else reads virtual time.
+    const clock = new TestScheduler(() => undefined);
+    const calls: number[] = [];
+    const outcomes = [FAILED, OK];
+    const port: OriginPort = () => {
+      calls.push(clock.now());
+      return of(outcomes[calls.length - 1]!);
+    };
+    const fetched: Fetched[] = [];
+    fetcher(port, { retryBackoff: 100, random: () => 0.25 })(of({ key: 'a' }), clock).subscribe((f) => fetched.push(f));
+    expect(fetched).to.deep.equal([]);
+    clock.flush();
+    expect(calls).to.deep.equal([0, 75]);
+    expect(fetched).to.deep.equal([{ key: 'a', outcome: OK }]);
+  });
+
+  it('lets other keys through while one waits for its retry', () => {
+    const calls = expectTimeline('ab', { a: ['-f|', '-o|'], b: ['-o|'] }, '--B 74ms A', { retryBackoff: 100, random: () => 0.25 });
+    expect(calls).to.deep.equal({ a: [0, 76], b: [1] });
+  });
+});
