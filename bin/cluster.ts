@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { startNode, type NodeProcess } from '../lib/cluster/process.js';
-import { strategies } from '../lib/balancer/strategies/registry.js';
+import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 
 const options = new Command('cluster')
   .description('starts an origin, caching proxies and a load balancer as child processes')
@@ -10,7 +10,7 @@ const options = new Command('cluster')
   .option('--proxy-port <port>', 'port of the first proxy; the others follow it', port, 8001)
   .option('--proxies <n>', 'number of proxies', integer(1, 64), 3)
   .option('--port <port>', 'load balancer port', port, 9000)
-  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default('round_robin'))
+  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
   .parse(kebabFlags(process.argv))

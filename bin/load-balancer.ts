@@ -1,10 +1,10 @@
 // bin/load-balancer: routes each request to a healthy proxy and fails over.
 import { Command, Option } from 'commander';
-import { integer, kebabFlags, port } from '../lib/cli/options.js';
+import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { startBalancer } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/balancer/links.js';
-import { strategies } from '../lib/balancer/strategies/registry.js';
+import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('load-balancer')
@@ -12,7 +12,13 @@ const options = new Command('load-balancer')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 9000)
   .option('--proxies <host:port...>', 'the proxies', ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'])
-  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default('round_robin'))
+  .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
+  .option('--hash-balance-factor <percent>', 'consistent_hash: most load a proxy takes, in percent of the mean', integer(100), 125)
+  .option('--retries <n>', 'retries of a failed GET on other proxies', integer(0, 16), 2)
+  .option('--retry-budget <percent>', 'retries allowed per 100 requests over 10 s', integer(0, 100), 20)
+  .option('--slow-start <seconds>', 'a returning proxy ramps from 10% to 100% weight over this', nonNegative, 10)
+  .option('--eject-after <n>', 'consecutive failed forwards that eject a proxy (0 = never)', integer(0), 5)
+  .option('--eject-time <seconds>', 'first ejection; repeated ones last longer, up to 10x', nonNegative, 30)
   .option('--health-interval <ms>', 'milliseconds between probes of each proxy (inter)', integer(1), 1000)
   .option('--health-timeout <ms>', 'a probe slower than this failed', integer(1), 500)
   .option('--rise <n>', 'good probes that bring a proxy back', integer(1), 2)
@@ -33,8 +39,17 @@ const options = new Command('load-balancer')
     connectTimeout: number;
     requestTimeout: number;
     adminToken?: string;
+    hashBalanceFactor: number;
+    retries: number;
+    retryBudget: number;
+    slowStart: number;
+    ejectAfter: number;
+    ejectTime: number;
   }>();
 
 // Fail at start, with a clear message, rather than at the first request.
 for (const proxy of options.proxies) parseAddress(proxy);
-runUntilSignalled('load-balancer', await startBalancer({ ...options, clock: realClock }));
+runUntilSignalled(
+  'load-balancer',
+  await startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, clock: realClock }),
+);

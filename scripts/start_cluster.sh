@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Starts origin, proxies and load balancer in the background; records their PIDs for kill_cluster.sh.
 # Settings (environment): ORIGIN_PORT=8000 PROXY_PORTS="8001 8002 8003" LB_PORT=9000
-#   STRATEGY=round_robin CLUSTER_DIR=.cluster. Extra arguments go to every proxy (e.g. --ttl 5).
+#   STRATEGY=consistent_hash CLUSTER_DIR=.cluster. Extra arguments go to every proxy (e.g. --ttl 5).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${CLUSTER_DIR:-$root/.cluster}"
 origin_port="${ORIGIN_PORT:-8000}"
 proxy_ports="${PROXY_PORTS:-8001 8002 8003}"
 lb_port="${LB_PORT:-9000}"
-strategy="${STRATEGY:-round_robin}"
+strategy="${STRATEGY:-consistent_hash}"
 
 if [ -s "$dir/pids" ]; then
   echo "a cluster started from here is still recorded in $dir/pids; run scripts/kill_cluster.sh first" >&2

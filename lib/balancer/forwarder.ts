@@ -1,44 +1,75 @@
 // The forwarder actor: sends each routed request to its proxy, relays the answer, and on failure
-// sends the request back to the router with that proxy marked as tried (HAProxy's redispatch).
+// sends the request back to the router with that proxy marked as tried (HAProxy's redispatch),
+// within a retry count and a retry budget.
 import { Observable } from 'rxjs';
 import { errorResponse } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import type { LinkFailure } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
-import type { Outcome, RouteRequest, Routed } from './messages.js';
+import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
+import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 /** One proxy as the forwarder sees it: a key in, the proxy's answer line or a failure out. */
 export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailure | null, answer: string) => void) => void;
 
-export type ForwarderOutput = { outcome: Outcome } | { retry: RouteRequest };
+export type ForwarderOutput =
+  | { outcome: Outcome }
+  | { retry: RouteRequest }
+  /** A client was answered: how long it took on the clock, and whether that answer was an error of ours. */
+  | { answered: { latency: number; failed: boolean } }
+  | { budget: { used: number; allowed: number; exhausted: boolean } };
 
-export function forwarder(port: ForwardPort) {
-  return (routed: Observable<Routed>, _clock: Clock): Observable<ForwarderOutput> =>
-    new Observable<ForwarderOutput>((out) =>
-      routed.subscribe({
+export interface ForwarderOptions {
+  /** Retries after the first attempt, each on a proxy not yet tried. */
+  retries?: number;
+  budget?: RetryBudgetOptions;
+}
+
+export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
+  const retries = options.retries ?? 2;
+  return (routed: Observable<Routed>, clock: Clock): Observable<ForwarderOutput> =>
+    new Observable<ForwarderOutput>((out) => {
+      const budget = new RetryBudget(clock, options.budget ?? DEFAULT_RETRY_BUDGET);
+      // When each request was first routed, for its latency; entries leave with the request.
+      const started = new WeakMap<GetMessage, number>();
+      const answer = (message: GetMessage, response: string, failed: boolean): void => {
+        const latency = clock.now() - (started.get(message) ?? clock.now());
+        message.reply(response);
+        out.next({ answered: { latency, failed } });
+      };
+      const unreachable = (message: GetMessage, attempts: number, why: string): void =>
+        answer(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), true);
+
+      return routed.subscribe({
         next: (r) => {
           const { message, proxy, tried } = r;
+          if (tried.length === 0) {
+            started.set(message, clock.now());
+            budget.request();
+          }
           if (proxy === undefined) {
-            message.reply(
-              tried.length === 0
-                ? errorResponse(Status.PROXY_ERROR, 'no proxy available')
-                : errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${tried.length} attempt(s)`),
-            );
+            if (tried.length === 0) answer(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), true);
+            else unreachable(message, tried.length, '');
             return;
           }
           out.next({ outcome: { kind: 'sent', proxy } });
-          port(proxy, message.request.key, (failure, answer) => {
+          port(proxy, message.request.key, (failure, response) => {
             if (failure === null) {
               out.next({ outcome: { kind: 'answered', proxy } });
-              message.reply(answer);
+              answer(message, response, false);
               return;
             }
             out.next({ outcome: { kind: 'failed', proxy, failure } });
+            const attempts = tried.length + 1;
+            if (attempts > retries) return unreachable(message, attempts, '');
+            const allowed = budget.tryRetry();
+            out.next({ budget: { ...budget.usage(), exhausted: !allowed } });
+            if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)');
             out.next({ retry: { message, tried: [...tried, proxy] } });
           });
         },
         error: (err) => out.error(err),
         complete: () => out.complete(),
-      }),
-    );
+      });
+    });
 }

@@ -24,6 +24,12 @@ export type Outcome =
   | { readonly kind: 'answered'; readonly proxy: number }
   | { readonly kind: 'failed'; readonly proxy: number; readonly failure: LinkFailure };
 
+/** Runtime membership, from the admin ops; the node has already opened links for an added proxy. */
+export type MembershipChange =
+  | { readonly kind: 'add'; readonly proxy: number; readonly address: string }
+  | { readonly kind: 'drain'; readonly proxy: number }
+  | { readonly kind: 'remove'; readonly proxy: number };
+
 /** The result of one active health probe. */
 export type ProbeResult =
   | { readonly proxy: number; readonly ok: true; readonly metrics: unknown }

@@ -1,19 +1,22 @@
 // The balancer's metrics actor: the original METRICS shape from the cluster view, plus its own counters.
 import { Observable } from 'rxjs';
+import * as hdr from 'hdr-histogram-js';
 import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters } from '../metrics/counters.js';
 import { isoTime, type Clock } from '../time/clock.js';
 import type { ClusterView } from './view.js';
 import type { Outcome } from './messages.js';
+import type { ForwarderOutput } from './forwarder.js';
 
 export type BalancerMetricsInput =
   | { metrics: Inbound }
   | { view: ClusterView }
   | { routed: { cursor: number; retry: boolean; chosen: boolean } }
-  | { outcome: Outcome };
+  | { outcome: Outcome }
+  | Extract<ForwarderOutput, { answered: unknown } | { budget: unknown }>;
 
-const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures'] as const;
+const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'errors', 'retry_budget_exhausted'] as const;
 
 export function balancerMetricsActor(strategy: string) {
   return (inbox: Observable<BalancerMetricsInput>, clock: Clock): Observable<never> =>
@@ -21,6 +24,9 @@ export function balancerMetricsActor(strategy: string) {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
       const perProxy = new Map<number, { requests: number; failures: number }>();
+      // Client-visible latency on the clock, in ms.
+      const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
+      let budget = { used: 0, allowed: 0 };
       let view: ClusterView = { proxies: [] };
       let cursor = 0;
       const proxyCounters = (proxy: number) => {
@@ -28,7 +34,35 @@ export function balancerMetricsActor(strategy: string) {
         if (c === undefined) perProxy.set(proxy, (c = { requests: 0, failures: 0 }));
         return c;
       };
-      return inbox.subscribe({
+      const report = () => {
+        const proxies: Record<string, unknown> = {};
+        for (const p of view.proxies) {
+          if (p.membership === 'removed') continue;
+          const c = proxyCounters(p.id);
+          proxies[p.address] = {
+            healthy: p.healthy,
+            metrics: p.metrics,
+            reason: p.reason,
+            in_flight: p.inFlight,
+            requests: c.requests,
+            failures: c.failures,
+            ejected: p.ejected,
+            ejections: p.ejections,
+            weight: Math.round(p.weight * 1000) / 1000,
+            state: p.membership,
+          };
+        }
+        return ok({
+          strategy,
+          current_index: cursor,
+          proxies,
+          start_time: startTime,
+          ...counters.snapshot(),
+          retry_budget: budget,
+          latency_ms: { p50: latency.getValueAtPercentile(50), p99: latency.getValueAtPercentile(99), max: latency.maxValue },
+        });
+      };
+      const sub = inbox.subscribe({
         next: (input) => {
           if ('view' in input) view = input.view;
           else if ('routed' in input) {
@@ -43,26 +77,23 @@ export function balancerMetricsActor(strategy: string) {
               proxyCounters(o.proxy).failures++;
               counters.inc('forward_failures');
             }
+          } else if ('answered' in input) {
+            // A 0 ms answer is recorded as the histogram's floor of 1 ms.
+            latency.recordValue(Math.max(1, input.answered.latency));
+            if (input.answered.failed) counters.inc('errors');
+          } else if ('budget' in input) {
+            budget = { used: input.budget.used, allowed: input.budget.allowed };
+            if (input.budget.exhausted) counters.inc('retry_budget_exhausted');
           } else {
-            const proxies: Record<string, unknown> = {};
-            for (const p of view.proxies) {
-              const c = proxyCounters(p.id);
-              proxies[p.address] = {
-                healthy: p.healthy,
-                metrics: p.metrics,
-                reason: p.reason,
-                in_flight: p.inFlight,
-                requests: c.requests,
-                failures: c.failures,
-              };
-            }
-            input.metrics.reply(
-              ok({ strategy, current_index: cursor, proxies, start_time: startTime, ...counters.snapshot() }),
-            );
+            input.metrics.reply(report());
           }
         },
         error: (err) => out.error(err),
         complete: () => out.complete(),
       });
+      return () => {
+        sub.unsubscribe();
+        latency.destroy();
+      };
     });
 }

@@ -15,6 +15,7 @@ import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
 import { initialView, type ClusterView } from './view.js';
+import type { ForwarderOutput as Forwarded } from './forwarder.js';
 
 export interface BalancerOptions {
   host: string;
@@ -30,6 +31,18 @@ export interface BalancerOptions {
   requestTimeout: number;
   /** When set, PURGE needs `"token"` equal to it (and the token is passed on to the proxies). */
   adminToken?: string;
+  /** Percent of the mean load a proxy may take under consistent_hash before keys spill. */
+  hashBalanceFactor: number;
+  /** Retries of a failed GET, each on a proxy not yet tried. */
+  retries: number;
+  /** Retries allowed per 100 requests over the last 10 s. */
+  retryBudget: number;
+  /** Milliseconds over which a returning proxy ramps from 10% to 100% weight. */
+  slowStart: number;
+  /** Consecutive failed forwards that eject a proxy; 0 = no outlier ejection. */
+  ejectAfter: number;
+  /** Milliseconds of the first ejection; repeated ejections last longer, up to 10x. */
+  ejectTime: number;
 }
 
 const T = {
@@ -56,6 +69,8 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
       rise: options.rise,
       fall: options.fall,
       probe: links.probe,
+      slowStart: options.slowStart,
+      ejection: { consecutive: options.ejectAfter, baseTime: options.ejectTime, maxTime: options.ejectTime * 10 },
     }),
     T.outcomes,
     view$,
@@ -76,11 +91,22 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
         return message.reply(wrongMethod((message.request as { op: string }).op));
     }
   });
-  bus.spawn((requests) => requests.pipe(strategy(view$)), T.route, T.routed);
-  bus.spawn(forwarder(links.forward), T.routed, T.forwarded);
+  const context = { clock: options.clock, random: Math.random, hashBalanceFactor: options.hashBalanceFactor };
+  bus.spawn((requests) => requests.pipe(strategy(view$, context)), T.route, T.routed);
+  bus.spawn(
+    forwarder(links.forward, {
+      retries: options.retries,
+      budget: { percent: options.retryBudget, windowMs: 10_000, minRetries: 10 },
+    }),
+    T.routed,
+    T.forwarded,
+  );
   const forwarded = bus.topic(T.forwarded);
   forwarded.pipe(filter((f): f is { retry: RouteRequest } => 'retry' in f)).subscribe((f) => bus.publish(T.route, f.retry));
   forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)).subscribe((f) => bus.publish(T.outcomes, f.outcome));
+  forwarded
+    .pipe(filter((f): f is Extract<Forwarded, { answered: unknown } | { budget: unknown }> => 'answered' in f || 'budget' in f))
+    .subscribe((f) => bus.publish(T.metrics, f));
 
   bus.spawn(purger(options.proxies, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);

@@ -1,5 +1,5 @@
-// least_loaded: the proxy with the fewest requests in flight right now; ties go round robin.
-import { fromChoice } from './strategy.js';
+// least_loaded: the proxy with the fewest requests in flight (per unit of weight) right now; ties go round robin.
+import { fromChoice, weightedLoad } from './strategy.js';
 
 export const leastLoaded = fromChoice(() => {
   let next = 0;
@@ -7,8 +7,10 @@ export const leastLoaded = fromChoice(() => {
     const size = view.proxies.length;
     let best = choices[0]!;
     for (const p of choices) {
-      const fewer = p.inFlight < best.inFlight;
-      const tieCloser = p.inFlight === best.inFlight && (p.id - next + size) % size < (best.id - next + size) % size;
+      const load = weightedLoad(p);
+      const bestLoad = weightedLoad(best);
+      const fewer = load < bestLoad;
+      const tieCloser = load === bestLoad && (p.id - next + size) % size < (best.id - next + size) % size;
       if (fewer || tieCloser) best = p;
     }
     next = (best.id + 1) % size;

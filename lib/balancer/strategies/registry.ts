@@ -2,11 +2,18 @@
 import type { Strategy } from './strategy.js';
 import { roundRobin } from './round-robin.js';
 import { leastLoaded } from './least-loaded.js';
+import { consistentHash } from './consistent-hash.js';
+import { p2c } from './p2c.js';
 
 export const strategies: Readonly<Record<string, Strategy>> = {
+  consistent_hash: consistentHash,
+  p2c,
   round_robin: roundRobin,
   least_loaded: leastLoaded,
 };
+
+/** Routes by key, so each key is cached on one proxy and fetched from the origin once. */
+export const DEFAULT_STRATEGY = 'consistent_hash';
 
 export function strategyNamed(name: string): Strategy {
   // Own names only: `constructor` or `toString` must not pass for a strategy.

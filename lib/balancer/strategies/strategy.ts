@@ -1,21 +1,37 @@
 // The strategy contract: an operator from requests to routed requests, given the cluster view.
 import { Observable, type OperatorFunction } from 'rxjs';
+import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
 import type { RouteRequest, Routed } from '../messages.js';
 
-export type Strategy = (view$: Observable<ClusterView>) => OperatorFunction<RouteRequest, Routed>;
+/** What a strategy may read besides the view: all injected, so a marble spec fixes every input. */
+export interface StrategyContext {
+  readonly clock: Clock;
+  /** Uniform [0, 1). */
+  readonly random: () => number;
+  /** Bounded loads: no proxy takes more than this percent of the mean in-flight load (HAProxy's hash-balance-factor). */
+  readonly hashBalanceFactor: number;
+}
+
+export const defaultContext: StrategyContext = { clock: realClock, random: Math.random, hashBalanceFactor: 125 };
+
+export type Strategy = (view$: Observable<ClusterView>, context?: Partial<StrategyContext>) => OperatorFunction<RouteRequest, Routed>;
 
 /** One choice: among the candidates (never empty), which proxy, and the cursor to report. */
-export type Choose = (choices: readonly ProxyState[], view: ClusterView) => { proxy: ProxyState; cursor: number };
+export type Choose = (
+  choices: readonly ProxyState[],
+  view: ClusterView,
+  request: RouteRequest,
+) => { proxy: ProxyState; cursor: number };
 
 /**
  * Builds a strategy from a choice function. `makeChoose` runs once per subscription, so each
  * balancer gets its own strategy state; the latest view is kept by one subscription, not per request.
  */
-export function fromChoice(makeChoose: () => Choose): Strategy {
-  return (view$) => (requests) =>
+export function fromChoice(makeChoose: (context: StrategyContext) => Choose): Strategy {
+  return (view$, context) => (requests) =>
     new Observable<Routed>((out) => {
-      const choose = makeChoose();
+      const choose = makeChoose({ ...defaultContext, ...context });
       let view: ClusterView = { proxies: [] };
       let cursor = 0;
       const viewing = view$.subscribe((v) => (view = v));
@@ -26,7 +42,7 @@ export function fromChoice(makeChoose: () => Choose): Strategy {
             out.next({ ...request, proxy: undefined, cursor });
             return;
           }
-          const choice = choose(choices, view);
+          const choice = choose(choices, view, request);
           cursor = choice.cursor;
           out.next({ ...request, proxy: choice.proxy.id, cursor });
         },
@@ -38,4 +54,9 @@ export function fromChoice(makeChoose: () => Choose): Strategy {
         routing.unsubscribe();
       };
     });
+}
+
+/** Load per unit of weight: what least_loaded, p2c and bounded loads compare. */
+export function weightedLoad(p: ProxyState, extra = 0): number {
+  return (p.inFlight + extra) / p.weight;
 }

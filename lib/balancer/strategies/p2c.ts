@@ -1,0 +1,17 @@
+// p2c: the power of two random choices on in-flight load (Envoy's LEAST_REQUEST).
+import { fromChoice, weightedLoad } from './strategy.js';
+
+/**
+ * Two distinct candidates drawn at random; the one with less in-flight load per unit of weight
+ * wins. Nearly as good as scanning for the least loaded, and without the herd that a scan sends
+ * to the one idle proxy when several balancers share a stale view.
+ */
+export const p2c = fromChoice(({ random }) => (choices) => {
+  const first = Math.floor(random() * choices.length);
+  if (choices.length === 1) return { proxy: choices[0]!, cursor: choices[0]!.id };
+  const second = (first + 1 + Math.floor(random() * (choices.length - 1))) % choices.length;
+  const a = choices[first]!;
+  const b = choices[second]!;
+  const proxy = weightedLoad(b) < weightedLoad(a) ? b : a;
+  return { proxy, cursor: proxy.id };
+});
