@@ -1,7 +1,7 @@
 // bin/client: one request to a balancer (or any node), printed pretty with latency_ms.
 import { Command } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
-import { Client } from '../lib/client/client.js';
+import { Client, parseHostPort, type Address } from '../lib/client/client.js';
 import { Status } from '../lib/protocol/status.js';
 import { monotonicMs } from '../lib/time/clock.js';
 
@@ -9,6 +9,7 @@ const program = new Command('client')
   .description('asks a dproxy node for a key or its metrics')
   .option('--host <host>', 'balancer address', '127.0.0.1')
   .option('--port <port>', 'balancer port', port, 9000)
+  .option('--balancers <host:port...>', 'several balancers, tried in order (instead of --host/--port)')
   .option('--get <key>', 'fetch one key')
   .option('--metrics', 'fetch the node\'s METRICS')
   .option('--purge <key>', 'remove one key from every proxy\'s cache')
@@ -19,6 +20,7 @@ const program = new Command('client')
 const options = program.opts<{
   host: string;
   port: number;
+  balancers?: string[];
   get?: string;
   metrics?: boolean;
   purge?: string;
@@ -35,7 +37,14 @@ const requests = [
   options.purgePrefix !== undefined && { op: 'PURGE', prefix: options.purgePrefix, ...token },
 ].filter((r) => r !== false);
 if (requests.length !== 1) program.error('give exactly one of --get, --metrics, --purge, --purge-prefix');
-const client = new Client({ host: options.host, port: options.port, timeout: options.timeout });
+const addresses = ((): Address[] => {
+  try {
+    return options.balancers?.map(parseHostPort) ?? [{ host: options.host, port: options.port }];
+  } catch (err) {
+    return program.error((err as Error).message);
+  }
+})();
+const client = new Client({ addresses, timeout: options.timeout });
 const started = monotonicMs();
 const response = await client.send(requests[0]!);
 const latency = Math.round((monotonicMs() - started) * 1000) / 1000;

@@ -1,4 +1,5 @@
-// The client library: one persistent connection, JSON requests with ids, a promise per answer.
+// The client library: one persistent connection at a time, JSON requests with ids, a promise per
+// answer, failing over between several balancers.
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
@@ -13,33 +14,58 @@ export interface Response {
   [field: string]: unknown;
 }
 
-export interface ClientOptions {
-  host?: string;
+export interface Address {
+  host: string;
   port: number;
+}
+
+export interface ClientOptions {
+  /** One balancer (`host` defaults to 127.0.0.1)... */
+  host?: string;
+  port?: number;
+  /** ...or several, tried in order: a balancer that cannot be reached or drops the connection is skipped. */
+  addresses?: readonly Address[];
   /** Milliseconds to wait for each answer. */
   timeout?: number;
   clock?: Clock;
 }
 
 interface Waiter {
+  request: Record<string, unknown>;
   resolve(response: Response): void;
   timer: Subscription;
+  /** Balancers this request has been sent to. */
+  attempts: number;
+}
+
+/** Parses `host:port`. */
+export function parseHostPort(text: string): Address {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`"${text}" is not host:port`);
+  return { host: text.slice(0, colon), port };
 }
 
 /**
  * Requests are pipelined on one connection and matched by id, so answers may arrive in any
- * order. Failures never reject: they resolve as CLIENT_CONNECTION_ERROR responses, like every
- * other status, so callers handle one shape.
+ * order. When the connection fails, unanswered requests are resent to the next balancer (every
+ * op of the protocol is idempotent), each at most once per balancer. Failures never reject: they
+ * resolve as CLIENT_CONNECTION_ERROR responses, like every other status, so callers handle one shape.
  */
 export class Client {
   private socket?: net.Socket;
   private connecting?: Promise<net.Socket>;
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
+  private current = 0;
+  private closed = false;
   private readonly clock: Clock;
+  private readonly addresses: readonly Address[];
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? realClock;
+    this.addresses = options.addresses ?? [{ host: options.host ?? '127.0.0.1', port: options.port ?? 9000 }];
+    if (this.addresses.length === 0) throw new Error('a client needs at least one address');
   }
 
   get(key: string): Promise<Response> {
@@ -51,39 +77,71 @@ export class Client {
   }
 
   /** Sends any JSON request object; `id` is set by the client. */
-  async send(request: Record<string, unknown>): Promise<Response> {
-    let socket: net.Socket;
-    try {
-      socket = await this.connect();
-    } catch (err) {
-      return connectionError(`cannot reach ${this.target}: ${(err as Error).message}`);
-    }
-    const id = this.nextId++;
+  send(request: Record<string, unknown>): Promise<Response> {
     return new Promise<Response>((resolve) => {
-      const timer = after(this.clock, this.options.timeout ?? 10_000, () => {
+      const id = this.nextId++;
+      const timeout = this.options.timeout ?? 10_000;
+      const timer = after(this.clock, timeout, () => {
         this.waiters.delete(id);
-        resolve(connectionError(`no answer from ${this.target} within ${this.options.timeout ?? 10_000} ms`));
+        resolve(connectionError(`no answer from ${this.target} within ${timeout} ms`));
       });
-      this.waiters.set(id, { resolve, timer });
-      socket.write(JSON.stringify({ ...request, id }) + '\n');
+      const waiter: Waiter = { request, resolve, timer, attempts: 0 };
+      this.waiters.set(id, waiter);
+      void this.dispatch(id, waiter);
     });
   }
 
   close(): void {
+    this.closed = true;
     this.socket?.end();
-    this.fail('client closed');
+    for (const [id, waiter] of this.waiters) this.settle(id, waiter, connectionError('client closed'));
   }
 
   private get target(): string {
-    return `${this.options.host ?? '127.0.0.1'}:${this.options.port}`;
+    const a = this.addresses[this.current]!;
+    return `${a.host}:${a.port}`;
+  }
+
+  /** Sends one waiting request on the current connection, moving to the next balancer when needed. */
+  private async dispatch(id: number, waiter: Waiter): Promise<void> {
+    while (this.waiters.get(id) === waiter) {
+      if (waiter.attempts >= this.addresses.length || this.closed) {
+        this.settle(id, waiter, connectionError(`cannot reach ${this.describeAll()}`));
+        return;
+      }
+      const tried = this.current;
+      let socket: net.Socket;
+      try {
+        socket = await this.connect();
+      } catch {
+        waiter.attempts++;
+        // Every request waiting on this connect failed with it; move on once, not once each.
+        if (this.current === tried) this.advance();
+        continue;
+      }
+      waiter.attempts++;
+      socket.write(JSON.stringify({ ...waiter.request, id }) + '\n');
+      return;
+    }
+  }
+
+  private advance(): void {
+    this.current = (this.current + 1) % this.addresses.length;
+  }
+
+  private describeAll(): string {
+    return this.addresses.map((a) => `${a.host}:${a.port}`).join(', ');
   }
 
   private connect(): Promise<net.Socket> {
     if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
-      const socket = net.connect({ host: this.options.host ?? '127.0.0.1', port: this.options.port, noDelay: true });
+      const { host, port } = this.addresses[this.current]!;
+      const socket = net.connect({ host, port, noDelay: true });
       const framer = new LineFramer(64 * 1024 * 1024);
+      let open = false;
       socket.once('connect', () => {
+        open = true;
         this.socket = socket;
         this.connecting = undefined;
         resolve(socket);
@@ -94,13 +152,17 @@ export class Client {
         }),
       );
       socket.on('error', (err) => {
+        if (open) return;
         this.connecting = undefined;
         reject(err);
-        this.fail(`connection to ${this.target} failed: ${err.message}`);
       });
       socket.on('close', () => {
         this.connecting = undefined;
-        this.fail(`connection to ${this.target} closed`);
+        if (!open) return;
+        this.socket = undefined;
+        // Whatever this balancer left unanswered goes to the next one.
+        this.advance();
+        for (const [id, waiter] of this.waiters) void this.dispatch(id, waiter);
       });
     });
     return this.connecting;
@@ -113,20 +175,17 @@ export class Client {
     } catch {
       return;
     }
-    const waiter = typeof response.id === 'number' ? this.waiters.get(response.id) : undefined;
+    const id = response.id;
+    const waiter = typeof id === 'number' ? this.waiters.get(id) : undefined;
     if (waiter === undefined) return;
-    this.waiters.delete(response.id as number);
-    waiter.timer.unsubscribe();
     delete response.id;
-    waiter.resolve(response);
+    this.settle(id as number, waiter, response);
   }
 
-  private fail(reason: string): void {
-    for (const [id, waiter] of this.waiters) {
-      this.waiters.delete(id);
-      waiter.timer.unsubscribe();
-      waiter.resolve(connectionError(reason));
-    }
+  private settle(id: number, waiter: Waiter, response: Response): void {
+    this.waiters.delete(id);
+    waiter.timer.unsubscribe();
+    waiter.resolve(response);
   }
 }
 
