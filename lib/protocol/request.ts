@@ -9,7 +9,13 @@ export type RequestId = string | number;
 export type Request =
   | { op: 'GET'; key: string; id?: RequestId }
   | { op: 'METRICS'; id?: RequestId }
-  | PurgeRequest;
+  | PurgeRequest
+  | MembershipRequest;
+
+/** Balancer admin ops: change the proxy list at runtime. Need `token` when one is configured. */
+export type MembershipOp = 'ADD_PROXY' | 'REMOVE_PROXY' | 'DRAIN_PROXY';
+export type MembershipRequest = { op: MembershipOp; address: string; id?: RequestId; token?: string };
+const MEMBERSHIP_OPS: readonly string[] = ['ADD_PROXY', 'REMOVE_PROXY', 'DRAIN_PROXY'];
 
 /** Removes one key, or every key starting with `prefix` ('' = all). Needs `token` when one is configured. */
 export type PurgeRequest = { op: 'PURGE'; id?: RequestId; token?: string } & ({ key: string } | { prefix: string });
@@ -54,6 +60,12 @@ function parseText(text: string): Parsed {
     }
     case 'METRICS':
       return rest === undefined || rest === '' ? { op: 'METRICS' } : reject('METRICS takes no argument');
+    case 'ADD_PROXY':
+    case 'REMOVE_PROXY':
+    case 'DRAIN_PROXY': {
+      const address = checkAddress(rest);
+      return typeof address === 'string' ? { op: method, address } : address;
+    }
     case 'PURGE': {
       if (rest === undefined) return reject('PURGE needs a key');
       const key = checkKey(rest);
@@ -91,8 +103,29 @@ function parseJson(text: string): Parsed {
     case 'PURGE':
       return withId(parsePurge(fields));
     default:
+      if (MEMBERSHIP_OPS.includes(op)) return withId(parseMembership(op as MembershipOp, fields));
       return withId({ error: wrongMethod(printable(op)) });
   }
+}
+
+function parseMembership(op: MembershipOp, fields: Record<string, unknown>): MembershipRequest | Rejection {
+  const { address, token } = fields;
+  if (token !== undefined && typeof token !== 'string') return reject('token must be a string');
+  if (address !== undefined && typeof address !== 'string') return reject('address must be a string');
+  const checked = checkAddress(address);
+  if (typeof checked !== 'string') return checked;
+  return token === undefined ? { op, address: checked } : { op, address: checked, token };
+}
+
+/** `host:port` with a port from 1 to 65535, or the rejection. */
+function checkAddress(raw: string | undefined): string | Rejection {
+  if (raw === undefined || raw === '') return reject('address must be host:port');
+  const colon = raw.lastIndexOf(':');
+  const port = Number(raw.slice(colon + 1));
+  if (colon <= 0 || !/^\d+$/.test(raw.slice(colon + 1)) || port < 1 || port > 65535 || BAD_KEY_CHAR.test(raw)) {
+    return reject('address must be host:port');
+  }
+  return raw;
 }
 
 function parsePurge(fields: Record<string, unknown>): PurgeRequest | Rejection {
