@@ -36,8 +36,7 @@ export class RetryBudget {
   tryRetry(): boolean {
     const i = this.bucket();
     const { requests, retries } = this.totals();
-    const allowed = Math.max(this.options.minRetries, (requests * this.options.percent) / 100);
-    if (retries >= allowed) return false;
+    if (retries >= this.allowed(requests)) return false;
     this.retries[i]!++;
     return true;
   }
@@ -46,7 +45,12 @@ export class RetryBudget {
   usage(): { used: number; allowed: number } {
     this.bucket();
     const { requests, retries } = this.totals();
-    return { used: retries, allowed: Math.max(this.options.minRetries, Math.floor((requests * this.options.percent) / 100)) };
+    return { used: retries, allowed: this.allowed(requests) };
+  }
+
+  /** Rounded down, so retries never pass percent% of requests and METRICS shows what is enforced. */
+  private allowed(requests: number): number {
+    return Math.max(this.options.minRetries, Math.floor((requests * this.options.percent) / 100));
   }
 
   private totals(): { requests: number; retries: number } {

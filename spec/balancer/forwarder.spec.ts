@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { Subject, map } from 'rxjs';
+import { Subject, filter, map, merge, tap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { forwarder, type ForwardPort, type ForwarderOutput } from '../../lib/balancer/forwarder.js';
-import type { GetMessage, Routed } from '../../lib/balancer/messages.js';
+import { forwarder, type ForwardPort, type ForwarderOptions, type ForwarderOutput } from '../../lib/balancer/forwarder.js';
+import type { GetMessage, RouteRequest, Routed } from '../../lib/balancer/messages.js';
 import type { LinkFailure } from '../../lib/net/upstream.js';
 import { after } from '../../lib/time/clock.js';
 
@@ -35,6 +35,37 @@ function start(port: FakePort) {
 
 const ANSWER = '{"status":"OK", "data":{"title":"x"},"cache_hit":true,"node":8001}';
 
+type Traffic = Extract<ForwarderOutput, { outcome: unknown } | { retry: unknown }>;
+
+/** The forwarder's traffic (outcomes and retries), without what it reports to METRICS. */
+const outcomeOrRetry = (o: ForwarderOutput): o is Traffic => 'outcome' in o || 'retry' in o;
+
+const label = (o: Traffic) => ('outcome' in o ? `${o.outcome.kind} ${o.outcome.proxy}` : `retry ${o.retry.tried.join(',')}`);
+
+const answered = filter((o: ForwarderOutput): o is Extract<ForwarderOutput, { answered: unknown }> => 'answered' in o);
+
+const budgets = filter((o: ForwarderOutput): o is Extract<ForwarderOutput, { budget: unknown }> => 'budget' in o);
+
+/**
+ * A forwarder whose retries go straight back through a router that picks the lowest-numbered
+ * proxy not yet tried among `proxies`, as the balancer's bus does with a real strategy.
+ */
+function withRouter(
+  port: ForwardPort,
+  messages: Observable<GetMessage>,
+  clock: TestScheduler,
+  options: ForwarderOptions,
+  proxies = 4,
+): Observable<ForwarderOutput> {
+  const retries = new Subject<RouteRequest>();
+  const route = (r: RouteRequest): Routed => {
+    const proxy = [...Array(proxies).keys()].find((p) => !r.tried.includes(p));
+    return { ...r, proxy, cursor: 0 };
+  };
+  const routedRequests = merge(messages.pipe(map((message) => ({ message, tried: [] }))), retries).pipe(map(route));
+  return forwarder(port, options)(routedRequests, clock).pipe(tap((o) => 'retry' in o && retries.next(o.retry)));
+}
+
 describe('forwarder', () => {
   it('sends the key to the chosen proxy', () => {
     const port = new FakePort();
@@ -58,7 +89,11 @@ describe('forwarder', () => {
     input.next(routed(1));
     expect(output).to.deep.equal([{ outcome: { kind: 'sent', proxy: 1 } }]);
     port.calls[0]!.done(null, ANSWER);
-    expect(output).to.deep.equal([{ outcome: { kind: 'sent', proxy: 1 } }, { outcome: { kind: 'answered', proxy: 1 } }]);
+    expect(output).to.deep.equal([
+      { outcome: { kind: 'sent', proxy: 1 } },
+      { outcome: { kind: 'answered', proxy: 1 } },
+      { answered: { latency: 0, failed: false } },
+    ]);
   });
 
   it("reports a failed forward and sends the request back with the proxy added to 'tried'", () => {
@@ -70,6 +105,7 @@ describe('forwarder', () => {
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 2 } },
       { outcome: { kind: 'failed', proxy: 2, failure: 'reset' } },
+      { budget: { used: 1, allowed: 10, exhausted: false } },
       { retry: { message: r.message, tried: [0, 2] } },
     ]);
   });
@@ -90,7 +126,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_ERROR","error":"no proxy available"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([]);
+    expect(output).to.deep.equal([{ answered: { latency: 0, failed: true } }]);
   });
 
   it('answers PROXY_UNREACHABLE when no proxy is left after failed attempts', () => {
@@ -100,7 +136,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 2 attempt(s)"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([]);
+    expect(output).to.deep.equal([{ answered: { latency: 0, failed: true } }]);
   });
 
   it('keeps forwards independent: a slow proxy does not hold back a fast one', () => {
@@ -126,15 +162,106 @@ describe('forwarder', () => {
         else after(scheduler, 2, () => done('closed', ''));
       };
       const requests = cold<Routed>('-a-b', { a: routed(0), b: routed(1, [0]) });
-      const label = (o: ForwarderOutput) =>
-        'outcome' in o ? `${o.outcome.kind} ${o.outcome.proxy}` : `retry ${o.retry.tried.join(',')}`;
-      const output = forwarder(port)(requests, scheduler).pipe(map(label));
+      const output = forwarder(port)(requests, scheduler).pipe(filter(outcomeOrRetry), map(label));
       expectObservable(output).toBe('-s-tA(fr)', {
         s: 'sent 0',
         t: 'sent 1',
         A: 'answered 0',
         f: 'failed 1',
         r: 'retry 0,1',
+      });
+    });
+  });
+
+  describe('retries and the retry budget', () => {
+    let scheduler: TestScheduler;
+    beforeEach(() => {
+      scheduler = new TestScheduler((actual, expected) => {
+        expect(actual).to.deep.equal(expected);
+      });
+    });
+
+    /** A port on which each proxy in `failing` fails after `ms` frames and every other proxy answers after `ms`. */
+    const portWhere = (failing: number[], ms: number, calls: string[] = []): ForwardPort => (proxy, _key, done) => {
+      calls.push(`${scheduler.now()}:${proxy}`);
+      after(scheduler, ms, () => (failing.includes(proxy) ? done('reset', '') : done(null, ANSWER)));
+    };
+
+    it('retries at most `retries` times, each on a proxy not yet tried, then answers PROXY_UNREACHABLE', () => {
+      const calls: string[] = [];
+      const m = message();
+      scheduler.run(({ cold, expectObservable }) => {
+        const port = portWhere([0, 1, 2, 3], 2, calls);
+        const output = withRouter(port, cold('-m', { m }), scheduler, { retries: 2 });
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { answered: { latency: 6, failed: true } } });
+      });
+      expect(calls).to.deep.equal(['1:0', '3:1', '5:2']);
+      expect(m.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 3 attempt(s)"}']);
+    });
+
+    it('answers PROXY_UNREACHABLE after the first failure when retries is 0', () => {
+      const calls: string[] = [];
+      const m = message();
+      scheduler.run(({ cold, expectObservable }) => {
+        const output = withRouter(portWhere([0], 2, calls), cold('-m', { m }), scheduler, { retries: 0 });
+        expectObservable(output.pipe(filter(outcomeOrRetry), map(label)), '^ 20ms !').toBe('-s-f', { s: 'sent 0', f: 'failed 0' });
+      });
+      expect(calls).to.deep.equal(['1:0']);
+      expect(m.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 1 attempt(s)"}']);
+    });
+
+    it('relays the answer of a retry that succeeds within the retry count', () => {
+      const m = message();
+      scheduler.run(({ cold, expectObservable }) => {
+        const output = withRouter(portWhere([0, 1], 2), cold('-m', { m }), scheduler, { retries: 2 });
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { answered: { latency: 6, failed: false } } });
+      });
+      expect(m.replies).to.deep.equal([ANSWER]);
+    });
+
+    it('answers PROXY_UNREACHABLE naming the budget once the retry budget is spent, and reports it exhausted', () => {
+      const first = message('a');
+      const second = message('b');
+      scheduler.run(({ cold, expectObservable }) => {
+        // One retry per window, whatever the traffic: the first request takes it.
+        const options = { retries: 2, budget: { percent: 0, windowMs: 10_000, minRetries: 1 } };
+        const output = withRouter(portWhere([0], 2), cold('-a-b', { a: first, b: second }), scheduler, options);
+        expectObservable(output.pipe(budgets), '^ 20ms !').toBe('---x-y', {
+          x: { budget: { used: 1, allowed: 1, exhausted: false } },
+          y: { budget: { used: 1, allowed: 1, exhausted: true } },
+        });
+      });
+      expect(first.replies).to.deep.equal([ANSWER]);
+      expect(second.replies).to.deep.equal([
+        '{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 1 attempt(s) (retry budget exhausted)"}',
+      ]);
+    });
+
+    it('refills the retry budget as the window slides past the seconds that spent it', () => {
+      const first = message('a');
+      const late = message('b');
+      scheduler.run(({ cold, expectObservable }) => {
+        const options = { retries: 2, budget: { percent: 0, windowMs: 2000, minRetries: 1 } };
+        const output = withRouter(portWhere([0], 2), cold('-a 2s b', { a: first, b: late }), scheduler, options);
+        expectObservable(output.pipe(budgets, map((o) => o.budget.exhausted)), '^ 3s !').toBe('---n 2000ms n', { n: false });
+      });
+      expect(late.replies).to.deep.equal([ANSWER]);
+    });
+
+    it('reports as latency the virtual time from first routing to the reply, across retries', () => {
+      scheduler.run(({ cold, expectObservable }) => {
+        // Routed at 2; proxy 0 fails at 5; the retry on proxy 1 answers at 8.
+        const output = withRouter(portWhere([0], 3), cold('--m', { m: message() }), scheduler, {});
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('--------a', { a: { answered: { latency: 6, failed: false } } });
+      });
+    });
+
+    it('reports the latency of each request from its own first routing', () => {
+      scheduler.run(({ cold, expectObservable }) => {
+        const port: ForwardPort = (proxy, _key, done) => after(scheduler, proxy === 0 ? 5 : 1, () => done(null, ANSWER));
+        const requests = cold<Routed>('-a-b', { a: routed(0), b: routed(1) });
+        const latencies = forwarder(port)(requests, scheduler).pipe(answered, map((o) => o.answered.latency));
+        expectObservable(latencies).toBe('----b-a', { a: 5, b: 1 });
       });
     });
   });

@@ -1,5 +1,5 @@
 // The cluster actor: folds probe results, traffic outcomes and membership changes into the cluster view.
-import { Observable, catchError, of, take, timeout, type Subscription } from 'rxjs';
+import { Observable, Subscription, catchError, of, take, timeout } from 'rxjs';
 import { every, type Clock } from '../../time/clock.js';
 import { proxyState, type ClusterView, type ProxyState } from '../view.js';
 import type { MembershipChange, Outcome, ProbeResult } from '../messages.js';
@@ -92,6 +92,8 @@ export function clusterActor(options: ClusterOptions) {
           if (p.membership === 'removed') return;
           const t = tracking[id]!;
           if (p.ejected && now >= t.ejectedUntil) {
+            // Failures of requests sent before the ejection must not eject it again at once.
+            t.failures = 0;
             t.upSince = now;
             set(id, { ejected: false });
             changed = true;
@@ -101,15 +103,19 @@ export function clusterActor(options: ClusterOptions) {
             set(id, { weight });
             changed = true;
           }
-          const probe = options
-            .probe(id)
-            .pipe(
-              take(1),
-              timeout({ first: options.timeout, with: () => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe timeout' }), scheduler: clock }),
-              catchError(() => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe error' })),
-            )
-            .subscribe({ next: onProbe, complete: () => probes.delete(probe) });
-          if (!probe.closed) probes.add(probe);
+          // Made before subscribing: a probe may answer and complete within subscribe (a closed link does).
+          const probe = new Subscription();
+          probes.add(probe);
+          probe.add(
+            options
+              .probe(id)
+              .pipe(
+                take(1),
+                timeout({ first: options.timeout, with: () => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe timeout' }), scheduler: clock }),
+                catchError(() => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe error' })),
+              )
+              .subscribe({ next: onProbe, complete: () => probes.delete(probe) }),
+          );
         });
         if (changed) emit();
       };

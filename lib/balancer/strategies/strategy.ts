@@ -39,12 +39,13 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose): St
         next: (request) => {
           const choices = candidates(view, request.tried);
           if (choices.length === 0) {
-            out.next({ ...request, proxy: undefined, cursor });
+            out.next({ message: request.message, tried: request.tried, proxy: undefined, cursor });
             return;
           }
           const choice = choose(choices, view, request);
           cursor = choice.cursor;
-          out.next({ ...request, proxy: choice.proxy.id, cursor });
+          // Spelled out, not spread: this runs for every request.
+          out.next({ message: request.message, tried: request.tried, proxy: choice.proxy.id, cursor });
         },
         error: (err) => out.error(err),
         complete: () => out.complete(),

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { EMPTY, NEVER, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { EMPTY, NEVER, concatAll, distinctUntilChanged, map, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { clusterActor, type ClusterOptions, type ProbePort } from '../../../lib/balancer/health/cluster-actor.js';
+import { clusterActor, type ClusterInput, type ClusterOptions, type ProbePort } from '../../../lib/balancer/health/cluster-actor.js';
+import type { LinkFailure } from '../../../lib/net/upstream.js';
 import type { Outcome, ProbeResult } from '../../../lib/balancer/messages.js';
-import type { ClusterView } from '../../../lib/balancer/view.js';
+import type { ClusterView, ProxyState } from '../../../lib/balancer/view.js';
 
 const ONE = ['127.0.0.1:8001'];
 const TWO = ['127.0.0.1:8001', '127.0.0.1:8002'];
@@ -23,6 +24,16 @@ function scripted(...scripts: Observable<ProbeResult>[][]): ProbePort {
 /** One word per proxy: `up`, or `down: <reason>`. */
 const health = (view: ClusterView) => view.proxies.map((p) => (p.healthy ? 'up' : `down: ${p.reason}`)).join(', ');
 
+const sent = (proxy: number): ClusterInput => ({ kind: 'sent', proxy });
+const answered = (proxy: number): ClusterInput => ({ kind: 'answered', proxy });
+const failed = (proxy: number, failure: LinkFailure = 'reset'): ClusterInput => ({ kind: 'failed', proxy, failure });
+
+/** Probes that every proxy answers well at once. */
+const healthy: ProbePort = (proxy) => of<ProbeResult>({ proxy, ok: true, metrics: {} });
+
+/** A weight as the spec writes it: the ramp's steps are exact to four places. */
+const weight = (p: ProxyState) => Math.round(p.weight * 10_000) / 10_000;
+
 describe('cluster actor', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
@@ -32,17 +43,18 @@ describe('cluster actor', () => {
   });
 
   /** Starts the actor on the test scheduler with `policy` unless told otherwise. */
-  const start = (options: Pick<ClusterOptions, 'addresses' | 'probe'> & Partial<ClusterOptions>, outcomes: Observable<Outcome> = EMPTY) =>
-    clusterActor({ ...policy, ...options })(outcomes, scheduler);
+  const start = (options: Pick<ClusterOptions, 'addresses' | 'probe'> & Partial<ClusterOptions>, inputs: Observable<ClusterInput> = EMPTY) =>
+    clusterActor({ ...policy, ...options })(inputs, scheduler);
 
-  it('starts from a view with every proxy up, idle and without metrics', () => {
+  it('starts from a view with every proxy up, active, idle, at full weight, never ejected and without metrics', () => {
     scheduler.run(({ expectObservable }) => {
-      const views = start({ addresses: TWO, probe: () => EMPTY });
+      const views = start({ addresses: TWO, probe: () => EMPTY, slowStart: 40 });
+      const fresh = { healthy: true, reason: null, inFlight: 0, metrics: null, weight: 1, ejected: false, ejections: 0, membership: 'active' };
       expectObservable(views, '^ 5ms !').toBe('v', {
         v: {
           proxies: [
-            { id: 0, address: '127.0.0.1:8001', healthy: true, reason: null, inFlight: 0, metrics: null },
-            { id: 1, address: '127.0.0.1:8002', healthy: true, reason: null, inFlight: 0, metrics: null },
+            { id: 0, address: '127.0.0.1:8001', ...fresh },
+            { id: 1, address: '127.0.0.1:8002', ...fresh },
           ],
         },
       });
@@ -91,6 +103,17 @@ describe('cluster actor', () => {
       expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 99ms !').toBe('u 30ms d', {
         u: 'up',
         d: 'down: probe error',
+      });
+    });
+  });
+
+  it('keeps probing when a probe answers within subscribe, as one on a closed link does', () => {
+    scheduler.run(({ expectObservable }) => {
+      const closed: ProbePort = (proxy) => of<ProbeResult>({ proxy, ok: false, reason: 'probe closed' });
+      const views = start({ addresses: ONE, probe: closed });
+      expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 99ms !').toBe('u 29ms d', {
+        u: 'up',
+        d: 'down: probe closed',
       });
     });
   });
@@ -187,6 +210,276 @@ describe('cluster actor', () => {
       expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('u 14ms d', {
         u: 'up',
         d: 'down: traffic reset',
+      });
+    });
+  });
+
+  it('goes on probing after its inbox completes: the view lives as long as the balancer', () => {
+    const calls: number[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const probe: ProbePort = (proxy) => {
+        calls.push(scheduler.now());
+        return healthy(proxy);
+      };
+      const views = start({ addresses: ONE, probe }, cold<ClusterInput>('-|'));
+      expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 35ms !').toBe('u', { u: 'up' });
+    });
+    expect(calls).to.deep.equal([10, 20, 30]);
+  });
+
+  describe('outlier ejection', () => {
+    /** Never down through rise/fall here, so only ejection takes a proxy out. */
+    const ejecting = { fall: 100, ejection: { consecutive: 3, baseTime: 20, maxTime: 50 } };
+
+    /** Proxy 0 as `in` or `out`, with its ejection count. */
+    const ejection = (view: ClusterView) => {
+      const p = view.proxies[0]!;
+      return `${p.ejected ? 'out' : 'in'} ${p.ejections}`;
+    };
+
+    /** Inputs from a marble whose values are lists of inputs at one frame. */
+    const inputs = (marbles: Observable<ClusterInput[]>): Observable<ClusterInput> => marbles.pipe(concatAll());
+
+    it('ejects a proxy after `consecutive` failed forwards in a row, saying why', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-f-f-f', { f: [sent(0), failed(0)] }));
+        const views = start({ addresses: TWO, probe: healthy, ...ejecting }, traffic);
+        const shown = views.pipe(
+          map((v) => v.proxies.map((p) => `${p.ejected ? 'out' : 'in'} ${p.ejections} ${p.reason}`).join(', ')),
+          distinctUntilChanged(),
+        );
+        expectObservable(shown, '^ 20ms !').toBe('a 4ms b', {
+          a: 'in 0 null, in 0 null',
+          b: 'out 1 ejected after 3 consecutive failures, in 0 null',
+        });
+      });
+    });
+
+    it('starts the count again after an answered forward', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-f-f-a-f-f-f', { f: [sent(0), failed(0)], a: [sent(0), answered(0)] }));
+        const views = start({ addresses: ONE, probe: healthy, ...ejecting }, traffic);
+        expectObservable(views.pipe(map(ejection), distinctUntilChanged()), '^ 20ms !').toBe('a 10ms b', { a: 'in 0', b: 'out 1' });
+      });
+    });
+
+    it('never ejects without an ejection policy', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-ffffffffff', { f: [sent(0), failed(0)] }));
+        const views = start({ addresses: ONE, probe: healthy, fall: 100 }, traffic);
+        expectObservable(views.pipe(map(ejection), distinctUntilChanged()), '^ 50ms !').toBe('a', { a: 'in 0' });
+      });
+    });
+
+    it('takes an ejected proxy back at the tick its ejection ends on', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // Ejected at 5 for 25: back at the tick at 30.
+        const traffic = inputs(hot('-f-f-f', { f: [sent(0), failed(0)] }));
+        const policy = { ...ejecting, ejection: { ...ejecting.ejection, baseTime: 25 } };
+        const views = start({ addresses: ONE, probe: healthy, ...policy }, traffic);
+        expectObservable(views.pipe(map(ejection), distinctUntilChanged()), '^ 60ms !').toBe('a 4ms b 24ms c', {
+          a: 'in 0',
+          b: 'out 1',
+          c: 'in 1',
+        });
+      });
+    });
+
+    it('takes an ejected proxy back at the first tick after its ejection ends', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // Ejected at 5 for 26, until 31: back at the tick at 40.
+        const traffic = inputs(hot('-f-f-f', { f: [sent(0), failed(0)] }));
+        const policy = { ...ejecting, ejection: { ...ejecting.ejection, baseTime: 26 } };
+        const views = start({ addresses: ONE, probe: healthy, ...policy }, traffic);
+        expectObservable(views.pipe(map(ejection), distinctUntilChanged()), '^ 60ms !').toBe('a 4ms b 34ms c', {
+          a: 'in 0',
+          b: 'out 1',
+          c: 'in 1',
+        });
+      });
+    });
+
+    it('ejects for baseTime, then twice as long, and so on, up to maxTime', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // Ejected at 3 for 20 (back at 30), at 33 for 40 (back at 80), at 83 for 50, not 60 (back at 140),
+        // at 143 for 50 again (back at 200).
+        const traffic = inputs(hot('-fff 27ms fff 47ms fff 57ms fff', { f: [sent(0), failed(0)] }));
+        const views = start({ addresses: ONE, probe: healthy, ...ejecting }, traffic);
+        expectObservable(views.pipe(map(ejection), distinctUntilChanged()), '^ 210ms !').toBe(
+          'a 2ms b 26ms c 2ms d 46ms e 2ms f 56ms g 2ms h 56ms i',
+          { a: 'in 0', b: 'out 1', c: 'in 1', d: 'out 2', e: 'in 2', f: 'out 3', g: 'in 3', h: 'out 4', i: 'in 4' },
+        );
+      });
+    });
+
+    it('ramps a proxy back in under slow start when its ejection ends', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // Ejected at 5 until 25; back at 30 at 10%, then 9 points of weight more each 4 ms, stepped at each tick.
+        const traffic = inputs(hot('-f-f-f', { f: [sent(0), failed(0)] }));
+        const views = start({ addresses: ONE, probe: healthy, ...ejecting, slowStart: 40 }, traffic);
+        const shown = views.pipe(
+          map((v) => `${ejection(v)} ${weight(v.proxies[0]!)}`),
+          distinctUntilChanged(),
+        );
+        expectObservable(shown, '^ 80ms !').toBe('a 4ms b 24ms c 9ms d 9ms e 9ms f 9ms g', {
+          a: 'in 0 1',
+          b: 'out 1 1',
+          c: 'in 1 0.1',
+          d: 'in 1 0.325',
+          e: 'in 1 0.55',
+          f: 'in 1 0.775',
+          g: 'in 1 1',
+        });
+      });
+    });
+  });
+
+  describe('slow start', () => {
+    /** Proxy 0's health and weight. */
+    const ramp = (view: ClusterView) => {
+      const p = view.proxies[0]!;
+      return `${p.healthy ? 'up' : 'down'} ${weight(p)}`;
+    };
+
+    /** Refused traffic at 1 takes proxy 0 down at once; healthy probes at 10 and 20 bring it back (rise 2). */
+    const refusedAtOne = (hot: (marbles: string, values: Record<string, ClusterInput[]>) => Observable<ClusterInput[]>) =>
+      hot('-r', { r: [sent(0), failed(0, 'refused')] }).pipe(concatAll());
+
+    it('ramps a proxy that comes back after rise good probes from 10% to 100% over slowStart, a step each tick', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const views = start({ addresses: ONE, probe: healthy, slowStart: 40 }, refusedAtOne(hot));
+        expectObservable(views.pipe(map(ramp), distinctUntilChanged()), '^ 80ms !').toBe('ab 18ms c 9ms d 9ms e 9ms f 9ms g', {
+          a: 'up 1',
+          b: 'down 1',
+          c: 'up 0.1',
+          d: 'up 0.325',
+          e: 'up 0.55',
+          f: 'up 0.775',
+          g: 'up 1',
+        });
+      });
+    });
+
+    it('ramps from the moment the proxy rises, also between ticks', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // Probes answer 2 ms after each tick: back at 22, then 0.1 + 0.9 * (t - 22) / 40 at each tick.
+        const late: ProbePort = (proxy) => cold<ProbeResult>('--r|', { r: { proxy, ok: true, metrics: {} } });
+        const views = start({ addresses: ONE, probe: late, slowStart: 40 }, refusedAtOne(hot));
+        expectObservable(views.pipe(map(ramp), distinctUntilChanged()), '^ 80ms !').toBe('ab 20ms c 7ms d 9ms e 9ms f 9ms g 9ms h', {
+          a: 'up 1',
+          b: 'down 1',
+          c: 'up 0.1',
+          d: 'up 0.28',
+          e: 'up 0.505',
+          f: 'up 0.73',
+          g: 'up 0.955',
+          h: 'up 1',
+        });
+      });
+    });
+
+    it('brings a proxy back at full weight at once without slow start', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const views = start({ addresses: ONE, probe: healthy }, refusedAtOne(hot));
+        expectObservable(views.pipe(map(ramp), distinctUntilChanged()), '^ 80ms !').toBe('ab 18ms a', { a: 'up 1', b: 'down 1' });
+      });
+    });
+
+    it('leaves proxies that never went away at full weight', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const views = start({ addresses: TWO, probe: healthy, slowStart: 40 }, refusedAtOne(hot));
+        expectObservable(views.pipe(map((v) => weight(v.proxies[1]!)), distinctUntilChanged()), '^ 80ms !').toBe('w', { w: 1 });
+      });
+    });
+  });
+
+  describe('membership', () => {
+    /** Each proxy's membership and requests in flight. */
+    const members = (view: ClusterView) => view.proxies.map((p) => `${p.membership} ${p.inFlight}`).join(', ');
+
+    /** A probe port that records when it probes which proxy and answers well at once. */
+    const recording = (calls: string[]): ProbePort => (proxy) => {
+      calls.push(`${scheduler.now()}:${proxy}`);
+      return healthy(proxy);
+    };
+
+    it('adds a proxy at runtime, ramping it up from 10% under slow start, and probes it from the next tick', () => {
+      const calls: string[] = [];
+      scheduler.run(({ hot, expectObservable }) => {
+        const admin = hot<ClusterInput>('-----a', { a: { kind: 'add', proxy: 2, address: '127.0.0.1:8003' } });
+        const views = start({ addresses: TWO, probe: recording(calls), slowStart: 40 }, admin);
+        const shown = views.pipe(
+          map((v) => v.proxies.map((p) => `${p.address} ${p.membership} ${p.healthy ? 'up' : 'down'} ${weight(p)}`).join(', ')),
+          distinctUntilChanged(),
+        );
+        const two = '127.0.0.1:8001 active up 1, 127.0.0.1:8002 active up 1';
+        expectObservable(shown, '^ 55ms !').toBe('a 4ms b 4ms c 9ms d 9ms e 9ms f 9ms g', {
+          a: two,
+          b: `${two}, 127.0.0.1:8003 active up 0.1`,
+          c: `${two}, 127.0.0.1:8003 active up 0.2125`,
+          d: `${two}, 127.0.0.1:8003 active up 0.4375`,
+          e: `${two}, 127.0.0.1:8003 active up 0.6625`,
+          f: `${two}, 127.0.0.1:8003 active up 0.8875`,
+          g: `${two}, 127.0.0.1:8003 active up 1`,
+        });
+      });
+      expect(calls.slice(0, 6)).to.deep.equal(['10:0', '10:1', '10:2', '20:0', '20:1', '20:2']);
+    });
+
+    it('adds a proxy at full weight at once without slow start', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const admin = hot<ClusterInput>('-a', { a: { kind: 'add', proxy: 1, address: '127.0.0.1:8002' } });
+        const views = start({ addresses: ONE, probe: healthy }, admin);
+        const weights = views.pipe(map((v) => v.proxies.map(weight).join(' ')), distinctUntilChanged());
+        expectObservable(weights, '^ 30ms !').toBe('ab', { a: '1', b: '1 1' });
+      });
+    });
+
+    it('drains a proxy: it stays, draining, until its last request in flight is answered, then is removed', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const inputs = hot<ClusterInput>('-s-s-d-a-f', { s: sent(1), d: { kind: 'drain', proxy: 1 }, a: answered(1), f: failed(1) });
+        const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
+        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('ab-c-d-e-f', {
+          a: 'active 0, active 0',
+          b: 'active 0, active 1',
+          c: 'active 0, active 2',
+          d: 'active 0, draining 2',
+          e: 'active 0, draining 1',
+          f: 'active 0, removed 0',
+        });
+      });
+    });
+
+    it('removes a drained proxy with nothing in flight at once', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const inputs = hot<ClusterInput>('-d', { d: { kind: 'drain', proxy: 0 } });
+        const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
+        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('ab', { a: 'active 0, active 0', b: 'removed 0, active 0' });
+      });
+    });
+
+    it('removes a proxy at once, requests in flight or not, and probes it no more', () => {
+      const calls: string[] = [];
+      scheduler.run(({ hot, expectObservable }) => {
+        const inputs = hot<ClusterInput>('-s 13ms r', { s: sent(1), r: { kind: 'remove', proxy: 1 } });
+        const views = start({ addresses: TWO, probe: recording(calls) }, inputs);
+        expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 35ms !').toBe('ab 13ms c', {
+          a: 'active 0, active 0',
+          b: 'active 0, active 1',
+          c: 'active 0, removed 1',
+        });
+      });
+      expect(calls).to.deep.equal(['10:0', '10:1', '20:0', '30:0']);
+    });
+
+    it('ignores a probe answer that comes after its proxy was removed', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // The probe sent at 10 reports failure at 12; the proxy was removed at 11.
+        const failing: ProbePort = (proxy) => cold<ProbeResult>('--f|', { f: { proxy, ok: false, reason: 'probe refused' } });
+        const inputs = hot<ClusterInput>('-----------r', { r: { kind: 'remove', proxy: 0 } });
+        const views = start({ addresses: ONE, probe: failing, fall: 1 }, inputs);
+        const shown = views.pipe(map((v) => `${members(v)} ${health(v)}`), distinctUntilChanged());
+        expectObservable(shown, '^ 35ms !').toBe('a 10ms b', { a: 'active 0 up', b: 'removed 0 up' });
       });
     });
   });

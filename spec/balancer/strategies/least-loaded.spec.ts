@@ -3,19 +3,21 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { leastLoaded } from '../../../lib/balancer/strategies/least-loaded.js';
 import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
-import type { ClusterView } from '../../../lib/balancer/view.js';
+import { proxyState, type ClusterView } from '../../../lib/balancer/view.js';
 
-/** A view from one entry per proxy: U or D for up or down, then its requests in flight ('U3'). */
+/** A view from one entry per proxy: U or D for up or down, its requests in flight, and an optional weight ('U3', 'U3*0.5'). */
 function view(...proxies: string[]): ClusterView {
   return {
-    proxies: proxies.map((p, id) => ({
-      id,
-      address: `127.0.0.1:${8001 + id}`,
-      healthy: p[0] === 'U',
-      reason: p[0] === 'U' ? null : 'probe timeout',
-      inFlight: Number(p.slice(1)),
-      metrics: null,
-    })),
+    proxies: proxies.map((p, id) => {
+      const [load, weight] = p.slice(1).split('*');
+      return {
+        ...proxyState(id, `127.0.0.1:${8001 + id}`),
+        healthy: p[0] === 'U',
+        reason: p[0] === 'U' ? null : 'probe timeout',
+        inFlight: Number(load),
+        weight: weight === undefined ? 1 : Number(weight),
+      };
+    }),
   };
 }
 
@@ -88,6 +90,15 @@ describe('least_loaded', () => {
       const views = hot('   v', { v: view('U0', 'U1', 'U2') });
       const requests = cold('-a-b-c', { a: request([0]), b: request([0, 1]), c: request([0, 1, 2]) });
       expectObservable(requests.pipe(leastLoaded(views), chosen)).toBe('-1-2-x');
+    });
+  });
+
+  it('compares requests in flight per unit of weight, so a ramping proxy counts as busier', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // 1 in flight at weight 0.25 is 4 per unit: more than 3 at full weight, less than 5.
+      const views = hot('   a-b', { a: view('U3', 'U1*0.25'), b: view('U5', 'U1*0.25') });
+      const requests = cold('-r-r', { r: request() });
+      expectObservable(requests.pipe(leastLoaded(views), chosen)).toBe('-0-1');
     });
   });
 

@@ -3,18 +3,15 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { roundRobin } from '../../../lib/balancer/strategies/round-robin.js';
 import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
-import type { ClusterView } from '../../../lib/balancer/view.js';
+import { proxyState, type ClusterView } from '../../../lib/balancer/view.js';
 
 /** A view from one letter per proxy: U up, D down. */
 function view(health: string): ClusterView {
   return {
     proxies: [...health].map((h, id) => ({
-      id,
-      address: `127.0.0.1:${8001 + id}`,
+      ...proxyState(id, `127.0.0.1:${8001 + id}`),
       healthy: h === 'U',
       reason: h === 'U' ? null : 'probe timeout',
-      inFlight: 0,
-      metrics: null,
     })),
   };
 }

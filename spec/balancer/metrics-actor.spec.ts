@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { balancerMetricsActor, type BalancerMetricsInput } from '../../lib/balancer/metrics-actor.js';
+import { proxyState, type ClusterView, type ProxyState } from '../../lib/balancer/view.js';
+
+/** Starts the actor for `strategy` on a clock at `now` ms; feeds it inputs and asks for METRICS. */
+function start(strategy = 'consistent_hash', now = 0) {
+  const clock = new TestScheduler(() => undefined);
+  clock.frame = now;
+  const inbox = new Subject<BalancerMetricsInput>();
+  balancerMetricsActor(strategy)(inbox, clock).subscribe();
+  return {
+    send: (...inputs: BalancerMetricsInput[]) => inputs.forEach((input) => inbox.next(input)),
+    metrics: (): Record<string, unknown> => {
+      const replies: string[] = [];
+      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r) } });
+      expect(replies).to.have.length(1);
+      const reply = JSON.parse(replies[0]!) as { status: string; data: Record<string, unknown> };
+      expect(reply.status).to.equal('OK');
+      return reply.data;
+    },
+  };
+}
+
+function view(...changes: Partial<ProxyState>[]): { view: ClusterView } {
+  return { view: { proxies: changes.map((change, id) => ({ ...proxyState(id, `127.0.0.1:${8001 + id}`), ...change })) } };
+}
+
+const routed = (cursor: number, retry = false, chosen = true): BalancerMetricsInput => ({ routed: { cursor, retry, chosen } });
+
+describe('balancer metrics actor', () => {
+  it('answers with the original fields first, then the counters, the retry budget and latency', () => {
+    expect(Object.keys(start().metrics())).to.deep.equal([
+      'strategy',
+      'current_index',
+      'proxies',
+      'start_time',
+      'requests',
+      'retries',
+      'no_proxy',
+      'forward_failures',
+      'errors',
+      'retry_budget_exhausted',
+      'retry_budget',
+      'latency_ms',
+    ]);
+  });
+
+  it('names its strategy and reports its start on the clock as ISO-8601', () => {
+    expect(start('p2c', 1_700_000_000_000).metrics()).to.deep.include({ strategy: 'p2c', start_time: '2023-11-14T22:13:20.000Z' });
+  });
+
+  it('shows each proxy by address with its health, load, ejections, weight and membership', () => {
+    const actor = start();
+    actor.send(
+      view(
+        { inFlight: 3, metrics: { total_requests: 9 } },
+        { healthy: false, reason: 'probe timeout' },
+        { ejected: true, ejections: 2, reason: 'ejected after 5 consecutive failures', weight: 0.325 },
+        { membership: 'draining', inFlight: 1, weight: 0.77777 },
+      ),
+    );
+    expect(actor.metrics().proxies).to.deep.equal({
+      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8003': {
+        healthy: true,
+        metrics: null,
+        reason: 'ejected after 5 consecutive failures',
+        in_flight: 0,
+        requests: 0,
+        failures: 0,
+        ejected: true,
+        ejections: 2,
+        weight: 0.325,
+        state: 'active',
+      },
+      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
+    });
+  });
+
+  it('leaves removed proxies out', () => {
+    const actor = start();
+    actor.send(view({}, { membership: 'removed' }, {}));
+    expect(Object.keys(actor.metrics().proxies as object)).to.deep.equal(['127.0.0.1:8001', '127.0.0.1:8003']);
+  });
+
+  it('counts requests and failures per proxy from the outcomes', () => {
+    const actor = start();
+    actor.send(
+      view({}, {}),
+      { outcome: { kind: 'sent', proxy: 1 } },
+      { outcome: { kind: 'sent', proxy: 1 } },
+      { outcome: { kind: 'answered', proxy: 1 } },
+      { outcome: { kind: 'failed', proxy: 1, failure: 'reset' } },
+      { outcome: { kind: 'sent', proxy: 0 } },
+    );
+    const data = actor.metrics();
+    expect(data.proxies).to.deep.include({
+      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 0, requests: 1, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+    });
+    expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ requests: 2, failures: 1 });
+    expect(data.forward_failures).to.equal(1);
+  });
+
+  it('counts fresh requests, retries and choices of none from the routing, and shows the latest cursor', () => {
+    const actor = start();
+    actor.send(routed(1), routed(2), routed(0, true), routed(0, false, false), routed(0, true, false));
+    expect(actor.metrics()).to.deep.include({ current_index: 0, requests: 3, retries: 2, no_proxy: 2 });
+  });
+
+  it('reports p50, p99 and max of client latency on the clock, and counts error answers', () => {
+    const actor = start();
+    for (let ms = 1; ms <= 100; ms++) actor.send({ answered: { latency: ms, failed: ms % 10 === 0 } });
+    expect(actor.metrics()).to.deep.include({ latency_ms: { p50: 50, p99: 99, max: 100 }, errors: 10 });
+  });
+
+  it('records a 0 ms answer as 1 ms, the floor of the histogram', () => {
+    const actor = start();
+    actor.send({ answered: { latency: 0, failed: false } });
+    expect(actor.metrics().latency_ms).to.deep.equal({ p50: 1, p99: 1, max: 1 });
+  });
+
+  it('shows the latest retry budget and counts the times it was exhausted', () => {
+    const actor = start();
+    expect(actor.metrics()).to.deep.include({ retry_budget: { used: 0, allowed: 0 }, retry_budget_exhausted: 0 });
+    actor.send({ budget: { used: 3, allowed: 10, exhausted: false } }, { budget: { used: 10, allowed: 10, exhausted: true } }, { budget: { used: 10, allowed: 10, exhausted: true } });
+    expect(actor.metrics()).to.deep.include({ retry_budget: { used: 10, allowed: 10 }, retry_budget_exhausted: 2 });
+  });
+});

@@ -1,0 +1,288 @@
+import { expect } from 'chai';
+import { BehaviorSubject, concatMap, interval, map, take, tap, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { consistentHash } from '../../../lib/balancer/strategies/consistent-hash.js';
+import type { StrategyContext } from '../../../lib/balancer/strategies/strategy.js';
+import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
+import { proxyState, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
+
+const ADDRESSES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
+
+/**
+ * A view from one entry per proxy: a letter for its state (U up, D down, E ejected, N draining,
+ * R removed), its requests in flight, and an optional weight: 'U3', 'U0*0.1'.
+ */
+function view(...proxies: string[]): ClusterView {
+  return viewOf(ADDRESSES.slice(0, proxies.length), proxies);
+}
+
+function viewOf(addresses: readonly string[], proxies: readonly string[]): ClusterView {
+  return {
+    proxies: proxies.map((p, id) => {
+      const [load, weight] = p.slice(1).split('*');
+      const state = p[0];
+      return {
+        ...proxyState(id, addresses[id]!),
+        healthy: state !== 'D',
+        reason: state === 'D' ? 'probe timeout' : null,
+        ejected: state === 'E',
+        membership: state === 'N' ? 'draining' : state === 'R' ? 'removed' : 'active',
+        inFlight: Number(load),
+        weight: weight === undefined ? 1 : Number(weight),
+      };
+    }),
+  };
+}
+
+function request(key: string, tried: number[] = []): RouteRequest {
+  const message: GetMessage = { request: { op: 'GET', key }, reply: () => undefined };
+  return { message, tried };
+}
+
+const keys = (n: number, prefix = 'article/') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
+const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
+
+function newScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => {
+    expect(actual).to.deep.equal(expected);
+  });
+}
+
+/**
+ * Routes every key once per view through one strategy instance on virtual time: view i comes at
+ * frame 2i and the keys at 2i + 1. Returns, per view, the chosen proxy of each key in key order.
+ */
+function routeBatches(views: ClusterView[], batch: readonly string[], context: Partial<StrategyContext> = {}, tried: number[][] = []): (number | undefined)[][] {
+  const scheduler = newScheduler();
+  const letters = views.map((_, i) => String.fromCharCode(97 + i));
+  const byLetter = Object.fromEntries(letters.map((l, i) => [l, views[i]!]));
+  const batches = Object.fromEntries(letters.map((l) => [l, batch]));
+  let result: (number | undefined)[][] = [];
+  scheduler.run(({ cold, hot }) => {
+    const views$ = hot(letters.join('-'), byLetter);
+    cold(`-${letters.join('-')}|`, batches)
+      .pipe(
+        concatMap((ks) => ks.map((k, i) => request(k, tried[i] ?? []))),
+        consistentHash(views$, { clock: scheduler, ...context }),
+        map((r) => r.proxy),
+        toArray(),
+      )
+      .subscribe((all) => {
+        result = views.map((_, i) => all.slice(i * batch.length, (i + 1) * batch.length));
+      });
+  });
+  return result;
+}
+
+function routeKeys(v: ClusterView, batch: readonly string[], context: Partial<StrategyContext> = {}): (number | undefined)[] {
+  return routeBatches([v], batch, context)[0]!;
+}
+
+/** Each key's proxies best first, as the strategy ranks them on an idle view: by retrying with the better ones tried. */
+function rankings(v: ClusterView, batch: readonly string[]): number[][] {
+  const ranks: number[][] = batch.map(() => []);
+  for (let level = 0; level < v.proxies.length; level++) {
+    const next = routeBatches([v], batch, {}, ranks)[0]!;
+    next.forEach((p, i) => ranks[i]!.push(p!));
+  }
+  return ranks;
+}
+
+function shares(routed: (number | undefined)[], size: number): number[] {
+  const counts = new Array<number>(size).fill(0);
+  for (const p of routed) counts[p!]!++;
+  return counts.map((n) => n / routed.length);
+}
+
+describe('consistent_hash', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = newScheduler();
+  });
+
+  it('sends the same key to the same proxy every time', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const views = hot('   v', { v: view('U0', 'U0', 'U0') });
+      const requests = cold('-a-b-c-a-b-c-a', { a: request('hot'), b: request('article/1'), c: request('user/42') });
+      // Fixed across processes and versions: the hashes of key and address decide, nothing else.
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
+    });
+  });
+
+  it('spreads 3000 keys over 3 proxies, each taking between 25% and 42%', () => {
+    const spread = shares(routeKeys(view('U0', 'U0', 'U0'), keys(3000)), 3);
+    for (const share of spread) expect(share).to.be.within(0.25, 0.42);
+  });
+
+  it('moves only the keys of a removed proxy, and gives them back when it is added again', () => {
+    const batch = keys(1000);
+    for (let gone = 0; gone < 3; gone++) {
+      const full = view('U0', 'U0', 'U0');
+      const without = view(...['U0', 'U0', 'U0'].map((p, id) => (id === gone ? 'R0' : p)));
+      const [before, during, after] = routeBatches([full, without, full], batch);
+      const stayed = batch.filter((_, i) => before![i] !== gone && during![i] === before![i]).length;
+      const onGone = before!.filter((p) => p === gone).length;
+      expect(stayed, `removing ${gone}`).to.equal(batch.length - onGone);
+      expect(during!.filter((p) => p === gone || p === undefined), `removing ${gone}`).to.deep.equal([]);
+      expect(onGone, `removing ${gone}`).to.be.greaterThan(0);
+      expect(after, `adding ${gone} back`).to.deep.equal(before);
+    }
+  });
+
+  it('hands the keys of a proxy that may not take requests (down, ejected, draining) to the same proxies as if it were removed', () => {
+    const batch = keys(1000);
+    const removed = routeKeys(view('U0', 'R0', 'U0'), batch);
+    for (const state of ['D0', 'E0', 'N0']) expect(routeKeys(view('U0', state, 'U0'), batch), state).to.deep.equal(removed);
+  });
+
+  it('keeps routing by key when no proxy is available (panic mode)', () => {
+    const batch = keys(1000);
+    expect(routeKeys(view('D0', 'E0', 'D0'), batch)).to.deep.equal(routeKeys(view('U0', 'U0', 'U0'), batch));
+  });
+
+  it('chooses alike in two independent instances given the same addresses, even listed in another order', () => {
+    const batch = keys(3000);
+    const idle = ['U0', 'U0', 'U0'];
+    const one = routeKeys(viewOf(ADDRESSES, idle), batch);
+    const two = routeKeys(viewOf(ADDRESSES, idle), batch);
+    expect(two).to.deep.equal(one);
+    const reversed = [...ADDRESSES].reverse();
+    const three = routeKeys(viewOf(reversed, idle), batch);
+    expect(three.map((p) => reversed[p!])).to.deep.equal(one.map((p) => ADDRESSES[p!]));
+  });
+
+  it('sends a retry to the next-ranked proxy: where the key would go with the tried ones gone', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // article/1 ranks 1, 0, 2.
+      const views = hot('   v', { v: view('U0', 'U0', 'U0') });
+      const requests = cold('-a-b-c-d', {
+        a: request('article/1'),
+        b: request('article/1', [1]),
+        c: request('article/1', [1, 0]),
+        d: request('article/1', [1, 0, 2]),
+      });
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
+    });
+    const batch = keys(1000);
+    const first = routeKeys(view('U0', 'U0', 'U0'), batch);
+    const retried = routeBatches([view('U0', 'U0', 'U0')], batch, {}, first.map((p) => [p!]))[0]!;
+    const without = [0, 1, 2].map((gone) => routeKeys(view(...[0, 1, 2].map((id) => (id === gone ? 'R0' : 'U0'))), batch));
+    const withoutFirst = first.map((p, i) => without[p!]![i]);
+    expect(retried).to.deep.equal(withoutFirst);
+    expect(retried.filter((p, i) => p === first[i])).to.deep.equal([]);
+  });
+
+  it("spills a hot key to its next-ranked proxy when its own is over the bound, and returns when there is room", () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // "hot" ranks 0, 1, 2. Capacity at factor 125 is ceil(1.25 * (total in flight + 1) / 3):
+      // a: 1 (0 fits); b: 1 (0 has 1, spills); c: ceil(2.08) = 3 (0 fits again);
+      // d: ceil(4.58) = 5 (0 and 1 are full, 2 takes it); e: 1.
+      const views = hot('   a-b-c-d-e', {
+        a: view('U0', 'U0', 'U0'),
+        b: view('U1', 'U0', 'U0'),
+        c: view('U2', 'U1', 'U1'),
+        d: view('U5', 'U5', 'U0'),
+        e: view('U0', 'U0', 'U0'),
+      });
+      const requests = cold('-k-k-k-k-k', { k: request('hot') });
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
+    });
+  });
+
+  it('lets a key load its own proxy further before spilling under a higher hash balance factor', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // At 200: b: ceil(2 * 2 / 3) = 2, so proxy 0 still fits; d: ceil(2 * 11 / 3) = 8.
+      const views = hot('   a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
+      const requests = cold('-k-k-k-k', { k: request('hot') });
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
+    });
+  });
+
+  describe('bounded loads under sustained traffic with one hot key', () => {
+    /**
+     * Half of 600 requests, one a frame, are for one hot key, the rest for 40 others; each is in
+     * flight for 20 to 32 frames, and the view follows every send and answer. For every choice it
+     * checks the bound and that the key went to its best-ranked proxy with room.
+     */
+    function simulate(weights: number[], factor?: number) {
+      const idle = view(...weights.map((w) => `U0*${w}`));
+      const keyOf = (i: number) => (i % 2 === 0 ? 'hot' : `key/${i % 40}`);
+      const batch = [...new Set(Array.from({ length: 600 }, (_, i) => keyOf(i)))];
+      const ranked = new Map(rankings(idle, batch).map((r, i) => [batch[i]!, r]));
+      const percent = factor ?? 125;
+      const problems: string[] = [];
+      const hotProxies = new Set<number>();
+      const peak = weights.map(() => 0);
+      scheduler.run(() => {
+        const view$ = new BehaviorSubject<ClusterView>(idle);
+        const change = (id: number, delta: number) =>
+          view$.next({ proxies: view$.value.proxies.map((p) => (p.id === id ? { ...p, inFlight: p.inFlight + delta } : p)) });
+        const context = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
+        interval(1, scheduler)
+          .pipe(
+            take(600),
+            map((i) => request(keyOf(i))),
+            consistentHash(view$, context),
+            tap((r) => {
+              const before = view$.value.proxies;
+              const key = r.message.request.key;
+              const total = before.reduce((sum, p) => sum + p.inFlight, 0);
+              const weightSum = before.reduce((sum, p) => sum + p.weight, 0);
+              const capacity = (p: ProxyState) => Math.ceil(((percent / 100) * (total + 1) * p.weight) / weightSum);
+              const hasRoom = (p: ProxyState) => p.inFlight + 1 <= capacity(p);
+              const to = before[r.proxy!]!;
+              if (!hasRoom(to) && before.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
+              const best = ranked.get(key)!.find((id) => hasRoom(before[id]!));
+              if (best !== undefined && best !== to.id) problems.push(`${scheduler.now()}: ${key} went to ${to.id}, not ${best}`);
+              if (key === 'hot') hotProxies.add(to.id);
+              change(to.id, +1);
+              peak[to.id] = Math.max(peak[to.id]!, view$.value.proxies[to.id]!.inFlight);
+              scheduler.schedule(() => change(to.id, -1), 20 + ((scheduler.now() * 7) % 13));
+            }),
+          )
+          .subscribe();
+      });
+      return { problems, hotProxies, peak };
+    }
+
+    it('never puts a request over ceil(1.25 * (total + 1) / N) while another proxy has room (default factor)', () => {
+      const { problems, hotProxies } = simulate([1, 1, 1]);
+      expect(problems).to.deep.equal([]);
+      expect(hotProxies.size).to.be.greaterThan(1);
+    });
+
+    it('holds the bound of the configured factor', () => {
+      const { problems, hotProxies } = simulate([1, 1, 1], 150);
+      expect(problems).to.deep.equal([]);
+      expect(hotProxies.size).to.be.greaterThan(1);
+    });
+
+    it('bounds a ramping proxy by its weight', () => {
+      const { problems, peak } = simulate([1, 0.25, 1]);
+      expect(problems).to.deep.equal([]);
+      expect(peak[1]).to.be.lessThan(peak[0]!);
+      expect(peak[1]).to.be.lessThan(peak[2]!);
+    });
+  });
+
+  describe('weights', () => {
+    it('gives a proxy at weight 0.1 about 0.1 / 2.1 of the keys, the rest evenly to the others', () => {
+      const spread = shares(routeKeys(view('U0*0.1', 'U0', 'U0'), keys(10_000)), 3);
+      expect(spread[0]).to.be.within(0.04, 0.056);
+      expect(spread[1]).to.be.within(0.44, 0.52);
+      expect(spread[2]).to.be.within(0.44, 0.52);
+    });
+
+    it("moves keys only onto a proxy as its weight ramps up, never between the others", () => {
+      const batch = keys(3000);
+      const steps = [0.1, 0.325, 0.55, 0.775, 1].map((w) => routeKeys(view(`U0*${w}`, 'U0', 'U0'), batch));
+      for (let s = 1; s < steps.length; s++) {
+        const moved = batch.map((_, i) => i).filter((i) => steps[s]![i] !== steps[s - 1]![i]);
+        expect(moved.filter((i) => steps[s]![i] !== 0), `step ${s}`).to.deep.equal([]);
+        expect(moved.length, `step ${s}`).to.be.greaterThan(0);
+      }
+    });
+  });
+});
