@@ -1,6 +1,6 @@
 // The balancer's TCP ports: forwarding over pooled links to each proxy, and probing over separate ones.
 import { Observable } from 'rxjs';
-import { UpstreamLink } from '../net/upstream.js';
+import { UpstreamLink, getRequest, type LinkRequest } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
 import type { ForwardPort } from './forwarder.js';
 import type { ProbePort } from './health/cluster-actor.js';
@@ -8,9 +8,11 @@ import type { SendPort } from './purger.js';
 
 export interface ProxyLinks {
   forward: ForwardPort;
-  /** Any line to a proxy, on the traffic links. */
+  /** Any request to a proxy, on the traffic links. */
   send: SendPort;
   probe: ProbePort;
+  /** Opens links to one more proxy (runtime membership); returns its id. */
+  open(address: string): number;
   close(): void;
 }
 
@@ -33,19 +35,21 @@ export function parseAddress(text: string): { host: string; port: number } {
 
 /**
  * Probes travel on links of their own, so a probe never queues behind real traffic and a slow
- * miss can never make a healthy proxy look dead. Requests go in the text form every proxy reads.
+ * miss can never make a healthy proxy look dead. Traffic goes as JSON with ids to a proxy that
+ * echoes them (answers then come back in any order), else in the text form every proxy reads;
+ * probes, one at a time, always go as text.
  */
 export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
-  const make = (address: string, requestTimeout: number, poolSize: number) =>
-    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize });
-  const traffic = addresses.map((a) => make(a, settings.requestTimeout, 8));
-  const probes = addresses.map((a) => make(a, settings.healthTimeout, 1));
+  const make = (address: string, requestTimeout: number, poolSize: number, ids: boolean) =>
+    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize, ids });
+  const traffic = addresses.map((a) => make(a, settings.requestTimeout, 8, true));
+  const probes = addresses.map((a) => make(a, settings.healthTimeout, 1, false));
   return {
-    forward: (proxy, key, done) => traffic[proxy]!.request(`GET ${key}`, done),
-    send: (proxy, line, done) => traffic[proxy]!.request(line, done),
+    forward: (proxy, key, done) => traffic[proxy]!.request(getRequest(key), done),
+    send: (proxy, request, done) => traffic[proxy]!.request(request, done),
     probe: (proxy) =>
       new Observable((subscriber) => {
-        probes[proxy]!.request('METRICS', (failure, answer) => {
+        probes[proxy]!.request(METRICS, (failure, answer) => {
           if (failure !== null) {
             subscriber.next({ proxy, ok: false, reason: `probe ${failure}` });
           } else {
@@ -55,11 +59,18 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
           subscriber.complete();
         });
       }),
+    open: (address) => {
+      traffic.push(make(address, settings.requestTimeout, 8, true));
+      probes.push(make(address, settings.healthTimeout, 1, false));
+      return traffic.length - 1;
+    },
     close: () => {
       for (const link of [...traffic, ...probes]) link.close();
     },
   };
 }
+
+const METRICS: LinkRequest = { text: 'METRICS', json: '{"op":"METRICS"}' };
 
 function metricsData(answer: string): unknown {
   try {

@@ -7,10 +7,12 @@ import type { RunningNode } from '../net/lifecycle.js';
 import { refuseUnauthorized } from '../protocol/admin.js';
 import { wrongMethod } from '../protocol/response.js';
 import type { Clock } from '../time/clock.js';
-import { clusterActor } from './health/cluster-actor.js';
+import { clusterActor, type ClusterInput } from './health/cluster-actor.js';
 import { forwarder, type ForwarderOutput } from './forwarder.js';
 import { proxyLinks } from './links.js';
 import { purger, type PurgeMessage } from './purger.js';
+import { membershipActor, type MembershipMessage } from './membership.js';
+import type { MembershipChange } from './messages.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
@@ -50,9 +52,11 @@ const T = {
   route: topic<RouteRequest>('route'),
   routed: topic<Routed>('routed'),
   forwarded: topic<ForwarderOutput>('forwarded'),
-  outcomes: topic<Outcome>('outcomes'),
+  outcomes: topic<ClusterInput>('outcomes'),
   metrics: topic<BalancerMetricsInput>('metrics'),
   purge: topic<PurgeMessage>('purge'),
+  membership: topic<MembershipMessage>('membership'),
+  changes: topic<MembershipChange>('membership-changes'),
 };
 
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
@@ -75,6 +79,8 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     T.outcomes,
     view$,
   );
+  bus.spawn(membershipActor(view$, links.open), T.membership, T.changes);
+  bus.topic(T.changes).subscribe((change) => bus.publish(T.outcomes, change));
 
   bus.topic(T.requests).subscribe((message) => {
     switch (message.request.op) {
@@ -86,6 +92,13 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
         const refusal = refuseUnauthorized(message.request, options.adminToken);
         if (refusal !== undefined) return message.reply(refusal);
         return bus.publish(T.purge, message as PurgeMessage);
+      }
+      case 'ADD_PROXY':
+      case 'DRAIN_PROXY':
+      case 'REMOVE_PROXY': {
+        const refusal = refuseUnauthorized(message.request, options.adminToken);
+        if (refusal !== undefined) return message.reply(refusal);
+        return bus.publish(T.membership, message as MembershipMessage);
       }
       default:
         return message.reply(wrongMethod((message.request as { op: string }).op));
@@ -108,12 +121,12 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     .pipe(filter((f): f is Extract<Forwarded, { answered: unknown } | { budget: unknown }> => 'answered' in f || 'budget' in f))
     .subscribe((f) => bus.publish(T.metrics, f));
 
-  bus.spawn(purger(options.proxies, links.send), T.purge);
+  bus.spawn(purger(view$, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
   merge(
     view$.pipe(map((view) => ({ view }))),
     bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
-    bus.topic(T.outcomes).pipe(map((outcome) => ({ outcome }))),
+    forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)),
   ).subscribe((m) => bus.publish(T.metrics, m));
 
   const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));

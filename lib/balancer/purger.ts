@@ -4,11 +4,12 @@ import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest } from '../protocol/request.js';
 import { statusOf, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import type { LinkFailure } from '../net/upstream.js';
+import type { LinkFailure, LinkRequest } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
+import type { ClusterView } from './view.js';
 
-/** Sends one line to one proxy; the TCP links implement it. */
-export type SendPort = (proxy: number, line: string, done: (failure: LinkFailure | null, answer: string) => void) => void;
+/** Sends one request to one proxy; the TCP links implement it. */
+export type SendPort = (proxy: number, request: LinkRequest, done: (failure: LinkFailure | null, answer: string) => void) => void;
 
 export type PurgeMessage = Inbound<PurgeRequest>;
 
@@ -23,27 +24,36 @@ interface ProxyResult {
  * the answer is OK only when every proxy purged; otherwise it carries the first failing status
  * and each proxy's result in `data.proxies`.
  */
-export function purger(addresses: readonly string[], send: SendPort) {
+export function purger(view$: Observable<ClusterView>, send: SendPort) {
   return (inbox: Observable<PurgeMessage>, _clock: Clock): Observable<never> =>
-    new Observable<never>((out) =>
-      inbox.subscribe({
+    new Observable<never>((out) => {
+      // Every current member, draining ones too: they may still hold the purged keys.
+      let members: { id: number; address: string }[] = [];
+      const viewing = view$.subscribe((view) => (members = view.proxies.filter((p) => p.membership !== 'removed')));
+      const reading = inbox.subscribe({
         next: (message) => {
+          const addresses = members.map((p) => p.address);
           const { id: _id, op, ...target } = message.request;
-          const line = JSON.stringify({ op, ...target });
+          // JSON only: a prefix or a token has no text form.
+          const request: LinkRequest = { json: JSON.stringify({ op, ...target }) };
           const results: ProxyResult[] = [];
           let waiting = addresses.length;
           if (waiting === 0) message.reply(summarize(addresses, results));
-          addresses.forEach((_, proxy) =>
-            send(proxy, line, (failure, answer) => {
-              results[proxy] = failure === null ? readResult(answer) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
+          members.forEach((member, i) =>
+            send(member.id, request, (failure, answer) => {
+              results[i] = failure === null ? readResult(answer) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
               if (--waiting === 0) message.reply(summarize(addresses, results));
             }),
           );
         },
         error: (err) => out.error(err),
         complete: () => out.complete(),
-      }),
-    );
+      });
+      return () => {
+        viewing.unsubscribe();
+        reading.unsubscribe();
+      };
+    });
 }
 
 // The status of a proxy's answer may become the balancer's, so garbage must not lend it one.

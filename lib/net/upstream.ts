@@ -2,12 +2,29 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
+import { splitId, withId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
 
 /** Why a request over a link got no answer. */
 export type LinkFailure = 'refused' | 'reset' | 'timeout' | 'garbage' | 'closed';
 
 export type LinkCallback = (failure: LinkFailure | null, answer: string) => void;
+
+/**
+ * One request in both its wire forms, each a line without the newline; the link sends whichever
+ * form the connection it takes can carry. Both come encoded, so the hot path never serializes.
+ */
+export interface LinkRequest {
+  /** The text form (`GET article/1`), which every peer reads. Absent for ops that exist only as JSON. */
+  text?: string;
+  /** The JSON form, an object without an id (`{"op":"GET","key":"article/1"}`); the link adds its own. */
+  json: string;
+}
+
+/** `GET <key>` in both forms. */
+export function getRequest(key: string): LinkRequest {
+  return { text: `GET ${key}`, json: `{"op":"GET","key":${JSON.stringify(key)}}` };
+}
 
 export interface LinkOptions {
   host: string;
@@ -22,26 +39,44 @@ export interface LinkOptions {
   connectTimeout?: number;
   requestTimeout?: number;
   maxAnswerBytes?: number;
+  /**
+   * Send JSON requests with ids, answered in any order, on connections whose peer has shown it
+   * echoes them. Off (the default), the peer only ever gets text lines, or JSON without an id for
+   * a request that has no text form: what an origin we do not know must be sent.
+   */
+  ids?: boolean;
 }
 
 interface Job {
-  line: string;
+  request: LinkRequest;
   callback: LinkCallback;
   sentAt: number;
   resent: boolean;
 }
 
+// A connection holding this many requests that timed out and were never answered is retired:
+// slow answers come back and free their slot, but a dead peer's never do.
+const RETIRE_AFTER_UNANSWERED_TIMEOUTS = 4;
+
 /**
- * Sends request lines to one peer and matches answers in order (text-form requests are
- * answered in order by every peer). A fresh connection carries one request at a time until it
- * has answered two; then it pipelines. When a connection that has answered closes with requests
- * unanswered, they are resent once on a fresh connection and the peer is treated as answering
- * one request per connection (the original Python nodes) until it next refuses a connection.
+ * Sends requests to one peer. A fresh connection carries one text request at a time until it has
+ * answered two; then it pipelines. With `ids`, such a connection first sends one JSON request with
+ * an id alone; if the answer echoes the id, the connection carries JSON requests with ids from
+ * then on and matches answers by id, so a slow answer holds up no other. Otherwise answers are
+ * matched in order (text-form requests are answered in order by every peer).
+ *
+ * When a connection that has answered exactly one request closes with requests unanswered, they
+ * are resent once on a fresh connection and the peer is treated as answering one request per
+ * connection (the original Python nodes). A peer whose answer to a request with an id lacks it
+ * gets only text from then on. A refused connection (the peer restarted, maybe as another
+ * program) forgets both.
  */
 export class UpstreamLink {
   private readonly waiting: Job[] = [];
   private readonly connections = new Set<PeerConnection>();
   private oneShot = false;
+  private noIds = false;
+  private lastId = 0;
   private sweeper?: Subscription;
   private closed = false;
   readonly poolSize: number;
@@ -67,13 +102,18 @@ export class UpstreamLink {
     return this.oneShot;
   }
 
-  /** Sends one line (no newline) and calls back once with the answer line or the failure. */
-  request(line: string, callback: LinkCallback): void {
+  /** True while connections that have proven persistent may try requests with ids. */
+  get triesIds(): boolean {
+    return this.options.ids === true && !this.noIds;
+  }
+
+  /** Sends one request and calls back once with the answer line (without our id) or the failure. */
+  request(request: LinkRequest, callback: LinkCallback): void {
     if (this.closed) {
       callback('closed', '');
       return;
     }
-    this.waiting.push({ line, callback, sentAt: 0, resent: false });
+    this.waiting.push({ request, callback, sentAt: 0, resent: false });
     this.pump();
   }
 
@@ -82,17 +122,33 @@ export class UpstreamLink {
     this.sweeper?.unsubscribe();
     this.sweeper = undefined;
     for (const job of this.waiting.splice(0)) job.callback('closed', '');
-    for (const c of this.connections) c.destroy('closed');
+    for (const c of this.connections) c.destroy('closed', false);
   }
 
-  /** Called by a connection that lost its socket; its unanswered jobs come back here. */
-  lost(connection: PeerConnection, unanswered: Job[], failure: LinkFailure, peerHungUp: boolean): void {
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  /** Called by a connection whose answer to a request with an id did not carry it. */
+  learnNoIds(): void {
+    this.noIds = true;
+  }
+
+  /**
+   * Called by a connection that is gone; its unanswered jobs come back here and are resent once
+   * when `resend` (each request is idempotent), else failed with `failure`.
+   */
+  lost(connection: PeerConnection, unanswered: Job[], failure: LinkFailure, resend: boolean, oneShot: boolean): void {
     this.connections.delete(connection);
-    if (failure === 'refused') this.oneShot = false;
-    else if (peerHungUp && unanswered.length > 0) this.oneShot = true;
+    if (failure === 'refused') {
+      this.oneShot = false;
+      this.noIds = false;
+    } else if (oneShot) {
+      this.oneShot = true;
+    }
     const retry: Job[] = [];
     for (const job of unanswered) {
-      if (job.resent || this.closed || failure === 'refused' || failure === 'timeout' || failure === 'garbage') {
+      if (!resend || job.resent || this.closed) {
         job.callback(failure, '');
       } else {
         job.resent = true;
@@ -120,10 +176,10 @@ export class UpstreamLink {
       // the peer once it has answered; a request (above all a resent one) must not go there.
       if (this.oneShot && !c.single) continue;
       if (!c.canTake(this.oneShot ? 0 : this.pipelineDepth)) continue;
-      if (best === undefined || c.inFlight < best.inFlight) best = c;
-      if (c.inFlight === 0) break;
+      if (best === undefined || c.load < best.load) best = c;
+      if (c.load === 0) break;
     }
-    if (best !== undefined && best.inFlight === 0) return best;
+    if (best !== undefined && best.load === 0) return best;
     const limit = this.oneShot ? this.oneShotConnections : this.poolSize;
     if (this.connections.size < limit) {
       const fresh = new PeerConnection(this, this.oneShot);
@@ -153,14 +209,30 @@ export class UpstreamLink {
   }
 }
 
+/**
+ * `text`: answers match requests in order. `trial`: one request with an id is out, alone, to learn
+ * whether the peer echoes ids. `ids`: answers match requests by the id they echo.
+ */
+type Mode = 'text' | 'trial' | 'ids';
+
 class PeerConnection {
   private readonly socket: net.Socket;
-  private readonly jobs: Job[] = [];
   private readonly framer: LineFramer;
+  private mode: Mode = 'text';
+  private trialId = 0;
+  // Requests answered in order (text and trial modes).
+  private readonly inOrder: Job[] = [];
+  // Requests answered by id (ids mode), in the order sent, so the oldest come first.
+  private readonly byId = new Map<number, Job>();
+  // Ids of requests failed for timeout whose answers may still come.
+  private readonly timedOut = new Set<number>();
   private connected = false;
   private answered = 0;
   private dead = false;
+  private retiring = false;
   private readonly openedAt: number;
+  // Lines given to the connection before it connected.
+  private unsent: string[] = [];
   // Requests of one event-loop turn leave in one write, not one syscall each.
   private outgoing: string[] = [];
 
@@ -174,32 +246,65 @@ class PeerConnection {
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('connect', () => {
       this.connected = true;
-      for (const job of this.jobs) this.queue(job.line);
+      for (const line of this.unsent) this.queue(line);
+      this.unsent = [];
     });
     this.socket.on('data', (chunk: Buffer) => this.framer.push(chunk, (frame) => this.onFrame(frame)));
     this.socket.on('end', () => this.framer.end((frame) => this.onFrame(frame)));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' && !this.connected) this.destroy('refused');
-      else this.destroy('reset', true);
+      if (err.code === 'ECONNREFUSED' && !this.connected) this.destroy('refused', false);
+      else this.destroy('reset', true, true);
     });
-    this.socket.on('close', () => this.destroy('reset', true));
+    this.socket.on('close', () => this.destroy('reset', true, true));
   }
 
+  /** Requests waiting for an answer. */
   get inFlight(): number {
-    return this.jobs.length;
+    return this.inOrder.length + this.byId.size;
   }
 
-  /** A fresh connection takes one request at a time until it has answered two. */
+  /** What the peer is working on for this connection, as far as we know. */
+  get load(): number {
+    return this.inFlight + this.timedOut.size;
+  }
+
+  /**
+   * A fresh connection takes one request at a time until it has answered two; then it pipelines
+   * text, or, when the link tries ids, takes one trial request and pipelines only once it is
+   * answered with its id.
+   */
   canTake(depth: number): boolean {
-    if (this.dead) return false;
-    if (this.single) return this.jobs.length === 0 && this.answered === 0;
-    return this.answered >= 2 ? this.jobs.length < depth : this.jobs.length === 0;
+    if (this.dead || this.retiring) return false;
+    if (this.single) return this.inFlight === 0 && this.answered === 0;
+    if (this.answered < 2) return this.inFlight === 0;
+    switch (this.mode) {
+      case 'ids':
+        return this.load < depth;
+      case 'trial':
+        return false;
+      case 'text':
+        return this.link.triesIds ? this.inFlight === 0 : this.inOrder.length < depth;
+    }
   }
 
   send(job: Job): void {
     job.sentAt = this.link.options.clock.now();
-    this.jobs.push(job);
-    if (this.connected) this.queue(job.line);
+    let line: string;
+    if (this.mode === 'ids') {
+      const id = this.link.nextId();
+      this.byId.set(id, job);
+      line = withId(job.request.json, id);
+    } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
+      this.mode = 'trial';
+      this.trialId = this.link.nextId();
+      this.inOrder.push(job);
+      line = withId(job.request.json, this.trialId);
+    } else {
+      this.inOrder.push(job);
+      line = job.request.text ?? job.request.json;
+    }
+    if (this.connected) this.queue(line);
+    else this.unsent.push(line);
   }
 
   private queue(line: string): void {
@@ -215,49 +320,122 @@ class PeerConnection {
 
   checkDeadlines(now: number): void {
     if (this.dead) return;
-    if (!this.connected && this.jobs.length > 0 && now - this.openedAt >= this.link.connectTimeout) {
-      this.destroy('timeout');
+    if (!this.connected && this.inFlight > 0 && now - this.openedAt >= this.link.connectTimeout) {
+      this.destroy('timeout', false);
       return;
     }
-    const oldest = this.jobs[0];
-    if (oldest !== undefined && now - oldest.sentAt >= this.link.requestTimeout) {
+    const timeout = this.link.requestTimeout;
+    if (this.mode === 'ids') {
+      // Answers are matched by id, so a late one costs only its own request, not the connection.
+      const late: Job[] = [];
+      for (const [id, job] of this.byId) {
+        if (now - job.sentAt < timeout) break;
+        this.byId.delete(id);
+        this.timedOut.add(id);
+        late.push(job);
+      }
+      if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retiring = true;
+      for (const job of late) job.callback('timeout', '');
+      this.retireIfIdle();
+      return;
+    }
+    const oldest = this.inOrder[0];
+    if (oldest !== undefined && now - oldest.sentAt >= timeout) {
       // Answers are matched in order, so a connection with a lost answer cannot be trusted again.
-      const late = this.jobs.shift()!;
-      late.callback('timeout', '');
-      this.destroy('reset', false);
+      this.inOrder.shift()!.callback('timeout', '');
+      this.destroy('reset', true);
     }
   }
 
-  /** `byPeer`: the peer closed a connection that had answered, which teaches the link it is one-shot. */
-  destroy(failure: LinkFailure, byPeer = false): void {
+  /**
+   * Closes the socket and hands every unanswered request back to the link. `byPeer`: the peer
+   * closed the connection; if it had answered exactly one request, that teaches the link it is
+   * one-shot (a connection that answered two has shown the peer is persistent: a close then is a
+   * restart or an idle timeout, and its requests are only resent).
+   */
+  destroy(failure: LinkFailure, resend: boolean, byPeer = false): void {
     if (this.dead) return;
     this.dead = true;
     this.socket.destroy();
-    this.link.lost(this, this.jobs.splice(0), failure, byPeer && this.answered > 0);
+    const unanswered = [...this.inOrder.splice(0), ...this.byId.values()];
+    this.byId.clear();
+    this.link.lost(this, unanswered, failure, resend, byPeer && this.answered === 1 && unanswered.length > 0);
   }
 
   private onFrame(frame: { line: Buffer } | { tooLong: true }): void {
-    const job = this.jobs.shift();
-    if (job === undefined || 'tooLong' in frame) {
-      if (job !== undefined) job.callback('garbage', '');
-      this.destroy('garbage');
+    if (this.dead) return;
+    if ('tooLong' in frame) {
+      // Whose answer it was is unknown in ids mode; in order, it is the oldest request's.
+      if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', '');
+      this.destroy('garbage', true);
       return;
     }
     let answer = frame.line.toString('utf8');
     if (answer.endsWith('\r')) answer = answer.slice(0, -1);
-    if (!answer.startsWith('{') || !answer.endsWith('}')) {
-      job.callback('garbage', '');
-      this.destroy('garbage');
+    const object = answer.startsWith('{') && answer.endsWith('}');
+    if (this.mode === 'ids') {
+      this.onAnswerWithId(object ? splitId(answer) : undefined);
       return;
+    }
+    const job = this.inOrder.shift();
+    if (job === undefined) {
+      this.destroy('garbage', true);
+      return;
+    }
+    if (!object) {
+      job.callback('garbage', '');
+      this.destroy('reset', true);
+      return;
+    }
+    if (this.mode === 'trial') {
+      const split = splitId(answer);
+      if (split === undefined || split.id !== this.trialId) {
+        // The peer does not echo ids, and its answer was to a line it may not have understood:
+        // the request goes again, as text, and so does every later one to this peer.
+        this.link.learnNoIds();
+        this.inOrder.unshift(job);
+        this.destroy('garbage', true);
+        return;
+      }
+      this.mode = 'ids';
+      answer = split.answer;
     }
     this.answered++;
     job.callback(null, answer);
     if (this.single) {
       this.dead = true;
       this.socket.end();
-      this.link.lost(this, [], 'closed', false);
+      this.link.lost(this, [], 'closed', false, false);
       return;
     }
     this.link.pump();
+  }
+
+  private onAnswerWithId(split: { answer: string; id: number } | undefined): void {
+    const job = split === undefined ? undefined : this.byId.get(split.id);
+    if (job === undefined) {
+      if (split !== undefined && this.timedOut.delete(split.id)) {
+        this.retireIfIdle();
+        this.link.pump();
+        return;
+      }
+      // An answer that names no request of ours: from now on no answer on this connection can be
+      // matched with confidence, so what is outstanding goes again, as text.
+      this.link.learnNoIds();
+      this.destroy('garbage', true);
+      return;
+    }
+    this.byId.delete(split!.id);
+    this.answered++;
+    job.callback(null, split!.answer);
+    this.retireIfIdle();
+    this.link.pump();
+  }
+
+  private retireIfIdle(): void {
+    if (!this.retiring || this.inFlight > 0 || this.dead) return;
+    this.dead = true;
+    this.socket.destroy();
+    this.link.lost(this, [], 'closed', false, false);
   }
 }

@@ -1,18 +1,18 @@
 // The origin port over TCP: `GET <key>` lines on an upstream link, answers read into fetch outcomes.
 import { Observable } from 'rxjs';
-import type { UpstreamLink } from '../net/upstream.js';
+import { getRequest, type UpstreamLink } from '../net/upstream.js';
 import type { FetchOutcome } from './messages.js';
 import type { OriginPort } from './fetcher.js';
 
 /**
- * Sends only the text form `GET <key>`, the one line every origin understands (the original
- * origin crashes on anything else), and parses the answer once: its data is re-encoded compactly
- * here, so every later hit writes stored text.
+ * Sends `GET <key>` on a link without ids, so the origin only ever gets that text form, the one
+ * line every origin understands (the original origin crashes on anything else), and parses the
+ * answer once: its data is re-encoded compactly here, so every later hit writes stored text.
  */
 export function originOverLink(link: UpstreamLink): OriginPort {
   return (key) =>
     new Observable<FetchOutcome>((subscriber) => {
-      link.request(`GET ${key}`, (failure, answer) => {
+      link.request(getRequest(key), (failure, answer) => {
         subscriber.next(failure === null ? readAnswer(answer) : { kind: 'failure', reason: describe(failure) });
         subscriber.complete();
       });

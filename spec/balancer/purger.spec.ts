@@ -1,17 +1,18 @@
 import { expect } from 'chai';
-import { Subject } from 'rxjs';
+import { Subject, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { purger, type PurgeMessage, type SendPort } from '../../lib/balancer/purger.js';
-import type { LinkFailure } from '../../lib/net/upstream.js';
+import type { LinkFailure, LinkRequest } from '../../lib/net/upstream.js';
 import type { PurgeRequest } from '../../lib/protocol/request.js';
+import { initialView } from '../../lib/balancer/view.js';
 
 const PROXIES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
 
-/** A send port that records each line and lets the test answer it. */
+/** A send port that records each request and lets the test answer it. */
 class FakePort {
-  readonly calls: { proxy: number; line: string; done: (failure: LinkFailure | null, answer: string) => void }[] = [];
-  readonly port: SendPort = (proxy, line, done) => {
-    this.calls.push({ proxy, line, done });
+  readonly calls: { proxy: number; request: LinkRequest; done: (failure: LinkFailure | null, answer: string) => void }[] = [];
+  readonly port: SendPort = (proxy, request, done) => {
+    this.calls.push({ proxy, request, done });
   };
 
   answer(proxy: number, answer: string): void {
@@ -33,7 +34,7 @@ class FakePort {
 function start(addresses: readonly string[] = PROXIES) {
   const port = new FakePort();
   const inbox = new Subject<PurgeMessage>();
-  purger(addresses, port.port)(inbox, new TestScheduler(() => undefined)).subscribe();
+  purger(of(initialView(addresses)), port.port)(inbox, new TestScheduler(() => undefined)).subscribe();
   const purge = (request: PurgeRequest): string[] => {
     const replies: string[] = [];
     inbox.next({ request, reply: (r) => replies.push(r) });
@@ -46,28 +47,52 @@ const purged = (n: number) => `{"status":"OK","data":{"purged":${n}}}`;
 const read = (reply: string) => JSON.parse(reply) as { status: string; error?: string; data: { purged: number; proxies: Record<string, unknown> } };
 
 describe('purger', () => {
+  it('follows membership: purges added and draining proxies, skips removed ones', () => {
+    const port = new FakePort();
+    const inbox = new Subject<PurgeMessage>();
+    const base = initialView(PROXIES).proxies;
+    const view = {
+      proxies: [
+        { ...base[0]!, membership: 'removed' as const },
+        { ...base[1]!, membership: 'draining' as const },
+        base[2]!,
+        { ...base[2]!, id: 3, address: '127.0.0.1:8004' },
+      ],
+    };
+    purger(of(view), port.port)(inbox, new TestScheduler(() => undefined)).subscribe();
+    const replies: string[] = [];
+    inbox.next({ request: { op: 'PURGE', key: 'a' }, reply: (r) => replies.push(r) });
+    expect(port.calls.map((c) => c.proxy)).to.deep.equal([1, 2, 3]);
+    for (const proxy of [1, 2, 3]) port.answer(proxy, purged(1));
+    expect(Object.keys(read(replies[0]!).data.proxies)).to.deep.equal(['127.0.0.1:8002', '127.0.0.1:8003', '127.0.0.1:8004']);
+    expect(read(replies[0]!).data.purged).to.equal(3);
+  });
+
   it('sends the PURGE to every proxy', () => {
     const { port, purge } = start();
     purge({ op: 'PURGE', key: 'a' });
     expect(port.calls.map((c) => c.proxy)).to.deep.equal([0, 1, 2]);
   });
 
-  it('sends op, key and token, but not the id', () => {
+  it('sends op, key and token, but not the id, in the JSON form only', () => {
     const { port, purge } = start();
     purge({ op: 'PURGE', key: 'article/1', token: 'T', id: 17 });
-    for (const { line } of port.calls) expect(JSON.parse(line)).to.deep.equal({ op: 'PURGE', key: 'article/1', token: 'T' });
+    for (const { request } of port.calls) {
+      expect(request.text).to.equal(undefined);
+      expect(JSON.parse(request.json)).to.deep.equal({ op: 'PURGE', key: 'article/1', token: 'T' });
+    }
   });
 
   it('sends op, prefix and token, including the empty prefix', () => {
     const { port, purge } = start(['127.0.0.1:8001']);
     purge({ op: 'PURGE', prefix: '', token: 'T', id: 'x' });
-    expect(JSON.parse(port.calls[0]!.line)).to.deep.equal({ op: 'PURGE', prefix: '', token: 'T' });
+    expect(JSON.parse(port.calls[0]!.request.json)).to.deep.equal({ op: 'PURGE', prefix: '', token: 'T' });
   });
 
   it('sends no token when the request has none', () => {
     const { port, purge } = start(['127.0.0.1:8001']);
     purge({ op: 'PURGE', prefix: 'user/' });
-    expect(JSON.parse(port.calls[0]!.line)).to.deep.equal({ op: 'PURGE', prefix: 'user/' });
+    expect(JSON.parse(port.calls[0]!.request.json)).to.deep.equal({ op: 'PURGE', prefix: 'user/' });
   });
 
   it('answers only once every proxy has answered', () => {

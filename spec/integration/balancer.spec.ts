@@ -40,7 +40,7 @@ describe('load balancer (integration)', function () {
 
     before(async function () {
       proxies = await startProxies(3);
-      lb = await startBalancer(proxies.map(address));
+      lb = await startBalancer(proxies.map(address), '--strategy', 'round_robin');
     });
 
     it('sends consecutive requests to the proxies in list order, wrapping around', async function () {
@@ -171,7 +171,7 @@ describe('load balancer (integration)', function () {
 
     before(async function () {
       proxies = await startProxies(3);
-      lb = await startBalancer(proxies.map(address), '--rise', '2', '--fall', '2', '--health-timeout', '300');
+      lb = await startBalancer(proxies.map(address), '--strategy', 'round_robin', '--rise', '2', '--fall', '2', '--health-timeout', '300');
     });
 
     it('loses no request when a proxy is SIGKILLed under load, and takes it back once it is restarted', async function () {

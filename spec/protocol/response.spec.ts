@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Status, errorResponse, notFound, ok, okEncoded, statusOf, withId, wrongMethod } from '../../lib/protocol/response.js';
+import { Status, errorResponse, notFound, ok, okEncoded, splitId, statusOf, withId, wrongMethod } from '../../lib/protocol/response.js';
 
 describe('response encoding', () => {
   it('encodes an error with status first, then error', () => {
@@ -52,6 +52,31 @@ describe('withId', () => {
   it('adds the id to a relayed answer without touching the rest', () => {
     const relayed = '{"status":"OK","data":{"x":1},"cache_hit":false,"node":8001}';
     expect(withId(relayed, 3)).to.equal('{"status":"OK","data":{"x":1},"cache_hit":false,"node":8001,"id":3}');
+  });
+});
+
+describe('splitId', () => {
+  it('takes back the id withId appended, leaving the answer exactly as it was', () => {
+    const relayed = '{"status":"OK","data":{"id":1,"x":[1,2]},"cache_hit":false,"node":8001}';
+    expect(splitId(withId(relayed, 1234))).to.deep.equal({ answer: relayed, id: 1234 });
+  });
+
+  it('reads an id placed elsewhere by parsing', () => {
+    expect(splitId('{"id":5,"status":"OK","data":1}')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 5 });
+    expect(splitId('{"status":"OK","data":1, "id" : 6 }')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 6 });
+  });
+
+  it('does not take an id that belongs to the data', () => {
+    expect(splitId('{"status":"OK","data":{"x":1,"id":5}}')).to.equal(undefined);
+    expect(splitId('{"status":"OK","data":{"id":5}}')).to.equal(undefined);
+  });
+
+  it('finds no id in an answer without one, one with a string id, or text that is not an object', () => {
+    expect(splitId('{"status":"OK","data":1}')).to.equal(undefined);
+    expect(splitId('{"status":"OK","data":1,"id":"7"}')).to.equal(undefined);
+    expect(splitId('{"status":"OK","data":1,"id":}')).to.equal(undefined);
+    expect(splitId('[1,"id":2]')).to.equal(undefined);
+    expect(splitId('garbage')).to.equal(undefined);
   });
 });
 

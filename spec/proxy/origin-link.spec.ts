@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { LinkCallback, LinkFailure, UpstreamLink } from '../../lib/net/upstream.js';
+import type { LinkCallback, LinkFailure, LinkRequest, UpstreamLink } from '../../lib/net/upstream.js';
 import type { FetchOutcome } from '../../lib/proxy/messages.js';
 import { originOverLink, readAnswer } from '../../lib/proxy/origin-link.js';
 
@@ -61,16 +61,16 @@ describe('readAnswer', () => {
 });
 
 describe('originOverLink', () => {
-  /** A link that records each line and answers it as told. */
-  function fakeLink(answer: (line: string, callback: LinkCallback) => void): { link: UpstreamLink; lines: string[] } {
-    const lines: string[] = [];
+  /** A link that records each request and answers it as told. */
+  function fakeLink(answer: (request: LinkRequest, callback: LinkCallback) => void): { link: UpstreamLink; requests: LinkRequest[] } {
+    const requests: LinkRequest[] = [];
     const link = {
-      request(line: string, callback: LinkCallback) {
-        lines.push(line);
-        answer(line, callback);
+      request(request: LinkRequest, callback: LinkCallback) {
+        requests.push(request);
+        answer(request, callback);
       },
     } as unknown as UpstreamLink;
-    return { link, lines };
+    return { link, requests };
   }
 
   function fetch(link: UpstreamLink, key: string): { outcomes: FetchOutcome[]; completed: boolean } {
@@ -79,16 +79,16 @@ describe('originOverLink', () => {
     return result;
   }
 
-  it('sends the text form GET <key> and reads the answer into one outcome', () => {
-    const { link, lines } = fakeLink((_line, callback) => callback(null, '{"status":"OK","data":{"a": 1}}'));
+  it('sends GET <key>, with a text form, and reads the answer into one outcome', () => {
+    const { link, requests } = fakeLink((_request, callback) => callback(null, '{"status":"OK","data":{"a": 1}}'));
     expect(fetch(link, 'article/1')).to.deep.equal({ outcomes: [{ kind: 'ok', data: '{"a":1}' }], completed: true });
-    expect(lines).to.deep.equal(['GET article/1']);
+    expect(requests).to.deep.equal([{ text: 'GET article/1', json: '{"op":"GET","key":"article/1"}' }]);
   });
 
   it('sends nothing until subscribed', () => {
-    const { link, lines } = fakeLink(() => undefined);
+    const { link, requests } = fakeLink(() => undefined);
     originOverLink(link)('article/1');
-    expect(lines).to.deep.equal([]);
+    expect(requests).to.deep.equal([]);
   });
 
   it('describes each link failure as an origin failure', () => {
@@ -100,7 +100,7 @@ describe('originOverLink', () => {
       closed: 'origin connection lost',
     };
     for (const [failure, reason] of Object.entries(reasons)) {
-      const { link } = fakeLink((_line, callback) => callback(failure as LinkFailure, ''));
+      const { link } = fakeLink((_request, callback) => callback(failure as LinkFailure, ''));
       expect(fetch(link, 'a').outcomes, failure).to.deep.equal([{ kind: 'failure', reason }]);
     }
   });

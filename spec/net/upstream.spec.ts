@@ -1,0 +1,406 @@
+// The upstream link over real loopback sockets, against small peers written here; time is virtual.
+import type net from 'node:net';
+import { expect } from 'chai';
+import { VirtualTimeScheduler } from 'rxjs';
+import { UpstreamLink, getRequest, type LinkFailure, type LinkOptions, type LinkRequest } from '../../lib/net/upstream.js';
+import { SpecServer } from '../integration/helpers.js';
+
+/** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
+interface Seen {
+  line: string;
+  connection: number;
+}
+
+/** A request as a peer read it, and a way to answer it. */
+interface Heard {
+  key: string;
+  /** The id it carried (JSON form), if any. */
+  id?: number;
+  json: boolean;
+  connection: number;
+  /** Writes `body` as the answer line, echoing the id unless told not to. */
+  answer(body?: object, echo?: boolean): void;
+  socket: net.Socket;
+}
+
+/**
+ * A persistent peer: reads every line on every connection and hands each request, text or JSON,
+ * to `onRequest`, which answers it (or not) when it likes. By default it answers at once with
+ * `{"status":"OK","data":"<key>"}`, echoing the id as our own servers do.
+ */
+class Peer {
+  readonly seen: Seen[] = [];
+  connections = 0;
+  private readonly server: SpecServer;
+
+  constructor(private readonly onRequest: (heard: Heard) => void = (heard) => heard.answer()) {
+    this.server = new SpecServer((socket) => {
+      const connection = ++this.connections;
+      let buffered = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => {
+        buffered += text;
+        for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          this.seen.push({ line, connection });
+          this.onRequest(hear(line, connection, socket));
+        }
+      });
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  listen(): Promise<number> {
+    return this.server.listen();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  get lines(): string[] {
+    return this.seen.map((s) => s.line);
+  }
+}
+
+function hear(line: string, connection: number, socket: net.Socket): Heard {
+  let key = '';
+  let id: number | undefined;
+  const json = line.startsWith('{');
+  if (json) {
+    const request = JSON.parse(line) as { key?: string; op: string; id?: number };
+    key = request.key ?? request.op;
+    id = request.id;
+  } else {
+    key = line.includes(' ') ? line.slice(line.indexOf(' ') + 1) : line;
+  }
+  return {
+    key,
+    id,
+    json,
+    connection,
+    socket,
+    answer: (body = { status: 'OK', data: key }, echo = true) => {
+      const withId = echo && id !== undefined ? { ...body, id } : body;
+      if (!socket.destroyed) socket.write(`${JSON.stringify(withId)}\n`);
+    },
+  };
+}
+
+/** A peer in the style of the original Python nodes: one read per connection, one answer, close. */
+class OneShotPeer {
+  readonly lines: string[] = [];
+  private readonly server: SpecServer;
+
+  constructor(closeDelayMs = 0) {
+    this.server = new SpecServer((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        const line = chunk.toString('utf8').split('\n')[0]!;
+        this.lines.push(line);
+        if (!/^[A-Z]+( \S+)?$/.test(line)) {
+          socket.destroy();
+          return;
+        }
+        socket.write(`${JSON.stringify({ status: 'OK', data: line.slice(line.indexOf(' ') + 1) })}\n`);
+        if (closeDelayMs === 0) socket.end();
+        else setTimeout(() => socket.end(), closeDelayMs);
+      });
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  listen(): Promise<number> {
+    return this.server.listen();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+/** A clock that moves only when told. */
+class ManualClock extends VirtualTimeScheduler {
+  advance(ms: number): void {
+    const target = this.frame + ms;
+    this.maxFrames = target;
+    this.flush();
+    this.frame = target;
+  }
+}
+
+interface Outcome {
+  failure: LinkFailure | null;
+  answer: string;
+}
+
+const ok = (key: string): Outcome => ({ failure: null, answer: `{"status":"OK","data":"${key}"}` });
+
+/** Sends one request; the promise settles with its outcome, or rejects if none comes within 5 s. */
+function ask(link: UpstreamLink, request: LinkRequest | string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no outcome for ${JSON.stringify(request)} within 5 s`)), 5000);
+    link.request(typeof request === 'string' ? getRequest(request) : request, (failure, answer) => {
+      clearTimeout(timer);
+      resolve({ failure, answer });
+    });
+  });
+}
+
+/** Waits (at most 5 s) until `check` holds, letting sockets move in between. */
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('UpstreamLink', () => {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function start<P extends { listen(): Promise<number>; close(): Promise<void>; port: number }>(
+    peer: P,
+    options: Partial<LinkOptions> = {},
+  ): Promise<{ peer: P; link: UpstreamLink; clock: ManualClock }> {
+    await peer.listen();
+    cleanup.push(() => peer.close());
+    const clock = new ManualClock();
+    const link = new UpstreamLink({ host: '127.0.0.1', port: peer.port, clock, poolSize: 1, ...options });
+    cleanup.push(() => link.close());
+    return { peer, link, clock };
+  }
+
+  /** Two sequential requests: what a connection must answer before the link trusts it to pipeline. */
+  async function warmUp(link: UpstreamLink): Promise<void> {
+    expect(await ask(link, 'w/1')).to.deep.equal(ok('w/1'));
+    expect(await ask(link, 'w/2')).to.deep.equal(ok('w/2'));
+  }
+
+  describe('with ids', () => {
+    it('sends text until a connection has answered two requests, then JSON with ids', async () => {
+      const { peer, link } = await start(new Peer(), { ids: true });
+      await warmUp(link);
+      expect(await ask(link, 'a/1')).to.deep.equal(ok('a/1'));
+      const outcomes = await Promise.all(['a/2', 'a/3', 'a/4'].map((k) => ask(link, k)));
+      expect(outcomes).to.deep.equal(['a/2', 'a/3', 'a/4'].map(ok));
+      expect(peer.lines.slice(0, 2)).to.deep.equal(['GET w/1', 'GET w/2']);
+      const later = peer.lines.slice(2).map((line) => JSON.parse(line) as { op: string; key: string; id: number });
+      expect(later.map(({ op, key }) => ({ op, key }))).to.deep.equal(['a/1', 'a/2', 'a/3', 'a/4'].map((key) => ({ op: 'GET', key })));
+      expect(new Set(later.map((r) => r.id)).size, 'distinct ids').to.equal(4);
+      expect(peer.connections).to.equal(1);
+    });
+
+    it('hands up each answer without the id it echoed, exactly as the peer wrote the rest', async () => {
+      const { link } = await start(
+        new Peer((heard) => heard.answer({ status: 'OK', data: { id: 7, key: heard.key }, cache_hit: false, node: 8001 })),
+        { ids: true },
+      );
+      await ask(link, 'w/1');
+      await ask(link, 'w/2');
+      expect((await ask(link, 'a/1')).answer).to.equal('{"status":"OK","data":{"id":7,"key":"a/1"},"cache_hit":false,"node":8001}');
+    });
+
+    it('matches answers that come back out of order to their own requests', async () => {
+      // The peer answers a slow key only after it has answered the fast one sent behind it.
+      const parked: Heard[] = [];
+      const { peer, link } = await start(
+        new Peer((heard) => {
+          if (heard.key.startsWith('slow') && heard.json) return void parked.push(heard);
+          heard.answer();
+          for (const p of parked.splice(0)) p.answer();
+        }),
+        { ids: true },
+      );
+      await warmUp(link);
+      await ask(link, 'trial/1');
+      const order: string[] = [];
+      const track = (key: string) => ask(link, key).then((o) => (order.push(key), o));
+      const [slow, fast] = await Promise.all([track('slow/1'), track('fast/1')]);
+      expect(slow).to.deep.equal(ok('slow/1'));
+      expect(fast).to.deep.equal(ok('fast/1'));
+      expect(order).to.deep.equal(['fast/1', 'slow/1']);
+      expect(peer.connections).to.equal(1);
+    });
+
+    it('falls back to text for good when the peer answers JSON without echoing the id, mixing up no answers', async () => {
+      const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, false)), { ids: true });
+      await warmUp(link);
+      expect(await ask(link, 'a/1')).to.deep.equal(ok('a/1'));
+      expect(link.triesIds).to.equal(false);
+      const keys = ['b/1', 'b/2', 'b/3', 'b/4', 'b/5'];
+      expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
+      expect(await ask(link, 'c/1')).to.deep.equal(ok('c/1'));
+      const json = peer.lines.filter((line) => line.startsWith('{'));
+      expect(json.map((line) => (JSON.parse(line) as { key: string }).key)).to.deep.equal(['a/1']);
+      expect(peer.lines.filter((line) => line === 'GET a/1')).to.have.length(1);
+    });
+
+    it('falls back to text when a text-only peer rejects the JSON line, and resends that request as text', async () => {
+      const { peer, link } = await start(
+        new Peer((heard) => heard.answer(heard.json ? { status: 'BAD_REQUEST', error: 'not METHOD url' } : undefined, false)),
+        { ids: true },
+      );
+      await warmUp(link);
+      expect(await ask(link, 'a/1')).to.deep.equal(ok('a/1'));
+      expect(await Promise.all(['a/2', 'a/3'].map((k) => ask(link, k)))).to.deep.equal(['a/2', 'a/3'].map(ok));
+      expect(peer.lines.filter((line) => line.startsWith('{'))).to.have.length(1);
+    });
+
+    it('falls back to text when an answer names an id it was never sent, resending what was outstanding', async () => {
+      let lie = true;
+      const { peer, link } = await start(
+        new Peer((heard) => {
+          if (heard.json && heard.key === 'b/1' && lie) {
+            lie = false;
+            heard.socket.write(`${JSON.stringify({ status: 'OK', data: heard.key, id: 999_999 })}\n`);
+            return;
+          }
+          heard.answer();
+        }),
+        { ids: true },
+      );
+      await warmUp(link);
+      await ask(link, 'a/1');
+      expect(await Promise.all(['b/1', 'b/2'].map((k) => ask(link, k)))).to.deep.equal(['b/1', 'b/2'].map(ok));
+      expect(link.triesIds).to.equal(false);
+      expect(peer.lines.filter((line) => line === 'GET b/1')).to.have.length(1);
+    });
+
+    it('fails only the late request when a request times out, and keeps the connection', async () => {
+      const { peer, link, clock } = await start(new Peer((heard) => heard.key !== 'never/1' && heard.answer()), { ids: true, requestTimeout: 100 });
+      await warmUp(link);
+      await ask(link, 'a/1');
+      const never = ask(link, 'never/1');
+      expect(await Promise.all(['b/1', 'b/2'].map((k) => ask(link, k)))).to.deep.equal(['b/1', 'b/2'].map(ok));
+      clock.advance(150);
+      expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
+      expect(await ask(link, 'c/1')).to.deep.equal(ok('c/1'));
+      expect(peer.connections).to.equal(1);
+    });
+
+    it('drops the late answer to a timed-out request without taking it for another\'s', async () => {
+      const parked: Heard[] = [];
+      const { peer, link, clock } = await start(
+        new Peer((heard) => (heard.key === 'late/1' ? parked.push(heard) : heard.answer())),
+        { ids: true, requestTimeout: 100 },
+      );
+      await warmUp(link);
+      await ask(link, 'a/1');
+      const late = ask(link, 'late/1');
+      await until('the peer to read late/1', () => parked.length === 1);
+      clock.advance(150);
+      expect(await late).to.deep.equal({ failure: 'timeout', answer: '' });
+      parked[0]!.answer();
+      expect(await ask(link, 'c/1')).to.deep.equal(ok('c/1'));
+      expect(link.triesIds).to.equal(true);
+      expect(peer.connections).to.equal(1);
+    });
+
+    it('retires a connection whose requests keep timing out unanswered, for a fresh one', async () => {
+      const { peer, link, clock } = await start(new Peer((heard) => !heard.key.startsWith('never') && heard.answer()), {
+        ids: true,
+        requestTimeout: 100,
+      });
+      await warmUp(link);
+      await ask(link, 'a/1');
+      const lost = ['never/1', 'never/2', 'never/3', 'never/4'].map((k) => ask(link, k));
+      await until('the peer to read the four requests', () => peer.lines.length === 7);
+      clock.advance(150);
+      expect(await Promise.all(lost)).to.deep.equal(lost.map(() => ({ failure: 'timeout', answer: '' })));
+      expect(await ask(link, 'c/1')).to.deep.equal(ok('c/1'));
+      expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET c/1', connection: 2 });
+    });
+
+    it('resends the unanswered requests on a fresh connection when a persistent peer closes, still pipelining after', async () => {
+      let served = 0;
+      const { peer, link } = await start(
+        new Peer((heard) => {
+          // Closes its first connection instead of answering the fourth request on it (a restart).
+          if (heard.connection === 1 && ++served === 4) return void heard.socket.destroy();
+          heard.answer();
+        }),
+        { ids: true },
+      );
+      await warmUp(link);
+      await ask(link, 'a/1');
+      expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
+      expect(peer.seen.filter((s) => s.line.includes('b/1')).map((s) => s.connection)).to.deep.equal([1, 2]);
+      expect(link.answersOnePerConnection).to.equal(false);
+      await ask(link, 'c/1');
+      await ask(link, 'c/2');
+      expect(await Promise.all(['d/1', 'd/2', 'd/3'].map((k) => ask(link, k)))).to.deep.equal(['d/1', 'd/2', 'd/3'].map(ok));
+      expect(peer.seen.filter((s) => s.line.startsWith('{') && s.connection === 2)).to.have.length(4);
+    });
+
+    it('sends a request that has no text form as JSON without an id until the connection carries ids', async () => {
+      const { peer, link } = await start(new Peer(), { ids: true });
+      const purge: LinkRequest = { json: '{"op":"PURGE","prefix":"a/"}' };
+      expect(await ask(link, purge)).to.deep.equal(ok('PURGE'));
+      await ask(link, 'w/1');
+      await ask(link, purge);
+      expect(await ask(link, purge)).to.deep.equal(ok('PURGE'));
+      expect(peer.lines[0]).to.equal('{"op":"PURGE","prefix":"a/"}');
+      expect(JSON.parse(peer.lines[3]!)).to.have.property('id');
+    });
+  });
+
+  describe('without ids', () => {
+    it('sends only text to a persistent peer, pipelining it in order after two answers', async () => {
+      const { peer, link } = await start(new Peer());
+      await warmUp(link);
+      const keys = ['a/1', 'a/2', 'a/3', 'a/4'];
+      expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
+      expect(peer.lines).to.deep.equal(['GET w/1', 'GET w/2', ...keys.map((k) => `GET ${k}`)]);
+      expect(peer.connections).to.equal(1);
+    });
+
+    it('fails the late request on a timeout and resends the ones behind it on a fresh connection', async () => {
+      // The first connection goes silent after the warm-up; later ones answer.
+      const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
+        requestTimeout: 100,
+      });
+      await warmUp(link);
+      const never = ask(link, 'never/1');
+      const behind = ask(link, 'b/1');
+      await until('the peer to read both', () => peer.lines.length === 4);
+      clock.advance(150);
+      expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
+      expect(await behind).to.deep.equal(ok('b/1'));
+      expect(peer.seen.slice(2)).to.deep.equal([
+        { line: 'GET never/1', connection: 1 },
+        { line: 'GET b/1', connection: 1 },
+        { line: 'GET b/1', connection: 2 },
+      ]);
+    });
+  });
+
+  describe('to a one-request-per-connection peer', () => {
+    it('serves sequential requests, one connection each, with text lines only', async () => {
+      const { peer, link } = await start(new OneShotPeer(), { ids: true });
+      for (let i = 1; i <= 10; i++) expect(await ask(link, `k/${i}`)).to.deep.equal(ok(`k/${i}`));
+      expect(peer.lines).to.deep.equal(Array.from({ length: 10 }, (_, i) => `GET k/${i + 1}`));
+    });
+
+    it('serves concurrent requests with text lines only', async () => {
+      const { peer, link } = await start(new OneShotPeer(), { ids: true, poolSize: 4 });
+      await ask(link, 'k/0');
+      const keys = Array.from({ length: 20 }, (_, i) => `k/${i + 1}`);
+      expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
+      expect(peer.lines.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
+    });
+
+    it('resends a request the peer closed on without answering, and learns it answers one per connection', async () => {
+      const { peer, link } = await start(new OneShotPeer(30), { ids: true });
+      for (let i = 1; i <= 6; i++) expect(await ask(link, `k/${i}`)).to.deep.equal(ok(`k/${i}`));
+      expect(link.answersOnePerConnection).to.equal(true);
+      expect(peer.lines.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
+    });
+  });
+});
