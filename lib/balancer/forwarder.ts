@@ -55,11 +55,11 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
           out.next({ outcome: { kind: 'sent', proxy } });
           port(proxy, message.request.key, (failure, response) => {
             if (failure === null) {
-              out.next({ outcome: { kind: 'answered', proxy } });
+              out.next({ outcome: { kind: 'answered', proxy, key: message.request.key } });
               answer(message, response, false);
               return;
             }
-            out.next({ outcome: { kind: 'failed', proxy, failure } });
+            out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
             const attempts = tried.length + 1;
             if (attempts > retries) return unreachable(message, attempts, '');
             const allowed = budget.tryRetry();

@@ -21,8 +21,8 @@ export interface Routed extends RouteRequest {
 /** What happened to traffic sent to a proxy: the passive half of health checking, and the live load. */
 export type Outcome =
   | { readonly kind: 'sent'; readonly proxy: number }
-  | { readonly kind: 'answered'; readonly proxy: number }
-  | { readonly kind: 'failed'; readonly proxy: number; readonly failure: LinkFailure };
+  | { readonly kind: 'answered'; readonly proxy: number; readonly key?: string }
+  | { readonly kind: 'failed'; readonly proxy: number; readonly failure: LinkFailure; readonly key?: string };
 
 /** Runtime membership, from the admin ops; the node has already opened links for an added proxy. */
 export type MembershipChange =

@@ -104,7 +104,15 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
         return message.reply(wrongMethod((message.request as { op: string }).op));
     }
   });
-  const context = { clock: options.clock, random: Math.random, hashBalanceFactor: options.hashBalanceFactor };
+  const context = {
+    clock: options.clock,
+    random: Math.random,
+    hashBalanceFactor: options.hashBalanceFactor,
+    outcomes: bus.topic(T.forwarded).pipe(
+      filter((f): f is { outcome: Outcome } => 'outcome' in f),
+      map((f) => f.outcome),
+    ),
+  };
   bus.spawn((requests) => requests.pipe(strategy(view$, context)), T.route, T.routed);
   bus.spawn(
     forwarder(links.forward, {

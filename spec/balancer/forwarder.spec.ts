@@ -91,7 +91,7 @@ describe('forwarder', () => {
     port.calls[0]!.done(null, ANSWER);
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 1 } },
-      { outcome: { kind: 'answered', proxy: 1 } },
+      { outcome: { kind: 'answered', proxy: 1, key: 'article/1' } },
       { answered: { latency: 0, failed: false } },
     ]);
   });
@@ -104,7 +104,7 @@ describe('forwarder', () => {
     port.calls[0]!.done('reset', '');
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 2 } },
-      { outcome: { kind: 'failed', proxy: 2, failure: 'reset' } },
+      { outcome: { kind: 'failed', proxy: 2, failure: 'reset', key: 'article/1' } },
       { budget: { used: 1, allowed: 10, exhausted: false } },
       { retry: { message: r.message, tried: [0, 2] } },
     ]);

@@ -1,8 +1,8 @@
 // The strategy contract: an operator from requests to routed requests, given the cluster view.
-import { Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, Observable, type OperatorFunction } from 'rxjs';
 import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
-import type { RouteRequest, Routed } from '../messages.js';
+import type { Outcome, RouteRequest, Routed } from '../messages.js';
 
 /** What a strategy may read besides the view: all injected, so a marble spec fixes every input. */
 export interface StrategyContext {
@@ -11,9 +11,11 @@ export interface StrategyContext {
   readonly random: () => number;
   /** Bounded loads: no proxy takes more than this percent of the mean in-flight load (HAProxy's hash-balance-factor). */
   readonly hashBalanceFactor: number;
+  /** What became of forwarded requests, for strategies that remember where a key went. */
+  readonly outcomes: Observable<Outcome>;
 }
 
-export const defaultContext: StrategyContext = { clock: realClock, random: Math.random, hashBalanceFactor: 125 };
+export const defaultContext: StrategyContext = { clock: realClock, random: Math.random, hashBalanceFactor: 125, outcomes: EMPTY };
 
 export type Strategy = (view$: Observable<ClusterView>, context?: Partial<StrategyContext>) => OperatorFunction<RouteRequest, Routed>;
 
@@ -24,17 +26,26 @@ export type Choose = (
   request: RouteRequest,
 ) => { proxy: ProxyState; cursor: number };
 
+/** A choice function that also hears what became of forwarded requests. */
+export interface Chooser {
+  choose: Choose;
+  outcome(outcome: Outcome): void;
+}
+
 /**
  * Builds a strategy from a choice function. `makeChoose` runs once per subscription, so each
  * balancer gets its own strategy state; the latest view is kept by one subscription, not per request.
  */
-export function fromChoice(makeChoose: (context: StrategyContext) => Choose): Strategy {
+export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Chooser): Strategy {
   return (view$, context) => (requests) =>
     new Observable<Routed>((out) => {
-      const choose = makeChoose({ ...defaultContext, ...context });
+      const full = { ...defaultContext, ...context };
+      const made = makeChoose(full);
+      const choose = typeof made === 'function' ? made : made.choose;
       let view: ClusterView = { proxies: [] };
       let cursor = 0;
       const viewing = view$.subscribe((v) => (view = v));
+      if (typeof made !== 'function') viewing.add(full.outcomes.subscribe((o) => made.outcome(o)));
       const routing = requests.subscribe({
         next: (request) => {
           const choices = candidates(view, request.tried);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { BehaviorSubject, concatMap, interval, map, take, tap, toArray } from 'rxjs';
+import { BehaviorSubject, Subject, concatMap, interval, map, take, tap, toArray, type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { consistentHash } from '../../../lib/balancer/strategies/consistent-hash.js';
 import type { StrategyContext } from '../../../lib/balancer/strategies/strategy.js';
-import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
+import type { GetMessage, Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
 import { proxyState, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
 
 const ADDRESSES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
@@ -41,8 +41,28 @@ function request(key: string, tried: number[] = []): RouteRequest {
 
 const keys = (n: number, prefix = 'article/') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
+/**
+ * A context whose proxies answer each request as soon as it is routed, and the operator that
+ * does the answering: without answers the strategy keeps every key with its first proxy.
+ */
+function answered(context: Partial<StrategyContext>): { context: Partial<StrategyContext>; answer: MonoTypeOperatorFunction<Routed> } {
+  const outcomes = new Subject<Outcome>();
+  return {
+    context: { ...context, outcomes },
+    answer: tap((r: Routed) => {
+      if (r.proxy !== undefined) outcomes.next({ kind: 'answered', proxy: r.proxy, key: r.message.request.key });
+    }),
+  };
+}
+
 /** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
 const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
+
+/** consistent_hash over `views`, with every request answered as soon as it is routed. */
+function answeredBy(views: Observable<ClusterView>, context: Partial<StrategyContext>): OperatorFunction<RouteRequest, Routed> {
+  const a = answered(context);
+  return (routes) => routes.pipe(consistentHash(views, a.context), a.answer);
+}
 
 function newScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => {
@@ -65,7 +85,10 @@ function routeBatches(views: ClusterView[], batch: readonly string[], context: P
     cold(`-${letters.join('-')}|`, batches)
       .pipe(
         concatMap((ks) => ks.map((k, i) => request(k, tried[i] ?? []))),
-        consistentHash(views$, { clock: scheduler, ...context }),
+        (routes) => {
+          const a = answered({ clock: scheduler, ...context });
+          return routes.pipe(consistentHash(views$, a.context), a.answer);
+        },
         map((r) => r.proxy),
         toArray(),
       )
@@ -102,12 +125,24 @@ describe('consistent_hash', () => {
     scheduler = newScheduler();
   });
 
+  it('keeps a key with the proxy it went to until that proxy answers it, however loaded, then applies the bound', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // 'hot' ranks proxy 0 first; from frame 2 proxy 0 is far over the bound.
+      const views = hot('   a-b', { a: view('U0', 'U0', 'U0'), b: view('U9', 'U0', 'U0') });
+      const outcomes = cold<Outcome>('------o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      const requests = cold('-r-r-r-r', { r: request('hot') });
+      // Unanswered, the second and third requests join the first (the proxy coalesces them into
+      // one origin fetch); once proxy 0 has answered, the fourth spills.
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, outcomes }), chosen)).toBe('-0-0-0-1');
+    });
+  });
+
   it('sends the same key to the same proxy every time', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       const views = hot('   v', { v: view('U0', 'U0', 'U0') });
       const requests = cold('-a-b-c-a-b-c-a', { a: request('hot'), b: request('article/1'), c: request('user/42') });
       // Fixed across processes and versions: the hashes of key and address decide, nothing else.
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
+      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
     });
   });
 
@@ -163,7 +198,7 @@ describe('consistent_hash', () => {
         c: request('article/1', [1, 0]),
         d: request('article/1', [1, 0, 2]),
       });
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
+      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
     });
     const batch = keys(1000);
     const first = routeKeys(view('U0', 'U0', 'U0'), batch);
@@ -187,7 +222,7 @@ describe('consistent_hash', () => {
         e: view('U0', 'U0', 'U0'),
       });
       const requests = cold('-k-k-k-k-k', { k: request('hot') });
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
+      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
     });
   });
 
@@ -196,7 +231,7 @@ describe('consistent_hash', () => {
       // At 200: b: ceil(2 * 2 / 3) = 2, so proxy 0 still fits; d: ceil(2 * 11 / 3) = 8.
       const views = hot('   a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
       const requests = cold('-k-k-k-k', { k: request('hot') });
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
+      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
     });
   });
 
@@ -219,7 +254,11 @@ describe('consistent_hash', () => {
         const view$ = new BehaviorSubject<ClusterView>(idle);
         const change = (id: number, delta: number) =>
           view$.next({ proxies: view$.value.proxies.map((p) => (p.id === id ? { ...p, inFlight: p.inFlight + delta } : p)) });
-        const context = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
+        const outcomes = new Subject<Outcome>();
+        const base = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
+        const context = { ...base, outcomes };
+        // Keys with a request in flight and none answered yet, and where: their next requests join them.
+        const unanswered = new Map<string, number>();
         interval(1, scheduler)
           .pipe(
             take(600),
@@ -233,13 +272,19 @@ describe('consistent_hash', () => {
               const capacity = (p: ProxyState) => Math.ceil(((percent / 100) * (total + 1) * p.weight) / weightSum);
               const hasRoom = (p: ProxyState) => p.inFlight + 1 <= capacity(p);
               const to = before[r.proxy!]!;
-              if (!hasRoom(to) && before.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
+              const joining = unanswered.get(key) === to.id;
+              if (!joining && !hasRoom(to) && before.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
               const best = ranked.get(key)!.find((id) => hasRoom(before[id]!));
-              if (best !== undefined && best !== to.id) problems.push(`${scheduler.now()}: ${key} went to ${to.id}, not ${best}`);
+              if (!joining && best !== undefined && best !== to.id) problems.push(`${scheduler.now()}: ${key} went to ${to.id}, not ${best}`);
+              if (!joining) unanswered.set(key, to.id);
               if (key === 'hot') hotProxies.add(to.id);
               change(to.id, +1);
               peak[to.id] = Math.max(peak[to.id]!, view$.value.proxies[to.id]!.inFlight);
-              scheduler.schedule(() => change(to.id, -1), 20 + ((scheduler.now() * 7) % 13));
+              scheduler.schedule(() => {
+                change(to.id, -1);
+                if (unanswered.get(key) === to.id) unanswered.delete(key);
+                outcomes.next({ kind: 'answered', proxy: to.id, key });
+              }, 20 + ((scheduler.now() * 7) % 13));
             }),
           )
           .subscribe();
