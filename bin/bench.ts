@@ -14,6 +14,7 @@ const options = new Command('bench')
   .option('--conns <n>', 'connections', integer(1, 4096), 16)
   .option('--duration <s>', 'seconds measured', nonNegative, 10)
   .option('--warmup <s>', 'seconds run before measuring', nonNegative, 1)
+  .option('--rate <req/s>', 'open loop: send this many requests a second over --conns persistent connections, answered or not', integer(1))
   .option('--keys <a,b,c>', 'explicit keys, chosen uniformly')
   .option('--keyspace <n>', 'keys article/1..article/n when --keys is not given', integer(1), 300)
   .option('--prefix <prefix>', 'key prefix for --keyspace', 'article/')
@@ -30,6 +31,7 @@ const options = new Command('bench')
     conns: number;
     duration: number;
     warmup: number;
+    rate?: number;
     keys?: string;
     keyspace: number;
     prefix: string;
@@ -68,7 +70,7 @@ if (options.json === true) {
   const errors = Object.entries(result.errors).map(([status, n]) => `${status}=${n}`).join(' ') || 'none';
   process.stdout.write(
     [
-      `target     ${options.host}:${options.port}  mode ${result.mode}  conns ${result.conns}  depth ${result.depth}`,
+      `target     ${options.host}:${options.port}  mode ${result.mode}  conns ${result.conns}  depth ${result.depth}${result.rate === undefined ? '' : `  rate ${result.rate}/s (open loop)`}`,
       `requests   ${result.requests} in ${result.durationMs} ms = ${result.rps} req/s`,
       `ok         ${result.ok}   errors ${errors}`,
       `hit ratio  ${result.hitRatio === null ? 'n/a' : result.hitRatio.toFixed(4)}`,

@@ -1,11 +1,13 @@
 // The load generator behind bin/bench: connections that send GET lines and time every answer.
 import net from 'node:net';
-import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
 import { LineFramer } from '../protocol/framing.js';
 import { statusOf } from '../protocol/response.js';
-import { after, monotonicMs, realClock } from '../time/clock.js';
+import { after, every, monotonicMs, realClock } from '../time/clock.js';
+import { hitRatio, latencyHistogram, perSecond, recordMs, summarizeLatency, type LatencySummary } from './summary.js';
 
 export type Mode = 'oneshot' | 'persistent' | 'pipeline';
+export type { LatencySummary } from './summary.js';
 
 export interface LoadOptions {
   host: string;
@@ -17,24 +19,26 @@ export interface LoadOptions {
   conns: number;
   durationMs: number;
   warmupMs: number;
+  /**
+   * Requests per second over all connections, sent open-loop on a fixed schedule whatever is
+   * still in flight (persistent connections; `mode` and `depth` then do not apply). Latency is
+   * timed from each request's write.
+   */
+  rate?: number;
   nextKey: () => string;
   /** Called about four times a second with the fraction done and the requests answered so far. */
   onProgress?: (fraction: number, answered: number) => void;
-}
-
-export interface LatencySummary {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
 }
 
 export interface LoadResult {
   mode: Mode;
   conns: number;
   depth: number;
+  /** The open-loop rate asked for, when there was one. */
+  rate?: number;
   durationMs: number;
+  /** Answers counted, warmup included (what a server-side counter over the whole run saw). */
+  answered: number;
   requests: number;
   rps: number;
   ok: number;
@@ -53,8 +57,13 @@ interface Tally {
   hits: number;
   misses: number;
   errors: Record<string, number>;
-  histogram: hdr.Histogram;
+  histogram: Histogram;
 }
+
+/** How long a run waits, after its end, for answers still in flight. */
+const DRAIN_MS = 5000;
+/** Answers can be large (a proxy relays whole documents); a line past this is garbage. */
+const MAX_ANSWER = 64 * 1024 * 1024;
 
 /** Runs the load for warmup + duration, then waits (at most 5 s) for answers still in flight. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -66,7 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     hits: 0,
     misses: 0,
     errors: {},
-    histogram: hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 }),
+    histogram: latencyHistogram(),
   };
   const total = options.warmupMs + options.durationMs;
   const started = monotonicMs();
@@ -76,41 +85,32 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     measuredFrom = monotonicMs();
   });
   const progress = options.onProgress;
-  let ticking = true;
-  const tick = (): void => {
-    if (!ticking) return;
-    progress?.(Math.min(1, (monotonicMs() - started) / total), tally.answered);
-    after(realClock, 250, tick);
-  };
-  if (progress !== undefined) tick();
+  const ticker = progress === undefined ? undefined : every(realClock, 250, () => progress(Math.min(1, (monotonicMs() - started) / total), tally.answered));
   const stop = new Promise<void>((resolve) => after(realClock, total, () => resolve()));
-  const workers = Array.from({ length: options.conns }, () => worker(options, tally, stop));
+  const workers =
+    options.rate !== undefined
+      ? [pacedLoad(options, options.rate, tally, stop)]
+      : Array.from({ length: options.conns }, () => (options.mode === 'oneshot' ? oneshotWorker(options, tally) : persistentWorker(options, tally, stop)));
   await stop;
   tally.stopping = true;
   const measuredMs = monotonicMs() - measuredFrom;
-  await Promise.race([Promise.all(workers), new Promise<void>((resolve) => after(realClock, 5000, () => resolve()))]);
-  ticking = false;
+  await Promise.race([Promise.all(workers), new Promise<void>((resolve) => after(realClock, DRAIN_MS, () => resolve()))]);
+  ticker?.unsubscribe();
   warm.unsubscribe();
   const h = tally.histogram;
-  const ms = (micros: number): number => micros / 1000;
-  const requests = h.totalCount;
   const result: LoadResult = {
-    mode: options.mode,
+    mode: options.rate !== undefined ? 'persistent' : options.mode,
     conns: options.conns,
-    depth: options.mode === 'pipeline' ? options.depth : 1,
+    depth: options.mode === 'pipeline' && options.rate === undefined ? options.depth : 1,
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
     durationMs: Math.round(measuredMs),
-    requests,
-    rps: Math.round((requests / measuredMs) * 1000),
+    answered: tally.answered,
+    requests: h.totalCount,
+    rps: perSecond(h.totalCount, measuredMs),
     ok: tally.ok,
     errors: tally.errors,
-    hitRatio: tally.hits + tally.misses === 0 ? null : tally.hits / (tally.hits + tally.misses),
-    latency: {
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
-    },
+    hitRatio: hitRatio(tally.hits, tally.misses),
+    latency: summarizeLatency(h),
   };
   h.destroy();
   return result;
@@ -119,7 +119,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 function record(tally: Tally, sentAt: number, answer: string | undefined): void {
   tally.answered++;
   if (!tally.measuring) return;
-  tally.histogram.recordValue(Math.max(1, Math.round((monotonicMs() - sentAt) * 1000)));
+  recordMs(tally.histogram, monotonicMs() - sentAt);
   const status = answer === undefined ? 'NO_ANSWER' : statusOf(answer) ?? 'GARBAGE';
   if (status === 'OK') {
     tally.ok++;
@@ -130,16 +130,12 @@ function record(tally: Tally, sentAt: number, answer: string | undefined): void 
   }
 }
 
-function worker(options: LoadOptions, tally: Tally, stop: Promise<void>): Promise<void> {
-  return options.mode === 'oneshot' ? oneshotWorker(options, tally) : persistentWorker(options, tally, stop);
-}
-
 async function oneshotWorker(options: LoadOptions, tally: Tally): Promise<void> {
   while (!tally.stopping) {
     const sentAt = monotonicMs();
     const answer = await new Promise<string | undefined>((resolve) => {
       const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
-      const framer = new LineFramer(64 * 1024 * 1024);
+      const framer = new LineFramer(MAX_ANSWER);
       let done = false;
       const finish = (line: string | undefined): void => {
         if (done) return;
@@ -156,40 +152,92 @@ async function oneshotWorker(options: LoadOptions, tally: Tally): Promise<void> 
   }
 }
 
+/**
+ * One persistent connection whose text-form requests are answered in order, so their send
+ * times queue up first in, first out. `closed` resolves once it is gone, every request
+ * recorded (those never answered as NO_ANSWER).
+ */
+class TimedConnection {
+  readonly socket: net.Socket;
+  readonly closed: Promise<void>;
+  private readonly sent: number[] = [];
+  private head = 0;
+  private batch = '';
+
+  constructor(options: LoadOptions, tally: Tally, onAnswer: (conn: TimedConnection) => void) {
+    this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+    const framer = new LineFramer(MAX_ANSWER);
+    this.socket.on('data', (chunk: Buffer) => {
+      framer.push(chunk, (f) => record(tally, this.sent[this.head++]!, 'line' in f ? f.line.toString() : undefined));
+      if (this.head > 4096) {
+        this.sent.splice(0, this.head);
+        this.head = 0;
+      }
+      onAnswer(this);
+    });
+    this.socket.on('error', () => this.socket.destroy());
+    this.closed = new Promise((resolve) =>
+      this.socket.on('close', () => {
+        while (this.head < this.sent.length) record(tally, this.sent[this.head++]!, undefined);
+        resolve();
+      }),
+    );
+  }
+
+  get inFlight(): number {
+    return this.sent.length - this.head;
+  }
+
+  /** Queues a request; `flush` writes every queued one at once. */
+  queue(key: string, at: number): void {
+    this.sent.push(at);
+    this.batch += `GET ${key}\n`;
+  }
+
+  flush(): void {
+    if (this.batch === '') return;
+    this.socket.write(this.batch);
+    this.batch = '';
+  }
+
+  /** Half-closes once nothing is in flight. */
+  endWhenIdle(): void {
+    if (this.inFlight === 0) this.socket.end();
+  }
+}
+
 function persistentWorker(options: LoadOptions, tally: Tally, stop: Promise<void>): Promise<void> {
   const depth = options.mode === 'pipeline' ? options.depth : 1;
-  return new Promise<void>((resolve) => {
-    const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
-    const framer = new LineFramer(64 * 1024 * 1024);
-    // Text-form requests are answered in order, so send times queue up FIFO.
-    const sent: number[] = [];
-    let head = 0;
-    const fill = (): void => {
-      let batch = '';
-      while (!tally.stopping && sent.length - head < depth) {
-        sent.push(monotonicMs());
-        batch += `GET ${options.nextKey()}\n`;
-      }
-      if (batch !== '') socket.write(batch);
-      if (tally.stopping && sent.length === head) socket.end();
-    };
-    socket.once('connect', fill);
-    socket.on('data', (chunk: Buffer) => {
-      framer.push(chunk, (f) => record(tally, sent[head++]!, 'line' in f ? f.line.toString() : undefined));
-      if (head > 4096) {
-        sent.splice(0, head);
-        head = 0;
-      }
-      fill();
-    });
-    const finish = (): void => {
-      while (head < sent.length) record(tally, sent[head++]!, undefined);
-      resolve();
-    };
-    socket.on('error', () => socket.destroy());
-    socket.on('close', finish);
-    void stop.then(() => {
-      if (sent.length === head) socket.end();
-    });
+  const fill = (conn: TimedConnection): void => {
+    const now = monotonicMs();
+    while (!tally.stopping && conn.inFlight < depth) conn.queue(options.nextKey(), now);
+    conn.flush();
+    if (tally.stopping) conn.endWhenIdle();
+  };
+  const conn = new TimedConnection(options, tally, fill);
+  conn.socket.once('connect', () => fill(conn));
+  void stop.then(() => conn.endWhenIdle());
+  return conn.closed;
+}
+
+/**
+ * Open loop: a 1 ms pacer sends whatever the schedule says is due, round-robin over the
+ * connections, whether or not earlier requests were answered, so a slow server meets the same
+ * offered load as a fast one.
+ */
+function pacedLoad(options: LoadOptions, rate: number, tally: Tally, stop: Promise<void>): Promise<void> {
+  const conns = Array.from({ length: options.conns }, () => new TimedConnection(options, tally, (c) => tally.stopping && c.endWhenIdle()));
+  const started = monotonicMs();
+  let issued = 0;
+  const pacer = every(realClock, 1, () => {
+    const now = monotonicMs();
+    const due = Math.floor(((now - started) * rate) / 1000);
+    for (; issued < due; issued++) conns[issued % conns.length]!.queue(options.nextKey(), now);
+    for (const c of conns) c.flush();
   });
+  void stop.then(() => {
+    pacer.unsubscribe();
+    for (const c of conns) c.endWhenIdle();
+  });
+  return Promise.all(conns.map((c) => c.closed)).then(() => undefined);
 }

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs HAProxy from Debian's packages when it is missing, for `npm run bench`.
+# Exit 0 when haproxy is (now) installed; otherwise exit 1 with the reason on the last line of stderr.
+set -u
+
+for candidate in haproxy /usr/sbin/haproxy /usr/local/sbin/haproxy; do
+  if command -v "$candidate" >/dev/null 2>&1; then
+    echo "haproxy present: $(command -v "$candidate")"
+    exit 0
+  fi
+done
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "no apt-get on this machine; install HAProxy 2.x with the system's package manager" >&2
+  exit 1
+fi
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo -n"
+  else
+    echo "not root and no passwordless sudo; run 'apt-get install haproxy' as root" >&2
+    exit 1
+  fi
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+echo "installing haproxy from Debian's packages (apt-get install -y haproxy)" >&2
+# Lists may be missing or stale on a fresh machine: update once and retry before giving up.
+if $sudo apt-get install -y --no-install-recommends haproxy >"$log" 2>&1 ||
+   { $sudo apt-get update >>"$log" 2>&1 && $sudo apt-get install -y --no-install-recommends haproxy >>"$log" 2>&1; }; then
+  echo "haproxy installed: $(command -v haproxy || echo /usr/sbin/haproxy)"
+  exit 0
+fi
+tail -n 5 "$log" >&2
+echo "apt-get install haproxy failed: $(grep -E '^(E|W):' "$log" | tail -n 1 || true)" >&2
+exit 1
