@@ -42,7 +42,11 @@ export function parseAddress(text: string): { host: string; port: number } {
 export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
   const make = (address: string, requestTimeout: number, poolSize: number, ids: boolean) =>
     new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize, ids });
-  const traffic = addresses.map((a) => make(a, settings.requestTimeout, 8, true));
+  // Two connections per proxy: with ids nothing waits behind a slow miss, and fewer connections
+  // carry more requests per write. Measured with bin/bench against 3 proxies: 2 beat 8 by 1.8x
+  // (persistent) and 3.4x (pipeline 16x16); 1 caps at its pipeline depth.
+  const TRAFFIC_CONNECTIONS = 2;
+  const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC_CONNECTIONS, true));
   const probes = addresses.map((a) => make(a, settings.healthTimeout, 1, false));
   return {
     forward: (proxy, key, done) => traffic[proxy]!.request(getRequest(key), done),
@@ -60,7 +64,7 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
         });
       }),
     open: (address) => {
-      traffic.push(make(address, settings.requestTimeout, 8, true));
+      traffic.push(make(address, settings.requestTimeout, TRAFFIC_CONNECTIONS, true));
       probes.push(make(address, settings.healthTimeout, 1, false));
       return traffic.length - 1;
     },
