@@ -2,7 +2,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
-import { splitId, withId } from '../protocol/response.js';
+import { splitId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
 
 /** Why a request over a link got no answer. */
@@ -21,9 +21,13 @@ export interface LinkRequest {
   json: string;
 }
 
+// What JSON.stringify would escape in a string: quote, backslash, control characters, surrogates.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** `GET <key>` in both forms. */
 export function getRequest(key: string): LinkRequest {
-  return { text: `GET ${key}`, json: `{"op":"GET","key":${JSON.stringify(key)}}` };
+  const quoted = NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
+  return { text: `GET ${key}`, json: `{"op":"GET","key":${quoted}}` };
 }
 
 export interface LinkOptions {
@@ -129,9 +133,13 @@ export class UpstreamLink {
     return ++this.lastId;
   }
 
-  /** Called by a connection whose answer to a request with an id did not carry it. */
+  /**
+   * Called by a connection whose answer to a request with an id did not carry it. From now on
+   * the peer gets text only, so connections that send ids take no more requests.
+   */
   learnNoIds(): void {
     this.noIds = true;
+    for (const c of this.connections) c.retireIfUsingIds();
   }
 
   /**
@@ -171,17 +179,20 @@ export class UpstreamLink {
 
   private pick(): PeerConnection | undefined {
     let best: PeerConnection | undefined;
+    // Retiring connections close once their last answer is in; they do not hold a place in the pool.
+    let staying = 0;
     for (const c of this.connections) {
+      if (c.retiring) continue;
+      staying++;
       // A pooled connection opened before the link learned the peer is one-shot will be closed by
       // the peer once it has answered; a request (above all a resent one) must not go there.
       if (this.oneShot && !c.single) continue;
       if (!c.canTake(this.oneShot ? 0 : this.pipelineDepth)) continue;
       if (best === undefined || c.load < best.load) best = c;
-      if (c.load === 0) break;
+      if (c.load === 0) return c;
     }
-    if (best !== undefined && best.load === 0) return best;
     const limit = this.oneShot ? this.oneShotConnections : this.poolSize;
-    if (this.connections.size < limit) {
+    if (staying < limit) {
       const fresh = new PeerConnection(this, this.oneShot);
       this.connections.add(fresh);
       return fresh;
@@ -229,7 +240,7 @@ class PeerConnection {
   private connected = false;
   private answered = 0;
   private dead = false;
-  private retiring = false;
+  private retired = false;
   private readonly openedAt: number;
   // Lines given to the connection before it connected.
   private unsent: string[] = [];
@@ -258,6 +269,11 @@ class PeerConnection {
     this.socket.on('close', () => this.destroy('reset', true, true));
   }
 
+  /** True once the connection takes no more requests and only waits for the answers it is owed. */
+  get retiring(): boolean {
+    return this.retired;
+  }
+
   /** Requests waiting for an answer. */
   get inFlight(): number {
     return this.inOrder.length + this.byId.size;
@@ -274,7 +290,7 @@ class PeerConnection {
    * answered with its id.
    */
   canTake(depth: number): boolean {
-    if (this.dead || this.retiring) return false;
+    if (this.dead || this.retired) return false;
     if (this.single) return this.inFlight === 0 && this.answered === 0;
     if (this.answered < 2) return this.inFlight === 0;
     switch (this.mode) {
@@ -293,12 +309,12 @@ class PeerConnection {
     if (this.mode === 'ids') {
       const id = this.link.nextId();
       this.byId.set(id, job);
-      line = withId(job.request.json, id);
+      line = jsonWithId(job.request.json, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
       this.mode = 'trial';
       this.trialId = this.link.nextId();
       this.inOrder.push(job);
-      line = withId(job.request.json, this.trialId);
+      line = jsonWithId(job.request.json, this.trialId);
     } else {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
@@ -334,7 +350,7 @@ class PeerConnection {
         this.timedOut.add(id);
         late.push(job);
       }
-      if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retiring = true;
+      if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
       for (const job of late) job.callback('timeout', '');
       this.retireIfIdle();
       return;
@@ -392,9 +408,8 @@ class PeerConnection {
       if (split === undefined || split.id !== this.trialId) {
         // The peer does not echo ids, and its answer was to a line it may not have understood:
         // the request goes again, as text, and so does every later one to this peer.
-        this.link.learnNoIds();
         this.inOrder.unshift(job);
-        this.destroy('garbage', true);
+        this.fallBackToText();
         return;
       }
       this.mode = 'ids';
@@ -408,6 +423,7 @@ class PeerConnection {
       this.link.lost(this, [], 'closed', false, false);
       return;
     }
+    this.retireIfIdle();
     this.link.pump();
   }
 
@@ -421,8 +437,7 @@ class PeerConnection {
       }
       // An answer that names no request of ours: from now on no answer on this connection can be
       // matched with confidence, so what is outstanding goes again, as text.
-      this.link.learnNoIds();
-      this.destroy('garbage', true);
+      this.fallBackToText();
       return;
     }
     this.byId.delete(split!.id);
@@ -432,10 +447,28 @@ class PeerConnection {
     this.link.pump();
   }
 
+  // The link learns first, so that the requests this connection hands back are resent as text;
+  // leaving ids mode first keeps the link from retiring this connection before they are handed back.
+  private fallBackToText(): void {
+    this.mode = 'text';
+    this.link.learnNoIds();
+    this.destroy('garbage', true);
+  }
+
+  retireIfUsingIds(): void {
+    if (this.mode === 'text') return;
+    this.retired = true;
+    this.retireIfIdle();
+  }
+
   private retireIfIdle(): void {
-    if (!this.retiring || this.inFlight > 0 || this.dead) return;
+    if (!this.retired || this.inFlight > 0 || this.dead) return;
     this.dead = true;
     this.socket.destroy();
     this.link.lost(this, [], 'closed', false, false);
   }
+}
+
+function jsonWithId(json: string, id: number): string {
+  return `${json.slice(0, -1)},"id":${id}}`;
 }

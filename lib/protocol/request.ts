@@ -96,7 +96,9 @@ function parseJson(text: string): Parsed {
     case 'GET': {
       if (typeof fields.key !== 'string') return withId(reject('key must be a string'));
       const key = checkKey(fields.key);
-      return typeof key === 'string' ? withId({ op: 'GET' as const, key }) : withId(key);
+      if (typeof key !== 'string') return withId(key);
+      // Built in one shape, not spread: every GET the balancer forwards comes through here.
+      return id === undefined ? { op: 'GET', key } : { op: 'GET', key, id };
     }
     case 'METRICS':
       return withId({ op: 'METRICS' as const });

@@ -159,6 +159,18 @@ async function until(what: string, check: () => boolean): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
+describe('getRequest', () => {
+  it('gives GET <key> in its text form and its JSON form', () => {
+    expect(getRequest('article/1')).to.deep.equal({ text: 'GET article/1', json: '{"op":"GET","key":"article/1"}' });
+  });
+
+  it('encodes any key in the JSON form exactly as JSON.stringify would', () => {
+    for (const key of ['a"b', 'a\\b', 'caf\u00e9/1', '\ud83d\ude00/1', 'lone\ud800', 'ctl\u0001']) {
+      expect(getRequest(key).json, key).to.equal(JSON.stringify({ op: 'GET', key }));
+    }
+  });
+});
+
 describe('UpstreamLink', () => {
   const cleanup: Array<() => unknown> = [];
   afterEach(async () => {
@@ -240,6 +252,24 @@ describe('UpstreamLink', () => {
       const json = peer.lines.filter((line) => line.startsWith('{'));
       expect(json.map((line) => (JSON.parse(line) as { key: string }).key)).to.deep.equal(['a/1']);
       expect(peer.lines.filter((line) => line === 'GET a/1')).to.have.length(1);
+    });
+
+    it('stops sending ids on every connection once one finds the peer does not echo them', async () => {
+      // Only the first connection echoes ids (as if the peer changed between connections).
+      const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, heard.connection === 1)), { ids: true, poolSize: 2 });
+      await warmUp(link);
+      await ask(link, 'a/1');
+      for (let pair = 1; link.triesIds && pair <= 20; pair++) {
+        const keys = [`p${pair}/1`, `p${pair}/2`];
+        expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
+      }
+      expect(link.triesIds).to.equal(false);
+      const fellBackAt = peer.seen.length;
+      const keys = ['z/1', 'z/2', 'z/3', 'z/4'];
+      expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
+      const after = peer.seen.slice(fellBackAt);
+      expect(after.filter((s) => s.line.startsWith('{'))).to.deep.equal([]);
+      expect(after.filter((s) => s.connection <= 2)).to.deep.equal([]);
     });
 
     it('falls back to text when a text-only peer rejects the JSON line, and resends that request as text', async () => {
