@@ -6,13 +6,13 @@ export interface StoreOptions {
   clock: Clock;
   /** Most entries held; evicts least recently used past it. */
   maxEntries?: number;
-  /** Most bytes held, counted on key plus encoded body. */
+  /** Most bytes held, counted on key plus the stored answer. */
   maxBytes: number;
 }
 
 /** One cached answer. Freshness is decided by the caller; the store only forgets at `keep`. */
 export interface Entry {
-  /** The encoded JSON of `data`, or for a negative entry the whole encoded NOT_FOUND answer. */
+  /** The encoded answer a fresh hit writes as it is, never re-serialized. */
   readonly body: string;
   readonly negative: boolean;
   /** Clock reading until which the entry is fresh; Infinity for never. */
@@ -77,7 +77,7 @@ export class CacheStore {
     return this.lru.size;
   }
 
-  /** Bytes held: UTF-8 length of every key and encoded body. */
+  /** Bytes held: UTF-8 length of every key and stored answer. */
   get bytes(): number {
     return this.lru.calculatedSize;
   }

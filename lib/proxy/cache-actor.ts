@@ -44,8 +44,9 @@ export function cacheActor(options: CacheActorOptions) {
   const staleIfError = options.staleIfError ?? 0;
   const negativeTtl = options.negativeTtl ?? 0;
   const hitSuffix = `,"cache_hit":true,"node":${node}`;
-  const staleSuffix = `,"cache_hit":true,"node":${node},"stale":true`;
   const missSuffix = `,"cache_hit":false,"node":${node}`;
+  // An entry holds the whole answer a fresh hit writes; a stale answer is that one, marked.
+  const stale = (hit: Encoded): Encoded => `${hit.slice(0, -1)},"stale":true}`;
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     new Observable<CacheOutput>((out) => {
@@ -67,18 +68,14 @@ export function cacheActor(options: CacheActorOptions) {
         const now = entry === undefined || entry.freshUntil === Infinity ? 0 : clock.now();
         if (entry !== undefined && now <= entry.freshUntil) {
           event('hit');
-          if (entry.negative) {
-            event('negative_hit');
-            message.reply(entry.body);
-          } else {
-            message.reply(okEncoded(entry.body, hitSuffix));
-          }
+          if (entry.negative) event('negative_hit');
+          message.reply(entry.body);
           return;
         }
         if (entry !== undefined && !entry.negative && now <= entry.freshUntil + grace) {
           event('hit');
           event('stale_served');
-          message.reply(okEncoded(entry.body, staleSuffix));
+          message.reply(stale(entry.body));
           if (!pending.has(key)) fetch(key, []);
           return;
         }
@@ -107,7 +104,7 @@ export function cacheActor(options: CacheActorOptions) {
           } else if (storable) {
             const freshUntil = fresh > 0 ? now + fresh : Infinity;
             const keep = fresh > 0 ? fresh + Math.max(grace, staleIfError) : 0;
-            store.set(key, { body: outcome.data, negative: false, freshUntil }, keep);
+            store.set(key, { body: okEncoded(outcome.data, hitSuffix), negative: false, freshUntil }, keep);
           }
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
@@ -130,7 +127,7 @@ export function cacheActor(options: CacheActorOptions) {
 
       const staleAnswer = (entry: Entry | undefined, now: number): Encoded | undefined => {
         if (entry === undefined || entry.negative || now > entry.freshUntil + staleIfError) return undefined;
-        return okEncoded(entry.body, staleSuffix);
+        return stale(entry.body);
       };
 
       const onPurge = (message: PurgeMessage): void => {

@@ -12,6 +12,8 @@ type Note = { fetch: string } | { reply: string; key: string } | { event: CacheE
 type Send = { get: string } | { purge: { key: string } | { prefix: string } };
 
 const DATA = '{"title":"x"}';
+/** What the store holds for DATA: the whole answer a fresh hit writes. */
+const STORED = `{"status":"OK","data":${DATA},"cache_hit":true,"node":8001}`;
 const DATA_2 = '{"title":"y"}';
 const OK: FetchOutcome = { kind: 'ok', data: DATA };
 const NOT_FOUND = '{"status":"NOT_FOUND","data":"no such key"}';
@@ -502,26 +504,27 @@ describe('cache actor', () => {
       outcomes[0]!.next(OK);
       send({ purge: { key: 'a' } });
       const gauges = notes.flatMap((n) => ('gauges' in n ? [n.gauges] : []));
-      expect(gauges.at(-2)).to.deep.equal({ entries: 1, bytes: 'a'.length + DATA.length, evictions: 0 });
+      expect(gauges.at(-2)).to.deep.equal({ entries: 1, bytes: 'a'.length + STORED.length, evictions: 0 });
       expect(gauges.at(-1)).to.deep.equal({ entries: 0, bytes: 0, evictions: 0 });
     });
   });
 
   describe('byte bound', () => {
     it('keeps bytes within maxBytes however much is inserted, and counts the evictions', () => {
-      const { outcomes, send, notes } = manual({ maxBytes: 200 });
-      // Each entry is a 3-byte key and a 13-byte body: 16 bytes, so 12 fit in 200.
+      const { outcomes, send, notes } = manual({ maxBytes: 824 });
+      // Each entry is a 3-byte key and a 65-byte stored answer: 68 bytes, so 12 fit in 824.
       for (let i = 0; i < 100; i++) {
         send({ get: `k${String(i).padStart(2, '0')}` });
         outcomes[i]!.next(OK);
       }
       const gauges = notes.flatMap((n) => ('gauges' in n ? [n.gauges] : []));
-      expect(gauges.every((g) => g.bytes <= 200)).to.equal(true);
-      expect(gauges.at(-1)).to.deep.equal({ entries: 12, bytes: 192, evictions: 88 });
+      expect(STORED.length).to.equal(65);
+      expect(gauges.every((g) => g.bytes <= 824)).to.equal(true);
+      expect(gauges.at(-1)).to.deep.equal({ entries: 12, bytes: 816, evictions: 88 });
     });
 
     it('keeps the most recently stored keys when it evicts for room', () => {
-      const { outcomes, send, notes } = manual({ maxBytes: 200 });
+      const { outcomes, send, notes } = manual({ maxBytes: 824 });
       for (let i = 0; i < 100; i++) {
         send({ get: `k${String(i).padStart(2, '0')}` });
         outcomes[i]!.next(OK);
@@ -555,7 +558,7 @@ describe('cache actor', () => {
       send({ get: 'b' });
       outcomes[1]!.next(OK);
       const gauges = notes.flatMap((n) => ('gauges' in n ? [n.gauges] : []));
-      expect(gauges.at(-1)).to.deep.equal({ entries: 1, bytes: 1 + DATA.length, evictions: 1 });
+      expect(gauges.at(-1)).to.deep.equal({ entries: 1, bytes: 1 + STORED.length, evictions: 1 });
     });
   });
 });
