@@ -1,7 +1,8 @@
 // bin/client: one request to a balancer (or any node), printed pretty with latency_ms.
 import { Command } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
-import { Client, parseHostPort, type Address } from '../lib/client/client.js';
+import { Client } from '../lib/client/client.js';
+import { parseAddress, type Address } from '../lib/protocol/address.js';
 import { Status } from '../lib/protocol/status.js';
 import { monotonicMs } from '../lib/time/clock.js';
 
@@ -39,7 +40,7 @@ const requests = [
 if (requests.length !== 1) program.error('give exactly one of --get, --metrics, --purge, --purge-prefix');
 const addresses = ((): Address[] => {
   try {
-    return options.balancers?.map(parseHostPort) ?? [{ host: options.host, port: options.port }];
+    return options.balancers?.map(parseAddress) ?? [{ host: options.host, port: options.port }];
   } catch (err) {
     return program.error((err as Error).message);
   }

@@ -2,6 +2,7 @@
 import { Observable } from 'rxjs';
 import { UpstreamLink, getRequest, type LinkRequest } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
+import { parseAddress } from '../protocol/address.js';
 import type { ForwardPort } from './forwarder.js';
 import type { ProbePort } from './health/cluster-actor.js';
 import type { SendPort } from './purger.js';
@@ -21,16 +22,6 @@ export interface LinkSettings {
   connectTimeout: number;
   requestTimeout: number;
   healthTimeout: number;
-}
-
-/** Parses `host:port`, the form proxies are given in (`127.0.0.1:8001`). */
-export function parseAddress(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(':');
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`"${text}" is not host:port`);
-  }
-  return { host: text.slice(0, colon), port };
 }
 
 /**

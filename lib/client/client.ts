@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
 import { Status } from '../protocol/status.js';
+import type { Address } from '../protocol/address.js';
 import { after, realClock, type Clock } from '../time/clock.js';
 
 /** A response as it came off the wire: `status` always, then whatever the node sent. */
@@ -12,11 +13,6 @@ export interface Response {
   data?: unknown;
   error?: string;
   [field: string]: unknown;
-}
-
-export interface Address {
-  host: string;
-  port: number;
 }
 
 export interface ClientOptions {
@@ -36,14 +32,6 @@ interface Waiter {
   timer: Subscription;
   /** Balancers this request has been sent to. */
   attempts: number;
-}
-
-/** Parses `host:port`. */
-export function parseHostPort(text: string): Address {
-  const colon = text.lastIndexOf(':');
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`"${text}" is not host:port`);
-  return { host: text.slice(0, colon), port };
 }
 
 /**

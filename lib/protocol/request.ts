@@ -2,6 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Status } from './status.js';
 import { errorResponse, wrongMethod } from './response.js';
+import { readAddress } from './address.js';
 
 export type RequestId = string | number;
 
@@ -121,12 +122,7 @@ function parseMembership(op: MembershipOp, fields: Record<string, unknown>): Mem
 
 /** `host:port` with a port from 1 to 65535, or the rejection. */
 function checkAddress(raw: string | undefined): string | Rejection {
-  if (raw === undefined || raw === '') return reject('address must be host:port');
-  const colon = raw.lastIndexOf(':');
-  const port = Number(raw.slice(colon + 1));
-  if (colon <= 0 || !/^\d+$/.test(raw.slice(colon + 1)) || port < 1 || port > 65535 || BAD_KEY_CHAR.test(raw)) {
-    return reject('address must be host:port');
-  }
+  if (raw === undefined || BAD_KEY_CHAR.test(raw) || readAddress(raw) === undefined) return reject('address must be host:port');
   return raw;
 }
 
