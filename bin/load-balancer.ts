@@ -2,8 +2,8 @@
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { startBalancer } from '../lib/balancer/node.js';
-import { parseAddress } from '../lib/balancer/links.js';
+import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
+import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { realClock } from '../lib/time/clock.js';
 
@@ -27,25 +27,8 @@ const options = new Command('load-balancer')
   .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
   .option('--admin-token <token>', 'PURGE must carry this token')
   .parse(kebabFlags(process.argv))
-  .opts<{
-    host: string;
-    port: number;
-    proxies: string[];
-    strategy: string;
-    healthInterval: number;
-    healthTimeout: number;
-    rise: number;
-    fall: number;
-    connectTimeout: number;
-    requestTimeout: number;
-    adminToken?: string;
-    hashBalanceFactor: number;
-    retries: number;
-    retryBudget: number;
-    slowStart: number;
-    ejectAfter: number;
-    ejectTime: number;
-  }>();
+  // Seconds on the command line for --slow-start and --eject-time; converted below.
+  .opts<Omit<BalancerOptions, 'clock'>>();
 
 // Fail at start, with a clear message, rather than at the first request.
 for (const proxy of options.proxies) parseAddress(proxy);

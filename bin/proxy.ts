@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { startProxy, type CacheType } from '../lib/proxy/node.js';
+import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('proxy')
@@ -21,21 +21,7 @@ const options = new Command('proxy')
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
   .option('--admin-token <token>', 'PURGE must carry this token')
   .parse(kebabFlags(process.argv))
-  .opts<{
-    host: string;
-    port: number;
-    originHost: string;
-    originPort: number;
-    cacheType: CacheType;
-    ttl?: number;
-    lruCapacity: number;
-    cacheMaxBytes: number;
-    originTimeout: number;
-    grace: number;
-    staleIfError: number;
-    negativeTtl: number;
-    adminToken?: string;
-  }>();
+  .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
 
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : 0);
 runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));

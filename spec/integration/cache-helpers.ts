@@ -70,16 +70,8 @@ export class DocFolder {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+/** Polling with a bounded deadline is the shared one. */
+export { waitFor as eventually } from './helpers.js';
 
 /** The data of an OK METRICS answer. */
 export async function metricsOf(client: Client): Promise<Record<string, number>> {
