@@ -1,4 +1,4 @@
-// The cache store: encoded entries with their freshness, under an entry bound and a byte bound.
+// The cache store: encoded answers with their freshness, under an entry bound and a byte bound.
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../time/clock.js';
 
@@ -8,33 +8,42 @@ export interface StoreOptions {
   maxEntries?: number;
   /** Most bytes held, counted on key plus the stored answer. */
   maxBytes: number;
+  /** Milliseconds an entry is kept once no longer fresh, to be served stale (grace, stale-if-error). */
+  staleWindow?: number;
 }
 
-/** One cached answer. Freshness is decided by the caller; the store only forgets at `keep`. */
-export interface Entry {
-  /** The encoded answer a fresh hit writes as it is, never re-serialized. */
-  readonly body: string;
+/** An entry found while kept, fresh or stale. */
+export interface Kept {
+  /** The whole encoded answer a hit writes. */
+  readonly answer: string;
+  /** A cached NOT_FOUND, which is never served stale. */
   readonly negative: boolean;
-  /** Clock reading until which the entry is fresh; Infinity for never. */
-  readonly freshUntil: number;
+  /** Milliseconds since the entry stopped being fresh; <= 0 while fresh. */
+  readonly staleMs: number;
 }
 
 /**
- * Keeps the encoded text so a hit writes stored bytes and never re-serializes. lru-cache does
- * the LRU order, the byte accounting and forgetting an entry once its keep time (TTL plus any
- * grace or stale-if-error window) is over; its time is our clock (`perf`), with ttlResolution 0
- * and no autopurge so it never starts a timer of its own.
+ * lru-cache does the LRU order, the byte accounting and the timing. Each entry lives for its
+ * fresh time plus the stale window; it is fresh while more than the window remains. So freshness
+ * costs nothing beyond lru-cache's own TTL check, and with no stale window (the default) a lookup
+ * is a single lru-cache get: the hit path reads no object of ours, not even the answer (the write
+ * reads that). Which keys hold a NOT_FOUND is a set apart, empty unless negative caching is on.
+ * Its time is our clock (`perf`),
+ * with ttlResolution 0 and no autopurge so it never starts a timer of its own.
  */
 export class CacheStore {
-  private readonly lru: LRUCache<string, Entry>;
+  private readonly lru: LRUCache<string, string>;
+  private readonly negatives = new Set<string>();
+  private readonly window: number;
   private evicted = 0;
 
   constructor(options: StoreOptions) {
     const clock = options.clock;
-    this.lru = new LRUCache<string, Entry>({
+    this.window = options.staleWindow ?? 0;
+    this.lru = new LRUCache<string, string>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (entry, key) => Buffer.byteLength(entry.body) + Buffer.byteLength(key),
+      sizeCalculation: (answer, key) => Buffer.byteLength(answer) + Buffer.byteLength(key),
       ttlResolution: 0,
       ttlAutopurge: false,
       allowStale: false,
@@ -42,20 +51,41 @@ export class CacheStore {
       // lru-cache reads a start time of 0 as "no TTL", and a virtual clock starts at 0; the
       // 1 ms shift keeps every age the same and lets entries stored at time 0 expire.
       perf: { now: () => clock.now() + 1 },
-      dispose: (_entry, _key, reason) => {
+      // Called for every entry that leaves, however: replaced, deleted, expired or evicted.
+      dispose: (_answer, key, reason) => {
         if (reason === 'evict') this.evicted++;
+        if (this.negatives.size > 0) this.negatives.delete(key);
       },
     });
   }
 
-  /** The entry if it is still kept; marks it most recently used. */
-  get(key: string): Entry | undefined {
-    return this.lru.get(key);
+  /** The answer while fresh; marks it most recently used. */
+  fresh(key: string): string | undefined {
+    const value = this.lru.get(key);
+    if (value === undefined || this.window === 0) return value;
+    return this.lru.getRemainingTTL(key) >= this.window ? value : undefined;
   }
 
-  /** Stores an entry for `keepMs` (0 = until evicted). */
-  set(key: string, entry: Entry, keepMs: number): void {
-    this.lru.set(key, entry, { ttl: keepMs });
+  /** The answer while kept, fresh or within the stale window, and how long it has been stale. */
+  kept(key: string): Kept | undefined {
+    const answer = this.lru.get(key);
+    if (answer === undefined) return undefined;
+    return { answer, negative: this.isNegative(key), staleMs: this.window - this.lru.getRemainingTTL(key) };
+  }
+
+  /** True when the answer held for `key` is a cached NOT_FOUND. */
+  isNegative(key: string): boolean {
+    return this.negatives.size > 0 && this.negatives.has(key);
+  }
+
+  /**
+   * Stores an answer fresh for `freshMs` (0 = until evicted), kept the stale window longer;
+   * `negative` marks a NOT_FOUND.
+   */
+  set(key: string, answer: string, freshMs: number, negative = false): void {
+    this.lru.set(key, answer, { ttl: freshMs > 0 ? freshMs + this.window : 0 });
+    // After the set: replacing an entry disposes of the old one, which clears its mark.
+    if (negative && this.lru.has(key)) this.negatives.add(key);
   }
 
   /** Forgets an entry; true only if it was still kept (one past its keep time does not count). */

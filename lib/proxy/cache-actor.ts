@@ -5,7 +5,7 @@ import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest, Request } from '../protocol/request.js';
 import { errorResponse, ok, okEncoded, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { CacheStore, type Entry, type StoreOptions } from '../cache/store.js';
+import { CacheStore, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
 import type { CacheEvent, CacheGauges, Fetched, FetchOrder } from './messages.js';
 
@@ -14,7 +14,7 @@ export type PurgeMessage = Inbound<PurgeRequest>;
 export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage };
 export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges };
 
-export interface CacheActorOptions extends Omit<StoreOptions, 'clock'> {
+export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWindow'> {
   /** The proxy's port, reported as `node` in every answer (as the original does). */
   node: number;
   /** Milliseconds a value is fresh; 0 = until evicted. The origin's per-key ttl wins. */
@@ -45,12 +45,12 @@ export function cacheActor(options: CacheActorOptions) {
   const negativeTtl = options.negativeTtl ?? 0;
   const hitSuffix = `,"cache_hit":true,"node":${node}`;
   const missSuffix = `,"cache_hit":false,"node":${node}`;
-  // An entry holds the whole answer a fresh hit writes; a stale answer is that one, marked.
+  // The store holds the whole answer a fresh hit writes; a stale answer is that one, marked.
   const stale = (hit: Encoded): Encoded => `${hit.slice(0, -1)},"stale":true}`;
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     new Observable<CacheOutput>((out) => {
-      const store = new CacheStore({ ...options, clock });
+      const store = new CacheStore({ ...options, clock, staleWindow: Math.max(grace, staleIfError) });
       const pending = new Map<string, Pending>();
       const event = (name: CacheEvent): void => out.next({ event: name });
       const gauges = (): void => out.next({ gauges: { entries: store.entries, bytes: store.bytes, evictions: store.evictions } });
@@ -61,21 +61,22 @@ export function cacheActor(options: CacheActorOptions) {
         out.next({ fetch: { key } });
       };
 
+      // The hot path: a fresh answer is written as it is stored.
       const onGet = (message: GetMessage): void => {
+        const found = store.fresh(message.request.key);
+        if (found === undefined) return onMiss(message);
+        event('hit');
+        if (store.isNegative(message.request.key)) event('negative_hit');
+        message.reply(found);
+      };
+
+      const onMiss = (message: GetMessage): void => {
         const key = message.request.key;
-        const entry = store.get(key);
-        // Entries that never expire skip the clock: this is the hot path.
-        const now = entry === undefined || entry.freshUntil === Infinity ? 0 : clock.now();
-        if (entry !== undefined && now <= entry.freshUntil) {
-          event('hit');
-          if (entry.negative) event('negative_hit');
-          message.reply(entry.body);
-          return;
-        }
-        if (entry !== undefined && !entry.negative && now <= entry.freshUntil + grace) {
+        const kept = store.kept(key);
+        if (kept !== undefined && !kept.negative && kept.staleMs <= grace) {
           event('hit');
           event('stale_served');
-          message.reply(stale(entry.body));
+          message.reply(stale(kept.answer));
           if (!pending.has(key)) fetch(key, []);
           return;
         }
@@ -93,7 +94,6 @@ export function cacheActor(options: CacheActorOptions) {
       const onFetched = ({ key, outcome }: Fetched): void => {
         const { waiters, store: storable } = pending.get(key) ?? { waiters: [], store: false };
         pending.delete(key);
-        const now = clock.now();
         let answer: Encoded;
         if (outcome.kind === 'ok') {
           const fresh = outcome.ttl ?? ttl;
@@ -102,14 +102,12 @@ export function cacheActor(options: CacheActorOptions) {
             // The origin's newer answer replaces an older value kept for grace or stale-if-error.
             store.delete(key);
           } else if (storable) {
-            const freshUntil = fresh > 0 ? now + fresh : Infinity;
-            const keep = fresh > 0 ? fresh + Math.max(grace, staleIfError) : 0;
-            store.set(key, { body: okEncoded(outcome.data, hitSuffix), negative: false, freshUntil }, keep);
+            store.set(key, okEncoded(outcome.data, hitSuffix), fresh);
           }
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
-            store.set(key, { body: outcome.answer, negative: true, freshUntil: now + negativeTtl }, negativeTtl);
+            store.set(key, outcome.answer, negativeTtl, true);
           } else if (storable) {
             // Nor may an older value kept for grace or stale-if-error outlive this answer.
             store.delete(key);
@@ -117,7 +115,7 @@ export function cacheActor(options: CacheActorOptions) {
           answer = outcome.answer;
         } else {
           event('origin_error');
-          const stale = staleAnswer(store.get(key), now);
+          const stale = staleAnswer(key);
           if (stale !== undefined) for (let i = 0; i < waiters.length; i++) event('stale_served');
           answer = stale ?? errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
         }
@@ -125,9 +123,10 @@ export function cacheActor(options: CacheActorOptions) {
         gauges();
       };
 
-      const staleAnswer = (entry: Entry | undefined, now: number): Encoded | undefined => {
-        if (entry === undefined || entry.negative || now > entry.freshUntil + staleIfError) return undefined;
-        return stale(entry.body);
+      const staleAnswer = (key: string): Encoded | undefined => {
+        const kept = store.kept(key);
+        if (kept === undefined || kept.negative || kept.staleMs > staleIfError) return undefined;
+        return stale(kept.answer);
       };
 
       const onPurge = (message: PurgeMessage): void => {

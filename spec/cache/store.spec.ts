@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { CacheStore, type Entry, type StoreOptions } from '../../lib/cache/store.js';
-
-const entry = (body: string, freshUntil = Infinity): Entry => ({ body, negative: false, freshUntil });
+import { CacheStore, type StoreOptions } from '../../lib/cache/store.js';
 
 /** One store operation, as a marble value. */
 type Op = { set: string; body: string } | { get: string };
@@ -25,14 +23,14 @@ const OPS: Record<string, Op> = {
 /** What each op yields: `o` for a write, the body read, or `x` for a key that is gone. */
 const RESULTS: Record<string, string> = { o: 'ok', v: '"v"', x: 'gone', A: '"a"', B: '"b"', C: '"c"' };
 
-/** Applies each op; every write keeps its entry for `keepMs`. */
-const apply = (store: CacheStore, keepMs: number) =>
+/** Applies each op; every write is fresh for `freshMs`. */
+const apply = (store: CacheStore, freshMs: number) =>
   map((op: Op): string => {
     if ('set' in op) {
-      store.set(op.set, entry(op.body), keepMs);
+      store.set(op.set, op.body, freshMs);
       return 'ok';
     }
-    return store.get(op.get)?.body ?? 'gone';
+    return store.fresh(op.get) ?? 'gone';
   });
 
 describe('CacheStore', () => {
@@ -46,21 +44,20 @@ describe('CacheStore', () => {
   const store = (options: Partial<StoreOptions> = {}) => new CacheStore({ clock: scheduler, maxBytes: 1 << 20, ...options });
 
   /** Runs the ops of a marble against a store on virtual time and compares what they yield. */
-  function expectTimeline(s: CacheStore, keepMs: number, ops: string, yields: string): void {
+  function expectTimeline(s: CacheStore, freshMs: number, ops: string, yields: string): void {
     scheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold(ops, OPS).pipe(apply(s, keepMs))).toBe(yields, RESULTS);
+      expectObservable(cold(ops, OPS).pipe(apply(s, freshMs))).toBe(yields, RESULTS);
     });
   }
 
-  it('returns the entry it was given, encoded text and freshness unchanged', () => {
+  it('returns the answer it was given, the very text', () => {
     const s = store();
-    const stored: Entry = { body: '{"title":"x",  "n":1}', negative: true, freshUntil: 42 };
-    s.set('article/1', stored, 0);
-    expect(s.get('article/1')).to.deep.equal(stored);
-    expect(s.get('article/2')).to.equal(undefined);
+    s.set('article/1', '{"title":"x",  "n":1}', 0);
+    expect(s.fresh('article/1')).to.equal('{"title":"x",  "n":1}');
+    expect(s.fresh('article/2')).to.equal(undefined);
   });
 
-  it('keeps an entry until it is older than its keep time', () => {
+  it('keeps an entry fresh until it is older than its fresh time', () => {
     // Stored at 1; still there at 101 (age 100), gone at 102.
     expectTimeline(store(), 100, '-s 99ms gg', '-o 99ms vx');
   });
@@ -69,27 +66,27 @@ describe('CacheStore', () => {
     expectTimeline(store(), 10, 's 9ms gg', 'o 9ms vx');
   });
 
-  it('counts the keep time from the write, not from the last read', () => {
+  it('counts the fresh time from the write, not from the last read', () => {
     expectTimeline(store(), 10, 's 4ms g 4ms gg', 'o 4ms v 4ms vx');
   });
 
-  it('restarts the keep time when a key is written again', () => {
+  it('restarts the fresh time when a key is written again', () => {
     expectTimeline(store(), 10, 's 5ms s 9ms gg', 'o 5ms o 9ms vx');
   });
 
-  it('keeps an entry until evicted when its keep time is 0', () => {
+  it('keeps an entry until evicted when its fresh time is 0', () => {
     expectTimeline(store(), 0, 's 999999ms g', 'o 999999ms v');
   });
 
-  it('gives each entry its own keep time', () => {
+  it('gives each entry its own fresh time', () => {
     const seen: Record<string, string | undefined>[] = [];
     scheduler.run(() => {
       const s = store();
-      s.set('short', entry('1'), 5);
-      s.set('long', entry('2'), 50);
-      s.set('forever', entry('3'), 0);
+      s.set('short', '1', 5);
+      s.set('long', '2', 50);
+      s.set('forever', '3', 0);
       for (const at of [5, 6, 51]) {
-        scheduler.schedule(() => seen.push({ short: s.get('short')?.body, long: s.get('long')?.body, forever: s.get('forever')?.body }), at);
+        scheduler.schedule(() => seen.push({ short: s.fresh('short'), long: s.fresh('long'), forever: s.fresh('forever') }), at);
       }
     });
     expect(seen).to.deep.equal([
@@ -99,12 +96,59 @@ describe('CacheStore', () => {
     ]);
   });
 
-  it('keeps an entry past its freshUntil: freshness is the caller\'s to judge', () => {
-    scheduler.run(() => {
-      const s = store();
-      s.set('k', entry('"v"', 10), 100);
-      scheduler.schedule(() => expect(s.get('k')?.body).to.equal('"v"'), 50);
+  describe('with a stale window', () => {
+    /** What `kept` says at each time, for an entry fresh for 10 ms in a store with a 5 ms window. */
+    function keptAt(times: number[], negative = false): ({ fresh: string | undefined; staleMs: number; negative: boolean } | undefined)[] {
+      const seen: ({ fresh: string | undefined; staleMs: number; negative: boolean } | undefined)[] = [];
+      scheduler.run(() => {
+        const s = store({ staleWindow: 5 });
+        s.set('k', '"v"', 10, negative);
+        for (const at of times) {
+          scheduler.schedule(() => {
+            const kept = s.kept('k');
+            seen.push(kept && { fresh: s.fresh('k'), staleMs: kept.staleMs, negative: kept.negative });
+          }, at);
+        }
+      });
+      return seen;
+    }
+
+    it('keeps an entry the window past its fresh time, no longer fresh, and says how stale it is', () => {
+      expect(keptAt([0, 10, 11, 15, 16])).to.deep.equal([
+        { fresh: '"v"', staleMs: -10, negative: false },
+        { fresh: '"v"', staleMs: 0, negative: false },
+        { fresh: undefined, staleMs: 1, negative: false },
+        { fresh: undefined, staleMs: 5, negative: false },
+        undefined,
+      ]);
     });
+
+    it('marks a negative entry as such while it is kept', () => {
+      expect(keptAt([0, 12], true).map((k) => k?.negative)).to.deep.equal([true, true]);
+    });
+
+    it('keeps an entry whose fresh time is 0 fresh until evicted', () => {
+      scheduler.run(() => {
+        const s = store({ staleWindow: 5 });
+        s.set('k', '"v"', 0);
+        scheduler.schedule(() => expect(s.fresh('k')).to.equal('"v"'), 999_999);
+      });
+    });
+  });
+
+  it('forgets the negative mark when the key is written again, deleted or evicted', () => {
+    const s = store({ maxEntries: 2 });
+    s.set('a', 'nf', 0, true);
+    s.set('b', 'nf', 0, true);
+    expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([true, true]);
+    s.set('a', 'ok', 0);
+    s.delete('b');
+    expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([false, false]);
+    s.set('c', 'nf', 0, true);
+    s.set('d', 'ok', 0);
+    s.set('e', 'ok', 0); // evicts c
+    expect(s.fresh('c')).to.equal(undefined);
+    expect(s.isNegative('c')).to.equal(false);
   });
 
   it('evicts the least recently written entry past maxEntries', () => {
@@ -117,37 +161,37 @@ describe('CacheStore', () => {
 
   it('evicts least recently used entries to stay within maxBytes, counting key and body', () => {
     const s = store({ maxBytes: 10 });
-    s.set('a', entry('12345'), 0); // 6 bytes
-    s.set('b', entry('1234'), 0); // 5 bytes: 11 in all, so `a` goes
-    expect(s.get('a')).to.equal(undefined);
-    expect(s.get('b')?.body).to.equal('1234');
+    s.set('a', '12345', 0); // 6 bytes
+    s.set('b', '1234', 0); // 5 bytes: 11 in all, so `a` goes
+    expect(s.fresh('a')).to.equal(undefined);
+    expect(s.fresh('b')).to.equal('1234');
     expect(s.bytes).to.equal(5);
     expect(s.entries).to.equal(1);
   });
 
   it('counts bytes in UTF-8, not characters', () => {
     const s = store();
-    s.set('é', entry('"ü"'), 0); // 2 + 4 bytes
+    s.set('é', '"ü"', 0); // 2 + 4 bytes
     expect(s.bytes).to.equal(6);
   });
 
   it('does not store an entry larger than maxBytes', () => {
     const s = store({ maxBytes: 10 });
-    s.set('k', entry('1234567890'), 0);
-    expect(s.get('k')).to.equal(undefined);
+    s.set('k', '1234567890', 0);
+    expect(s.fresh('k')).to.equal(undefined);
     expect(s.entries).to.equal(0);
   });
 
   it('counts evictions, but not expiries or deletes', () => {
     scheduler.run(() => {
       const s = store({ maxEntries: 1 });
-      s.set('a', entry('1'), 5);
-      s.set('b', entry('2'), 5);
+      s.set('a', '1', 5);
+      s.set('b', '2', 5);
       expect(s.evictions).to.equal(1);
       s.delete('b');
-      s.set('c', entry('3'), 5);
+      s.set('c', '3', 5);
       scheduler.schedule(() => {
-        expect(s.get('c')).to.equal(undefined);
+        expect(s.fresh('c')).to.equal(undefined);
         expect(s.evictions).to.equal(1);
       }, 10);
     });
@@ -155,16 +199,16 @@ describe('CacheStore', () => {
 
   it('forgets a deleted entry', () => {
     const s = store();
-    s.set('k', entry('v'), 0);
+    s.set('k', 'v', 0);
     expect(s.delete('k')).to.equal(true);
-    expect(s.get('k')).to.equal(undefined);
+    expect(s.fresh('k')).to.equal(undefined);
     expect(s.delete('k')).to.equal(false);
   });
 
   it('does not count an entry past its keep time as deleted', () => {
     scheduler.run(() => {
       const s = store();
-      s.set('k', entry('v'), 5);
+      s.set('k', 'v', 5);
       scheduler.schedule(() => expect(s.delete('k')).to.equal(false), 6);
     });
   });
@@ -172,16 +216,16 @@ describe('CacheStore', () => {
   it('deletes every key starting with a prefix and says how many', () => {
     const s = store();
     const keys = ['user/1', 'user/2', 'users', 'item/user/1'];
-    for (const key of keys) s.set(key, entry('1'), 0);
+    for (const key of keys) s.set(key, '1', 0);
     expect(s.deletePrefix('user/')).to.equal(2);
-    expect(keys.map((k) => s.get(k) !== undefined)).to.deep.equal([false, false, true, true]);
+    expect(keys.map((k) => s.fresh(k) !== undefined)).to.deep.equal([false, false, true, true]);
     expect(s.entries).to.equal(2);
     expect(s.bytes).to.equal('users'.length + 1 + 'item/user/1'.length + 1);
   });
 
   it('deletes every key for the empty prefix', () => {
     const s = store();
-    for (const key of ['a', 'b', 'c']) s.set(key, entry('1'), 0);
+    for (const key of ['a', 'b', 'c']) s.set(key, '1', 0);
     expect(s.deletePrefix('')).to.equal(3);
     expect(s.entries).to.equal(0);
     expect(s.bytes).to.equal(0);
@@ -190,15 +234,15 @@ describe('CacheStore', () => {
   it('does not count entries past their keep time in a prefix delete', () => {
     scheduler.run(() => {
       const s = store();
-      s.set('p/old', entry('1'), 5);
-      s.set('p/new', entry('2'), 50);
+      s.set('p/old', '1', 5);
+      s.set('p/new', '2', 50);
       scheduler.schedule(() => expect(s.deletePrefix('p/')).to.equal(1), 10);
     });
   });
 
   it('does not count purges as evictions', () => {
     const s = store();
-    s.set('a', entry('1'), 0);
+    s.set('a', '1', 0);
     s.deletePrefix('');
     expect(s.evictions).to.equal(0);
   });
