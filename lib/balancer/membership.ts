@@ -7,6 +7,8 @@ import { Status } from '../protocol/status.js';
 import type { Clock } from '../time/clock.js';
 import type { MembershipChange } from './messages.js';
 import type { ClusterView } from './view.js';
+import type { Outcome } from './messages.js';
+import { InFlight } from './in-flight.js';
 
 export type MembershipMessage = Inbound<MembershipRequest>;
 
@@ -17,11 +19,13 @@ export type OpenPort = (address: string) => number;
  * Answers each op at once and tells the cluster actor; a drained proxy leaves the view when its
  * last request is answered, which METRICS shows as its `state`.
  */
-export function membershipActor(view$: Observable<ClusterView>, open: OpenPort) {
+export function membershipActor(view$: Observable<ClusterView>, outcomes: Observable<Outcome>, open: OpenPort) {
   return (inbox: Observable<MembershipMessage>, _clock: Clock): Observable<MembershipChange> =>
     new Observable<MembershipChange>((out) => {
       let view: ClusterView = { proxies: [] };
+      const inFlight = new InFlight();
       const viewing = view$.subscribe((v) => (view = v));
+      viewing.add(outcomes.subscribe((o) => inFlight.count(o)));
       const reading = inbox.subscribe({
         next: (message) => {
           const { op, address } = message.request;
@@ -34,7 +38,7 @@ export function membershipActor(view$: Observable<ClusterView>, open: OpenPort) 
           if (member === undefined) return message.reply(errorResponse(Status.BAD_REQUEST, `${address} is not a proxy`));
           if (op === 'DRAIN_PROXY') {
             out.next({ kind: 'drain', proxy: member.id });
-            return message.reply(ok({ address, state: 'draining', in_flight: member.inFlight }));
+            return message.reply(ok({ address, state: 'draining', in_flight: inFlight.of(member.id) }));
           }
           out.next({ kind: 'remove', proxy: member.id });
           return message.reply(ok({ address, state: 'removed' }));

@@ -8,6 +8,7 @@ import { isoTime, type Clock } from '../time/clock.js';
 import type { ClusterView } from './view.js';
 import type { Outcome } from './messages.js';
 import type { ForwarderOutput } from './forwarder.js';
+import { InFlight } from './in-flight.js';
 
 export type BalancerMetricsInput =
   | { metrics: Inbound }
@@ -24,6 +25,7 @@ export function balancerMetricsActor(strategy: string) {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
       const perProxy = new Map<number, { requests: number; failures: number }>();
+      const inFlight = new InFlight();
       // Client-visible latency on the clock, in ms.
       const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
       let budget = { used: 0, allowed: 0 };
@@ -43,7 +45,7 @@ export function balancerMetricsActor(strategy: string) {
             healthy: p.healthy,
             metrics: p.metrics,
             reason: p.reason,
-            in_flight: p.inFlight,
+            in_flight: inFlight.of(p.id),
             requests: c.requests,
             failures: c.failures,
             ejected: p.ejected,
@@ -72,6 +74,7 @@ export function balancerMetricsActor(strategy: string) {
             if (!input.routed.chosen) counters.inc('no_proxy');
           } else if ('outcome' in input) {
             const o = input.outcome;
+            inFlight.count(o);
             if (o.kind === 'sent') proxyCounters(o.proxy).requests++;
             if (o.kind === 'failed') {
               proxyCounters(o.proxy).failures++;

@@ -17,7 +17,6 @@ import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
 import { initialView, type ClusterView } from './view.js';
-import type { ForwarderOutput as Forwarded } from './forwarder.js';
 
 export interface BalancerOptions {
   host: string;
@@ -59,6 +58,8 @@ const T = {
   changes: topic<MembershipChange>('membership-changes'),
 };
 
+const isOutcome = (input: ClusterInput): input is Outcome => input.kind === 'sent' || input.kind === 'answered' || input.kind === 'failed';
+
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
   const strategy = strategyNamed(options.strategy);
   const bus = new Bus(options.clock);
@@ -79,7 +80,9 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     T.outcomes,
     view$,
   );
-  bus.spawn(membershipActor(view$, links.open), T.membership, T.changes);
+  // The forwarder's outcomes, without the membership changes that share the cluster actor's inbox.
+  const traffic = bus.topic(T.outcomes).pipe(filter(isOutcome));
+  bus.spawn(membershipActor(view$, traffic, links.open), T.membership, T.changes);
   bus.topic(T.changes).subscribe((change) => bus.publish(T.outcomes, change));
 
   bus.topic(T.requests).subscribe((message) => {
@@ -108,10 +111,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     clock: options.clock,
     random: Math.random,
     hashBalanceFactor: options.hashBalanceFactor,
-    outcomes: bus.topic(T.forwarded).pipe(
-      filter((f): f is { outcome: Outcome } => 'outcome' in f),
-      map((f) => f.outcome),
-    ),
+    outcomes: traffic,
   };
   bus.spawn((requests) => requests.pipe(strategy(view$, context)), T.route, T.routed);
   bus.spawn(
@@ -122,19 +122,19 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     T.routed,
     T.forwarded,
   );
-  const forwarded = bus.topic(T.forwarded);
-  forwarded.pipe(filter((f): f is { retry: RouteRequest } => 'retry' in f)).subscribe((f) => bus.publish(T.route, f.retry));
-  forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)).subscribe((f) => bus.publish(T.outcomes, f.outcome));
-  forwarded
-    .pipe(filter((f): f is Extract<Forwarded, { answered: unknown } | { budget: unknown }> => 'answered' in f || 'budget' in f))
-    .subscribe((f) => bus.publish(T.metrics, f));
+  // One subscriber sorts the forwarder's output: a retry goes back to the router, an outcome to
+  // the cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
+  bus.topic(T.forwarded).subscribe((f) => {
+    if ('retry' in f) return bus.publish(T.route, f.retry);
+    if ('outcome' in f) bus.publish(T.outcomes, f.outcome);
+    bus.publish(T.metrics, f);
+  });
 
   bus.spawn(purger(view$, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
   merge(
     view$.pipe(map((view) => ({ view }))),
     bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
-    forwarded.pipe(filter((f): f is { outcome: Outcome } => 'outcome' in f)),
   ).subscribe((m) => bus.publish(T.metrics, m));
 
   const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));

@@ -11,8 +11,6 @@ export interface ProxyState {
   readonly healthy: boolean;
   /** Why the proxy is down or ejected (or was last), in HAProxy's and Envoy's words. */
   readonly reason: string | null;
-  /** Requests forwarded and not yet answered: the live load the strategies read. */
-  readonly inFlight: number;
   /** The proxy's own METRICS data from the last successful probe; null before the first. */
   readonly metrics: unknown;
   /** 0.1..1 while slow start ramps a returning proxy up (HAProxy's `slowstart`), else 1. */
@@ -29,7 +27,7 @@ export interface ClusterView {
 }
 
 export function proxyState(id: number, address: string): ProxyState {
-  return { id, address, healthy: true, reason: null, inFlight: 0, metrics: null, weight: 1, ejected: false, ejections: 0, membership: 'active' };
+  return { id, address, healthy: true, reason: null, metrics: null, weight: 1, ejected: false, ejections: 0, membership: 'active' };
 }
 
 export function initialView(addresses: readonly string[]): ClusterView {

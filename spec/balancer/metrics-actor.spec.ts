@@ -27,6 +27,9 @@ function view(...changes: Partial<ProxyState>[]): { view: ClusterView } {
   return { view: { proxies: changes.map((change, id) => ({ ...proxyState(id, `127.0.0.1:${8001 + id}`), ...change })) } };
 }
 
+const sent = (proxy: number): BalancerMetricsInput => ({ outcome: { kind: 'sent', proxy } });
+const answered = (proxy: number): BalancerMetricsInput => ({ outcome: { kind: 'answered', proxy } });
+
 const routed = (cursor: number, retry = false, chosen = true): BalancerMetricsInput => ({ routed: { cursor, retry, chosen } });
 
 describe('balancer metrics actor', () => {
@@ -55,14 +58,21 @@ describe('balancer metrics actor', () => {
     const actor = start();
     actor.send(
       view(
-        { inFlight: 3, metrics: { total_requests: 9 } },
+        { metrics: { total_requests: 9 } },
         { healthy: false, reason: 'probe timeout' },
         { ejected: true, ejections: 2, reason: 'ejected after 5 consecutive failures', weight: 0.325 },
-        { membership: 'draining', inFlight: 1, weight: 0.77777 },
+        { membership: 'draining', weight: 0.77777 },
       ),
+      // The load comes from the outcomes, not the view: three in flight on 8001, one of two left on 8004.
+      sent(0),
+      sent(0),
+      sent(0),
+      sent(3),
+      sent(3),
+      answered(3),
     );
     expect(actor.metrics().proxies).to.deep.equal({
-      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 3, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
       '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
       '127.0.0.1:8003': {
         healthy: true,
@@ -76,8 +86,33 @@ describe('balancer metrics actor', () => {
         weight: 0.325,
         state: 'active',
       },
-      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
+      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 2, failures: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
     });
+  });
+
+  it('counts in_flight per proxy up with each sent outcome and down with each answered or failed one', () => {
+    const actor = start();
+    const inFlight = () => {
+      const proxies = actor.metrics().proxies as Record<string, { in_flight: number }>;
+      return Object.values(proxies).map((p) => p.in_flight);
+    };
+    actor.send(view({}, {}));
+    expect(inFlight()).to.deep.equal([0, 0]);
+    actor.send(sent(0), sent(0), sent(1));
+    expect(inFlight()).to.deep.equal([2, 1]);
+    actor.send(answered(0));
+    expect(inFlight()).to.deep.equal([1, 1]);
+    actor.send({ outcome: { kind: 'failed', proxy: 1, failure: 'timeout' } });
+    expect(inFlight()).to.deep.equal([1, 0]);
+  });
+
+  it('keeps its in_flight counts when a new view arrives, since the view carries no load', () => {
+    const actor = start();
+    actor.send(view({}), sent(0), sent(0));
+    // A probe result or a health change makes a new view; it must not wipe the live load.
+    actor.send(view({ metrics: { total_requests: 1 } }));
+    const proxies = actor.metrics().proxies as Record<string, { in_flight: number; metrics: unknown }>;
+    expect(proxies['127.0.0.1:8001']).to.deep.include({ in_flight: 2, metrics: { total_requests: 1 } });
   });
 
   it('leaves removed proxies out', () => {
@@ -98,9 +133,9 @@ describe('balancer metrics actor', () => {
     );
     const data = actor.metrics();
     expect(data.proxies).to.deep.include({
-      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 0, requests: 1, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 1, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
     });
-    expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ requests: 2, failures: 1 });
+    expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ in_flight: 0, requests: 2, failures: 1 });
     expect(data.forward_failures).to.equal(1);
   });
 

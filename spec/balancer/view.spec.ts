@@ -9,14 +9,14 @@ function view(...changes: Partial<ProxyState>[]): ClusterView {
 const ids = (proxies: readonly ProxyState[]) => proxies.map((p) => p.id);
 
 describe('cluster view', () => {
-  it('starts every proxy active, healthy, idle, at full weight and never ejected, numbered in list order', () => {
+  it('starts every proxy active, healthy, at full weight and never ejected, numbered in list order, with no load field', () => {
+    // Exact equality: the load is counted by each actor from the outcomes, so the view must not carry it.
     expect(initialView(['127.0.0.1:8001', '127.0.0.1:8002'])).to.deep.equal({
       proxies: [0, 1].map((id) => ({
         id,
         address: `127.0.0.1:${8001 + id}`,
         healthy: true,
         reason: null,
-        inFlight: 0,
         metrics: null,
         weight: 1,
         ejected: false,
@@ -29,7 +29,8 @@ describe('cluster view', () => {
   it('counts a proxy available only when active, healthy and not ejected', () => {
     const p = proxyState(0, '127.0.0.1:8001');
     expect(available(p)).to.equal(true);
-    expect(available({ ...p, weight: 0.1, inFlight: 50 })).to.equal(true);
+    // Weight only shapes how much traffic a proxy gets, never whether it may get any.
+    expect(available({ ...p, weight: 0.1 })).to.equal(true);
     expect(available({ ...p, healthy: false })).to.equal(false);
     expect(available({ ...p, ejected: true })).to.equal(false);
     expect(available({ ...p, membership: 'draining' })).to.equal(false);

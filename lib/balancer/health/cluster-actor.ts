@@ -4,6 +4,7 @@ import { every, type Clock } from '../../time/clock.js';
 import { proxyState, type ClusterView, type ProxyState } from '../view.js';
 import type { MembershipChange, Outcome, ProbeResult } from '../messages.js';
 import { UP, nextHealth, type Health, type HealthEvent, type HealthPolicy } from './rise-fall.js';
+import { InFlight } from '../in-flight.js';
 
 /** Asks one proxy how it is; the TCP link implements it with a METRICS request. */
 export type ProbePort = (proxy: number) => Observable<ProbeResult>;
@@ -44,7 +45,8 @@ interface Tracking {
 }
 
 /**
- * Outputs a new view on every change. Probes run every `interval` of the injected clock, each
+ * Outputs a new view on every change of health, weight, ejection or membership; traffic that
+ * changes none of them (a send, an answer) makes no view. Probes run every `interval` of the injected clock, each
  * with its own timeout so one dead proxy never delays the others' checks; the same tick ends
  * ejections and steps slow-start weights.
  */
@@ -56,6 +58,8 @@ export function clusterActor(options: ClusterOptions) {
       const proxies: ProxyState[] = options.addresses.map((address, id) => proxyState(id, address));
       const tracking: Tracking[] = proxies.map(() => ({ health: UP, failures: 0, ejectedUntil: 0, upSince: -Infinity }));
       const probes = new Set<Subscription>();
+      // Only for drains: a draining proxy leaves once the last of its requests is answered.
+      const inFlight = new InFlight();
       const emit = (): void => out.next({ proxies: proxies.slice() });
       const set = (id: number, change: Partial<ProxyState>): void => {
         proxies[id] = { ...proxies[id]!, ...change };
@@ -136,14 +140,16 @@ export function clusterActor(options: ClusterOptions) {
       const onInput = (input: ClusterInput): void => {
         switch (input.kind) {
           case 'sent':
-            set(input.proxy, { inFlight: proxies[input.proxy]!.inFlight + 1 });
-            break;
+            inFlight.count(input);
+            return;
           case 'answered':
+            inFlight.count(input);
             tracking[input.proxy]!.failures = 0;
-            set(input.proxy, { inFlight: proxies[input.proxy]!.inFlight - 1 });
+            // An answer changes the view only when it is a draining proxy's last.
+            if (proxies[input.proxy]!.membership !== 'draining' || inFlight.of(input.proxy) > 0) return;
             break;
           case 'failed':
-            set(input.proxy, { inFlight: proxies[input.proxy]!.inFlight - 1 });
+            inFlight.count(input);
             onFailure(input.proxy, input.failure);
             break;
           case 'add':
@@ -160,7 +166,7 @@ export function clusterActor(options: ClusterOptions) {
         }
         const p = proxies[input.proxy]!;
         // A draining proxy leaves once the last of its requests is answered.
-        if (p.membership === 'draining' && p.inFlight === 0) set(input.proxy, { membership: 'removed' });
+        if (p.membership === 'draining' && inFlight.of(input.proxy) === 0) set(input.proxy, { membership: 'removed' });
         emit();
       };
 

@@ -28,28 +28,41 @@ export const consistentHash = fromChoice((context): Chooser => {
     if (o.kind === 'sent' || o.key === undefined) return;
     if (unanswered.get(o.key) === o.proxy) unanswered.delete(o.key);
   };
-  const choose: Choose = (choices, _view, request) => {
+  const choose: Choose = (choices, _view, request, inFlight) => {
     const key = request.message.request.key;
     const pending = unanswered.get(key);
-    const joined = pending === undefined ? undefined : choices.find((p) => p.id === pending);
-    if (joined !== undefined) return { proxy: joined, cursor: joined.id };
-    const keyHash = hashKey(key);
-    const ranked = choices
-      .map((p) => ({ p, score: -p.weight / Math.log(unit(keyHash, addressHash(p))) }))
-      .sort((a, b) => b.score - a.score);
+    if (pending !== undefined) {
+      for (const p of choices) if (p.id === pending) return { proxy: p, cursor: p.id };
+    }
     let total = 0;
     let weights = 0;
-    for (const c of choices) {
-      total += c.inFlight;
-      weights += c.weight;
+    for (const p of choices) {
+      total += inFlight.of(p.id);
+      weights += p.weight;
     }
     // Each proxy's share of the load, counting the request being placed, times the factor;
     // rounded up so an idle cluster always has room (capacity is at least one).
     const share = ((context.hashBalanceFactor / 100) * (total + 1)) / weights;
-    const fits = (p: ProxyState): boolean => p.inFlight + 1 <= Math.ceil(share * p.weight);
-    const within = ranked.find(({ p }) => fits(p)) ?? ranked[0]!;
-    unanswered.set(key, within.p.id);
-    return { proxy: within.p, cursor: within.p.id };
+    // The best-ranked proxy with room, else the best-ranked of all: one pass, nothing allocated.
+    const keyHash = hashKey(key);
+    let best = choices[0]!;
+    let bestScore = -Infinity;
+    let roomy: ProxyState | undefined;
+    let roomyScore = -Infinity;
+    for (const p of choices) {
+      const score = -p.weight / Math.log(unit(keyHash, addressHash(p)));
+      if (score > bestScore) {
+        best = p;
+        bestScore = score;
+      }
+      if (score > roomyScore && inFlight.of(p.id) + 1 <= Math.ceil(share * p.weight)) {
+        roomy = p;
+        roomyScore = score;
+      }
+    }
+    const within = roomy ?? best;
+    unanswered.set(key, within.id);
+    return { proxy: within, cursor: within.id };
   };
   return { choose, outcome: settle };
 });

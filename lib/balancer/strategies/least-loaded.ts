@@ -3,12 +3,12 @@ import { fromChoice, weightedLoad } from './strategy.js';
 
 export const leastLoaded = fromChoice(() => {
   let next = 0;
-  return (choices, view) => {
+  return (choices, view, _request, inFlight) => {
     const size = view.proxies.length;
     let best = choices[0]!;
     for (const p of choices) {
-      const load = weightedLoad(p);
-      const bestLoad = weightedLoad(best);
+      const load = weightedLoad(p, inFlight);
+      const bestLoad = weightedLoad(best, inFlight);
       const fewer = load < bestLoad;
       const tieCloser = load === bestLoad && (p.id - next + size) % size < (best.id - next + size) % size;
       if (fewer || tieCloser) best = p;

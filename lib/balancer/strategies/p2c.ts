@@ -6,12 +6,12 @@ import { fromChoice, weightedLoad } from './strategy.js';
  * wins. Nearly as good as scanning for the least loaded, and without the herd that a scan sends
  * to the one idle proxy when several balancers share a stale view.
  */
-export const p2c = fromChoice(({ random }) => (choices) => {
+export const p2c = fromChoice(({ random }) => (choices, _view, _request, inFlight) => {
   const first = Math.floor(random() * choices.length);
   if (choices.length === 1) return { proxy: choices[0]!, cursor: choices[0]!.id };
   const second = (first + 1 + Math.floor(random() * (choices.length - 1))) % choices.length;
   const a = choices[first]!;
   const b = choices[second]!;
-  const proxy = weightedLoad(b) < weightedLoad(a) ? b : a;
+  const proxy = weightedLoad(b, inFlight) < weightedLoad(a, inFlight) ? b : a;
   return { proxy, cursor: proxy.id };
 });

@@ -3,6 +3,7 @@ import { EMPTY, Observable, type OperatorFunction } from 'rxjs';
 import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
 import type { Outcome, RouteRequest, Routed } from '../messages.js';
+import { InFlight } from '../in-flight.js';
 
 /** What a strategy may read besides the view: all injected, so a marble spec fixes every input. */
 export interface StrategyContext {
@@ -11,7 +12,7 @@ export interface StrategyContext {
   readonly random: () => number;
   /** Bounded loads: no proxy takes more than this percent of the mean in-flight load (HAProxy's hash-balance-factor). */
   readonly hashBalanceFactor: number;
-  /** What became of forwarded requests, for strategies that remember where a key went. */
+  /** What became of forwarded requests: the live load, and where a key went. */
   readonly outcomes: Observable<Outcome>;
 }
 
@@ -24,6 +25,7 @@ export type Choose = (
   choices: readonly ProxyState[],
   view: ClusterView,
   request: RouteRequest,
+  inFlight: InFlight,
 ) => { proxy: ProxyState; cursor: number };
 
 /** A choice function that also hears what became of forwarded requests. */
@@ -34,7 +36,8 @@ export interface Chooser {
 
 /**
  * Builds a strategy from a choice function. `makeChoose` runs once per subscription, so each
- * balancer gets its own strategy state; the latest view is kept by one subscription, not per request.
+ * balancer gets its own strategy state; the latest view is kept by one subscription, not per
+ * request, and so are the candidates of a first attempt. The load comes from the outcomes.
  */
 export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Chooser): Strategy {
   return (view$, context) => (requests) =>
@@ -43,17 +46,27 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       const made = makeChoose(full);
       const choose = typeof made === 'function' ? made : made.choose;
       let view: ClusterView = { proxies: [] };
+      let firstChoices: ProxyState[] = [];
       let cursor = 0;
-      const viewing = view$.subscribe((v) => (view = v));
-      if (typeof made !== 'function') viewing.add(full.outcomes.subscribe((o) => made.outcome(o)));
+      const inFlight = new InFlight();
+      const viewing = view$.subscribe((v) => {
+        view = v;
+        firstChoices = candidates(v, []);
+      });
+      const heard = typeof made === 'function' ? undefined : made;
+      // Its own subscription: a view stream that completes must not stop the counting.
+      const hearing = full.outcomes.subscribe((o) => {
+        inFlight.count(o);
+        heard?.outcome(o);
+      });
       const routing = requests.subscribe({
         next: (request) => {
-          const choices = candidates(view, request.tried);
+          const choices = request.tried.length === 0 ? firstChoices : candidates(view, request.tried);
           if (choices.length === 0) {
             out.next({ message: request.message, tried: request.tried, proxy: undefined, cursor });
             return;
           }
-          const choice = choose(choices, view, request);
+          const choice = choose(choices, view, request, inFlight);
           cursor = choice.cursor;
           // Spelled out, not spread: this runs for every request.
           out.next({ message: request.message, tried: request.tried, proxy: choice.proxy.id, cursor });
@@ -63,12 +76,13 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       });
       return () => {
         viewing.unsubscribe();
+        hearing.unsubscribe();
         routing.unsubscribe();
       };
     });
 }
 
 /** Load per unit of weight: what least_loaded, p2c and bounded loads compare. */
-export function weightedLoad(p: ProxyState, extra = 0): number {
-  return (p.inFlight + extra) / p.weight;
+export function weightedLoad(p: ProxyState, inFlight: InFlight): number {
+  return inFlight.of(p.id) / p.weight;
 }

@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { clusterActor, type ClusterInput, type ClusterOptions, type ProbePort } from '../../../lib/balancer/health/cluster-actor.js';
 import type { LinkFailure } from '../../../lib/net/upstream.js';
 import type { Outcome, ProbeResult } from '../../../lib/balancer/messages.js';
-import type { ClusterView, ProxyState } from '../../../lib/balancer/view.js';
+import { initialView, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
 
 const ONE = ['127.0.0.1:8001'];
 const TWO = ['127.0.0.1:8001', '127.0.0.1:8002'];
@@ -46,10 +46,11 @@ describe('cluster actor', () => {
   const start = (options: Pick<ClusterOptions, 'addresses' | 'probe'> & Partial<ClusterOptions>, inputs: Observable<ClusterInput> = EMPTY) =>
     clusterActor({ ...policy, ...options })(inputs, scheduler);
 
-  it('starts from a view with every proxy up, active, idle, at full weight, never ejected and without metrics', () => {
+  it('starts from a view with every proxy up, active, at full weight, never ejected and without metrics', () => {
     scheduler.run(({ expectObservable }) => {
       const views = start({ addresses: TWO, probe: () => EMPTY, slowStart: 40 });
-      const fresh = { healthy: true, reason: null, inFlight: 0, metrics: null, weight: 1, ejected: false, ejections: 0, membership: 'active' };
+      // No load field: the load is counted by each actor from the outcomes, not carried in the view.
+      const fresh = { healthy: true, reason: null, metrics: null, weight: 1, ejected: false, ejections: 0, membership: 'active' };
       expectObservable(views, '^ 5ms !').toBe('v', {
         v: {
           proxies: [
@@ -171,16 +172,27 @@ describe('cluster actor', () => {
     });
   });
 
-  it("follows in-flight counts through 'sent', 'answered' and 'failed' outcomes", () => {
+  it('makes no new view for sent or answered traffic to an active proxy', () => {
     scheduler.run(({ hot, expectObservable }) => {
-      const outcomes = hot<Outcome>('-s-s-a-f', {
+      // Neither changes health, weight, ejection or membership, so a new view would only wake every strategy for nothing.
+      const outcomes = hot<Outcome>('-s-s-a-a', {
         s: { kind: 'sent', proxy: 0 },
         a: { kind: 'answered', proxy: 0 },
+      });
+      const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, outcomes);
+      expectObservable(views, '^ 20ms !').toBe('v', { v: initialView(TWO) });
+    });
+  });
+
+  it('makes a new view for failed traffic, which counts toward fall', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // One reset of three (fall) leaves the proxy up, but its failure streak has changed.
+      const outcomes = hot<Outcome>('-s-f', {
+        s: { kind: 'sent', proxy: 0 },
         f: { kind: 'failed', proxy: 0, failure: 'reset' },
       });
       const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, outcomes);
-      const load = views.pipe(map((v) => `${v.proxies[0]!.inFlight} ${health(v)}`));
-      expectObservable(load, '^ 20ms !').toBe('ab-c-b-a', { a: '0 up', b: '1 up', c: '2 up' });
+      expectObservable(views, '^ 20ms !').toBe('v--v', { v: initialView(ONE) });
     });
   });
 
@@ -394,8 +406,9 @@ describe('cluster actor', () => {
   });
 
   describe('membership', () => {
-    /** Each proxy's membership and requests in flight. */
-    const members = (view: ClusterView) => view.proxies.map((p) => `${p.membership} ${p.inFlight}`).join(', ');
+    /** Each proxy's membership. */
+    const members = (view: ClusterView) => view.proxies.map((p) => p.membership).join(', ');
+    const drain = (proxy: number): ClusterInput => ({ kind: 'drain', proxy });
 
     /** A probe port that records when it probes which proxy and answers well at once. */
     const recording = (calls: string[]): ProbePort => (proxy) => {
@@ -435,38 +448,67 @@ describe('cluster actor', () => {
       });
     });
 
-    it('drains a proxy: it stays, draining, until its last request in flight is answered, then is removed', () => {
+    // distinctUntilChanged: a failure (or an answer while draining) may repeat the same membership; these tests are about when it changes.
+    it('keeps a draining proxy until its last request in flight is answered, then removes it', () => {
       scheduler.run(({ hot, expectObservable }) => {
-        const inputs = hot<ClusterInput>('-s-s-d-a-f', { s: sent(1), d: { kind: 'drain', proxy: 1 }, a: answered(1), f: failed(1) });
+        // Two in flight at the drain (5): the failure at 7 leaves one, the answer at 9 the last.
+        const inputs = hot<ClusterInput>('-s-s-d-f-a', { s: sent(1), d: drain(1), f: failed(1), a: answered(1) });
         const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
-        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('ab-c-d-e-f', {
-          a: 'active 0, active 0',
-          b: 'active 0, active 1',
-          c: 'active 0, active 2',
-          d: 'active 0, draining 2',
-          e: 'active 0, draining 1',
-          f: 'active 0, removed 0',
+        expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 20ms !').toBe('a 4ms b 3ms c', {
+          a: 'active, active',
+          b: 'active, draining',
+          c: 'active, removed',
+        });
+      });
+    });
+
+    it('removes a draining proxy when its last request in flight fails', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // A failed forward ends a request as surely as an answer: it must not hold the drain open.
+        const inputs = hot<ClusterInput>('-s-s-d-a-f', { s: sent(1), d: drain(1), a: answered(1), f: failed(1) });
+        const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
+        expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 20ms !').toBe('a 4ms b 3ms c', {
+          a: 'active, active',
+          b: 'active, draining',
+          c: 'active, removed',
         });
       });
     });
 
     it('removes a drained proxy with nothing in flight at once', () => {
       scheduler.run(({ hot, expectObservable }) => {
-        const inputs = hot<ClusterInput>('-d', { d: { kind: 'drain', proxy: 0 } });
+        const inputs = hot<ClusterInput>('-d', { d: drain(0) });
         const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
-        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('ab', { a: 'active 0, active 0', b: 'removed 0, active 0' });
+        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('ab', { a: 'active, active', b: 'removed, active' });
+      });
+    });
+
+    it('removes a drained proxy at once when every request sent to it was answered before the drain', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        // Exact views, no distinct: the send and the answer make none, the drain makes exactly one.
+        const inputs = hot<ClusterInput>('-s-a-d', { s: sent(0), a: answered(0), d: drain(0) });
+        const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
+        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('a----b', { a: 'active, active', b: 'removed, active' });
+      });
+    });
+
+    it('counts requests in flight per proxy: another proxy\'s load never holds a drain open', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const inputs = hot<ClusterInput>('-s-d', { s: sent(0), d: drain(1) });
+        const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
+        expectObservable(views.pipe(map(members)), '^ 20ms !').toBe('a--b', { a: 'active, active', b: 'active, removed' });
       });
     });
 
     it('removes a proxy at once, requests in flight or not, and probes it no more', () => {
       const calls: string[] = [];
       scheduler.run(({ hot, expectObservable }) => {
+        // Proxy 1 still has the request sent at 1 in flight when it is removed at 15.
         const inputs = hot<ClusterInput>('-s 13ms r', { s: sent(1), r: { kind: 'remove', proxy: 1 } });
         const views = start({ addresses: TWO, probe: recording(calls) }, inputs);
-        expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 35ms !').toBe('ab 13ms c', {
-          a: 'active 0, active 0',
-          b: 'active 0, active 1',
-          c: 'active 0, removed 1',
+        expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 35ms !').toBe('a 14ms c', {
+          a: 'active, active',
+          c: 'active, removed',
         });
       });
       expect(calls).to.deep.equal(['10:0', '10:1', '20:0', '30:0']);
@@ -479,7 +521,7 @@ describe('cluster actor', () => {
         const inputs = hot<ClusterInput>('-----------r', { r: { kind: 'remove', proxy: 0 } });
         const views = start({ addresses: ONE, probe: failing, fall: 1 }, inputs);
         const shown = views.pipe(map((v) => `${members(v)} ${health(v)}`), distinctUntilChanged());
-        expectObservable(shown, '^ 35ms !').toBe('a 10ms b', { a: 'active 0 up', b: 'removed 0 up' });
+        expectObservable(shown, '^ 35ms !').toBe('a 10ms b', { a: 'active up', b: 'removed up' });
       });
     });
   });

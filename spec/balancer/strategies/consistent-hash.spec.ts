@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BehaviorSubject, Subject, concatMap, interval, map, take, tap, toArray, type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject, concatMap, interval, map, merge, pairwise, startWith, take, tap, toArray, type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { consistentHash } from '../../../lib/balancer/strategies/consistent-hash.js';
 import type { StrategyContext } from '../../../lib/balancer/strategies/strategy.js';
@@ -8,29 +8,63 @@ import { proxyState, type ClusterView, type ProxyState } from '../../../lib/bala
 
 const ADDRESSES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
 
+/** A cluster as a spec sets it up: the view the strategy reads, and each proxy's requests in flight. */
+interface Cluster {
+  readonly view: ClusterView;
+  readonly loads: readonly number[];
+}
+
 /**
- * A view from one entry per proxy: a letter for its state (U up, D down, E ejected, N draining,
+ * A cluster from one entry per proxy: a letter for its state (U up, D down, E ejected, N draining,
  * R removed), its requests in flight, and an optional weight: 'U3', 'U0*0.1'.
  */
-function view(...proxies: string[]): ClusterView {
+function view(...proxies: string[]): Cluster {
   return viewOf(ADDRESSES.slice(0, proxies.length), proxies);
 }
 
-function viewOf(addresses: readonly string[], proxies: readonly string[]): ClusterView {
+function viewOf(addresses: readonly string[], proxies: readonly string[]): Cluster {
+  const parsed = proxies.map((p, id) => {
+    const [load, weight] = p.slice(1).split('*');
+    const state = p[0];
+    const proxy: ProxyState = {
+      ...proxyState(id, addresses[id]!),
+      healthy: state !== 'D',
+      reason: state === 'D' ? 'probe timeout' : null,
+      ejected: state === 'E',
+      membership: state === 'N' ? 'draining' : state === 'R' ? 'removed' : 'active',
+      weight: weight === undefined ? 1 : Number(weight),
+    };
+    return { proxy, load: Number(load) };
+  });
+  return { view: { proxies: parsed.map((p) => p.proxy) }, loads: parsed.map((p) => p.load) };
+}
+
+/** The outcomes that take each proxy's load from `before` to `after`: a send per request more, an answer per request fewer. */
+function loadChanges(before: readonly number[], after: readonly number[]): Outcome[] {
+  const changes: Outcome[] = [];
+  for (let proxy = 0; proxy < Math.max(before.length, after.length); proxy++) {
+    const delta = (after[proxy] ?? 0) - (before[proxy] ?? 0);
+    // Keyless answers: they take load away without settling any key.
+    for (let n = 0; n < Math.abs(delta); n++) changes.push(delta > 0 ? { kind: 'sent', proxy } : { kind: 'answered', proxy });
+  }
+  return changes;
+}
+
+/**
+ * The strategy's inputs for a timeline of clusters: their views, and the outcomes that bring the
+ * load the strategy counts to each cluster's loads when it comes. The load is not in the view: the
+ * strategy counts it from outcomes alone, so requests it routes add load only where the spec
+ * reports them sent (and `answered` reports each one answered at once, leaving the load as it was).
+ */
+function inputs(clusters: Observable<Cluster>): { views: Observable<ClusterView>; outcomes: Observable<Outcome> } {
   return {
-    proxies: proxies.map((p, id) => {
-      const [load, weight] = p.slice(1).split('*');
-      const state = p[0];
-      return {
-        ...proxyState(id, addresses[id]!),
-        healthy: state !== 'D',
-        reason: state === 'D' ? 'probe timeout' : null,
-        ejected: state === 'E',
-        membership: state === 'N' ? 'draining' : state === 'R' ? 'removed' : 'active',
-        inFlight: Number(load),
-        weight: weight === undefined ? 1 : Number(weight),
-      };
-    }),
+    views: clusters.pipe(map((c) => c.view)),
+    outcomes: clusters.pipe(
+      map((c) => c.loads),
+      startWith<readonly number[]>([]),
+      pairwise(),
+      concatMap(([before, after]) => loadChanges(before, after)),
+    ),
   };
 }
 
@@ -43,14 +77,18 @@ const keys = (n: number, prefix = 'article/') => Array.from({ length: n }, (_, i
 
 /**
  * A context whose proxies answer each request as soon as it is routed, and the operator that
- * does the answering: without answers the strategy keeps every key with its first proxy.
+ * does the answering: without answers the strategy keeps every key with its first proxy. Each
+ * routed request is reported sent, as the forwarder does, and then answered, so it leaves the load
+ * as it was; the outcomes already in `context` (a preset load) still come through.
  */
 function answered(context: Partial<StrategyContext>): { context: Partial<StrategyContext>; answer: MonoTypeOperatorFunction<Routed> } {
-  const outcomes = new Subject<Outcome>();
+  const answers = new Subject<Outcome>();
   return {
-    context: { ...context, outcomes },
+    context: { ...context, outcomes: merge(context.outcomes ?? EMPTY, answers) },
     answer: tap((r: Routed) => {
-      if (r.proxy !== undefined) outcomes.next({ kind: 'answered', proxy: r.proxy, key: r.message.request.key });
+      if (r.proxy === undefined) return;
+      answers.next({ kind: 'sent', proxy: r.proxy });
+      answers.next({ kind: 'answered', proxy: r.proxy, key: r.message.request.key });
     }),
   };
 }
@@ -58,9 +96,10 @@ function answered(context: Partial<StrategyContext>): { context: Partial<Strateg
 /** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
 const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
 
-/** consistent_hash over `views`, with every request answered as soon as it is routed. */
-function answeredBy(views: Observable<ClusterView>, context: Partial<StrategyContext>): OperatorFunction<RouteRequest, Routed> {
-  const a = answered(context);
+/** consistent_hash over a timeline of clusters, with every request answered as soon as it is routed. */
+function answeredBy(clusters: Observable<Cluster>, context: Partial<StrategyContext>): OperatorFunction<RouteRequest, Routed> {
+  const { views, outcomes } = inputs(clusters);
+  const a = answered({ ...context, outcomes });
   return (routes) => routes.pipe(consistentHash(views, a.context), a.answer);
 }
 
@@ -71,42 +110,39 @@ function newScheduler(): TestScheduler {
 }
 
 /**
- * Routes every key once per view through one strategy instance on virtual time: view i comes at
- * frame 2i and the keys at 2i + 1. Returns, per view, the chosen proxy of each key in key order.
+ * Routes every key once per cluster through one strategy instance on virtual time: cluster i comes
+ * at frame 2i and the keys at 2i + 1. Returns, per cluster, the chosen proxy of each key in key order.
  */
-function routeBatches(views: ClusterView[], batch: readonly string[], context: Partial<StrategyContext> = {}, tried: number[][] = []): (number | undefined)[][] {
+function routeBatches(clusters: Cluster[], batch: readonly string[], context: Partial<StrategyContext> = {}, tried: number[][] = []): (number | undefined)[][] {
   const scheduler = newScheduler();
-  const letters = views.map((_, i) => String.fromCharCode(97 + i));
-  const byLetter = Object.fromEntries(letters.map((l, i) => [l, views[i]!]));
+  const letters = clusters.map((_, i) => String.fromCharCode(97 + i));
+  const byLetter = Object.fromEntries(letters.map((l, i) => [l, clusters[i]!]));
   const batches = Object.fromEntries(letters.map((l) => [l, batch]));
   let result: (number | undefined)[][] = [];
   scheduler.run(({ cold, hot }) => {
-    const views$ = hot(letters.join('-'), byLetter);
+    const clusters$ = hot(letters.join('-'), byLetter);
     cold(`-${letters.join('-')}|`, batches)
       .pipe(
         concatMap((ks) => ks.map((k, i) => request(k, tried[i] ?? []))),
-        (routes) => {
-          const a = answered({ clock: scheduler, ...context });
-          return routes.pipe(consistentHash(views$, a.context), a.answer);
-        },
+        answeredBy(clusters$, { clock: scheduler, ...context }),
         map((r) => r.proxy),
         toArray(),
       )
       .subscribe((all) => {
-        result = views.map((_, i) => all.slice(i * batch.length, (i + 1) * batch.length));
+        result = clusters.map((_, i) => all.slice(i * batch.length, (i + 1) * batch.length));
       });
   });
   return result;
 }
 
-function routeKeys(v: ClusterView, batch: readonly string[], context: Partial<StrategyContext> = {}): (number | undefined)[] {
+function routeKeys(v: Cluster, batch: readonly string[], context: Partial<StrategyContext> = {}): (number | undefined)[] {
   return routeBatches([v], batch, context)[0]!;
 }
 
-/** Each key's proxies best first, as the strategy ranks them on an idle view: by retrying with the better ones tried. */
-function rankings(v: ClusterView, batch: readonly string[]): number[][] {
+/** Each key's proxies best first, as the strategy ranks them on an idle cluster: by retrying with the better ones tried. */
+function rankings(v: Cluster, batch: readonly string[]): number[][] {
   const ranks: number[][] = batch.map(() => []);
-  for (let level = 0; level < v.proxies.length; level++) {
+  for (let level = 0; level < v.view.proxies.length; level++) {
     const next = routeBatches([v], batch, {}, ranks)[0]!;
     next.forEach((p, i) => ranks[i]!.push(p!));
   }
@@ -127,22 +163,24 @@ describe('consistent_hash', () => {
 
   it('keeps a key with the proxy it went to until that proxy answers it, however loaded, then applies the bound', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      // 'hot' ranks proxy 0 first; from frame 2 proxy 0 is far over the bound.
-      const views = hot('   a-b', { a: view('U0', 'U0', 'U0'), b: view('U9', 'U0', 'U0') });
-      const outcomes = cold<Outcome>('------o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      // 'hot' ranks proxy 0 first; from frame 2 proxy 0 is far over the bound (its answer at
+      // frame 6 takes it from 9 to 8 in flight, still far over).
+      const clusters = hot(' a-b', { a: view('U0', 'U0', 'U0'), b: view('U9', 'U0', 'U0') });
+      const answers = cold<Outcome>('------o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
       const requests = cold('-r-r-r-r', { r: request('hot') });
+      const { views, outcomes } = inputs(clusters);
       // Unanswered, the second and third requests join the first (the proxy coalesces them into
       // one origin fetch); once proxy 0 has answered, the fourth spills.
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, outcomes }), chosen)).toBe('-0-0-0-1');
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, outcomes: merge(outcomes, answers) }), chosen)).toBe('-0-0-0-1');
     });
   });
 
   it('sends the same key to the same proxy every time', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('U0', 'U0', 'U0') });
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
       const requests = cold('-a-b-c-a-b-c-a', { a: request('hot'), b: request('article/1'), c: request('user/42') });
       // Fixed across processes and versions: the hashes of key and address decide, nothing else.
-      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
     });
   });
 
@@ -191,14 +229,14 @@ describe('consistent_hash', () => {
   it('sends a retry to the next-ranked proxy: where the key would go with the tried ones gone', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // article/1 ranks 1, 0, 2.
-      const views = hot('   v', { v: view('U0', 'U0', 'U0') });
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
       const requests = cold('-a-b-c-d', {
         a: request('article/1'),
         b: request('article/1', [1]),
         c: request('article/1', [1, 0]),
         d: request('article/1', [1, 0, 2]),
       });
-      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
     });
     const batch = keys(1000);
     const first = routeKeys(view('U0', 'U0', 'U0'), batch);
@@ -214,7 +252,7 @@ describe('consistent_hash', () => {
       // "hot" ranks 0, 1, 2. Capacity at factor 125 is ceil(1.25 * (total in flight + 1) / 3):
       // a: 1 (0 fits); b: 1 (0 has 1, spills); c: ceil(2.08) = 3 (0 fits again);
       // d: ceil(4.58) = 5 (0 and 1 are full, 2 takes it); e: 1.
-      const views = hot('   a-b-c-d-e', {
+      const clusters = hot(' a-b-c-d-e', {
         a: view('U0', 'U0', 'U0'),
         b: view('U1', 'U0', 'U0'),
         c: view('U2', 'U1', 'U1'),
@@ -222,24 +260,26 @@ describe('consistent_hash', () => {
         e: view('U0', 'U0', 'U0'),
       });
       const requests = cold('-k-k-k-k-k', { k: request('hot') });
-      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
     });
   });
 
   it('lets a key load its own proxy further before spilling under a higher hash balance factor', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // At 200: b: ceil(2 * 2 / 3) = 2, so proxy 0 still fits; d: ceil(2 * 11 / 3) = 8.
-      const views = hot('   a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
+      const clusters = hot(' a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
       const requests = cold('-k-k-k-k', { k: request('hot') });
-      expectObservable(requests.pipe(answeredBy(views, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
     });
   });
 
   describe('bounded loads under sustained traffic with one hot key', () => {
     /**
      * Half of 600 requests, one a frame, are for one hot key, the rest for 40 others; each is in
-     * flight for 20 to 32 frames, and the view follows every send and answer. For every choice it
-     * checks the bound and that the key went to its best-ranked proxy with room.
+     * flight for 20 to 32 frames. Every send and answer is reported on the outcomes, the send right
+     * after the choice as the forwarder does, so the strategy counts its own routing as load; the
+     * spec keeps its own tally of requests in flight to check, for every choice, the bound and that
+     * the key went to its best-ranked proxy with room.
      */
     function simulate(weights: number[], factor?: number) {
       const idle = view(...weights.map((w) => `U0*${w}`));
@@ -251,9 +291,9 @@ describe('consistent_hash', () => {
       const hotProxies = new Set<number>();
       const peak = weights.map(() => 0);
       scheduler.run(() => {
-        const view$ = new BehaviorSubject<ClusterView>(idle);
-        const change = (id: number, delta: number) =>
-          view$.next({ proxies: view$.value.proxies.map((p) => (p.id === id ? { ...p, inFlight: p.inFlight + delta } : p)) });
+        const proxies = idle.view.proxies;
+        // The spec's own count per proxy, independent of the strategy's.
+        const inFlight = weights.map(() => 0);
         const outcomes = new Subject<Outcome>();
         const base = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
         const context = { ...base, outcomes };
@@ -263,25 +303,27 @@ describe('consistent_hash', () => {
           .pipe(
             take(600),
             map((i) => request(keyOf(i))),
-            consistentHash(view$, context),
+            // The view never changes (the load lives in the outcomes alone), but like a live view it
+            // never completes either.
+            consistentHash(new BehaviorSubject(idle.view), context),
             tap((r) => {
-              const before = view$.value.proxies;
               const key = r.message.request.key;
-              const total = before.reduce((sum, p) => sum + p.inFlight, 0);
-              const weightSum = before.reduce((sum, p) => sum + p.weight, 0);
+              const total = inFlight.reduce((sum, n) => sum + n, 0);
+              const weightSum = proxies.reduce((sum, p) => sum + p.weight, 0);
               const capacity = (p: ProxyState) => Math.ceil(((percent / 100) * (total + 1) * p.weight) / weightSum);
-              const hasRoom = (p: ProxyState) => p.inFlight + 1 <= capacity(p);
-              const to = before[r.proxy!]!;
+              const hasRoom = (p: ProxyState) => inFlight[p.id]! + 1 <= capacity(p);
+              const to = proxies[r.proxy!]!;
               const joining = unanswered.get(key) === to.id;
-              if (!joining && !hasRoom(to) && before.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
-              const best = ranked.get(key)!.find((id) => hasRoom(before[id]!));
+              if (!joining && !hasRoom(to) && proxies.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
+              const best = ranked.get(key)!.find((id) => hasRoom(proxies[id]!));
               if (!joining && best !== undefined && best !== to.id) problems.push(`${scheduler.now()}: ${key} went to ${to.id}, not ${best}`);
               if (!joining) unanswered.set(key, to.id);
               if (key === 'hot') hotProxies.add(to.id);
-              change(to.id, +1);
-              peak[to.id] = Math.max(peak[to.id]!, view$.value.proxies[to.id]!.inFlight);
+              inFlight[to.id]!++;
+              outcomes.next({ kind: 'sent', proxy: to.id });
+              peak[to.id] = Math.max(peak[to.id]!, inFlight[to.id]!);
               scheduler.schedule(() => {
-                change(to.id, -1);
+                inFlight[to.id]!--;
                 if (unanswered.get(key) === to.id) unanswered.delete(key);
                 outcomes.next({ kind: 'answered', proxy: to.id, key });
               }, 20 + ((scheduler.now() * 7) % 13));

@@ -1,23 +1,58 @@
 import { expect } from 'chai';
-import { concatMap, map, toArray } from 'rxjs';
+import { concatMap, map, pairwise, startWith, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { p2c } from '../../../lib/balancer/strategies/p2c.js';
-import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
+import type { GetMessage, Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
 import { proxyState, type ClusterView } from '../../../lib/balancer/view.js';
 
-/** A view from one entry per proxy: U or D for up or down, its requests in flight, and an optional weight ('U3', 'U3*0.5'). */
-function view(...proxies: string[]): ClusterView {
-  return {
-    proxies: proxies.map((p, id) => {
-      const [load, weight] = p.slice(1).split('*');
-      return {
+/** A cluster as a spec sets it up: the view the strategy reads, and each proxy's requests in flight. */
+interface Cluster {
+  readonly view: ClusterView;
+  readonly loads: readonly number[];
+}
+
+/** A cluster from one entry per proxy: U or D for up or down, its requests in flight, and an optional weight ('U3', 'U3*0.5'). */
+function view(...proxies: string[]): Cluster {
+  const parsed = proxies.map((p, id) => {
+    const [load, weight] = p.slice(1).split('*');
+    return {
+      state: {
         ...proxyState(id, `127.0.0.1:${8001 + id}`),
         healthy: p[0] === 'U',
         reason: p[0] === 'U' ? null : 'probe timeout',
-        inFlight: Number(load),
         weight: weight === undefined ? 1 : Number(weight),
-      };
-    }),
+      },
+      load: Number(load),
+    };
+  });
+  return { view: { proxies: parsed.map((p) => p.state) }, loads: parsed.map((p) => p.load) };
+}
+
+/** The outcomes that take each proxy's load from `before` to `after`: a send per request more, an answer per request fewer. */
+function loadChanges(before: readonly number[], after: readonly number[]): Outcome[] {
+  const changes: Outcome[] = [];
+  for (let proxy = 0; proxy < Math.max(before.length, after.length); proxy++) {
+    const delta = (after[proxy] ?? 0) - (before[proxy] ?? 0);
+    for (let n = 0; n < Math.abs(delta); n++) changes.push(delta > 0 ? { kind: 'sent', proxy } : { kind: 'answered', proxy });
+  }
+  return changes;
+}
+
+/**
+ * The strategy's inputs for a timeline of clusters: their views, and the outcomes that bring the
+ * load the strategy counts to each cluster's loads when it comes. The load is not in the view: the
+ * strategy counts it from outcomes alone, and since nothing here reports the requests it routes,
+ * its count stays at what the timeline says.
+ */
+function inputs(clusters: Observable<Cluster>): { views: Observable<ClusterView>; outcomes: Observable<Outcome> } {
+  return {
+    views: clusters.pipe(map((c) => c.view)),
+    outcomes: clusters.pipe(
+      map((c) => c.loads),
+      startWith<readonly number[]>([]),
+      pairwise(),
+      concatMap(([before, after]) => loadChanges(before, after)),
+    ),
   };
 }
 
@@ -46,13 +81,13 @@ describe('p2c', () => {
     });
   });
 
-  /** Routes one fresh request against a fixed view with the given draws; the chosen proxy. */
-  const routeOnce = (v: ClusterView, random: () => number): string => {
+  /** Routes one fresh request against a fixed cluster with the given draws; the chosen proxy. */
+  const routeOnce = (v: Cluster, random: () => number): string => {
     let choice = '';
     scheduler.run(({ cold, hot }) => {
-      const views = hot('v', { v });
+      const { views, outcomes } = inputs(hot('v', { v }));
       cold('-r', { r: request() })
-        .pipe(p2c(views, { clock: scheduler, random }), chosen)
+        .pipe(p2c(views, { clock: scheduler, outcomes, random }), chosen)
         .subscribe((c) => (choice = c));
     });
     return choice;
@@ -60,28 +95,31 @@ describe('p2c', () => {
 
   it('picks the less loaded of the two proxies drawn', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('U5', 'U1', 'U3') });
+      const clusters = hot(' v', { v: view('U5', 'U1', 'U3') });
       const requests = cold('-r-r-r', { r: request() });
+      const { views, outcomes } = inputs(clusters);
       // Draws (0, 1): first 0 then 1 with 0 skipped; (0, 2); (1, 2).
       const random = draws(0, 0, 0, TOP, 0.5, 0);
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random }), chosen)).toBe('-1-2-1');
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random }), chosen)).toBe('-1-2-1');
     });
   });
 
   it('picks between the two drawn only, even when a third is idler', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('U4', 'U0', 'U2') });
+      const clusters = hot(' v', { v: view('U4', 'U0', 'U2') });
       const requests = cold('-r', { r: request() });
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random: draws(0, TOP) }), chosen)).toBe('-2');
+      const { views, outcomes } = inputs(clusters);
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random: draws(0, TOP) }), chosen)).toBe('-2');
     });
   });
 
   it('keeps the first drawn on equal load', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('U2', 'U2', 'U2') });
+      const clusters = hot(' v', { v: view('U2', 'U2', 'U2') });
       const requests = cold('-r-r-r', { r: request() });
+      const { views, outcomes } = inputs(clusters);
       const random = draws(0, 0, 0.5, 0, TOP, 0);
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random }), chosen)).toBe('-0-1-2');
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random }), chosen)).toBe('-0-1-2');
     });
   });
 
@@ -118,29 +156,32 @@ describe('p2c', () => {
 
   it('sends to the only candidate when there is one', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('D0', 'U9', 'D0') });
+      const clusters = hot(' v', { v: view('D0', 'U9', 'D0') });
       const requests = cold('-r-r-r', { r: request() });
+      const { views, outcomes } = inputs(clusters);
       const random = draws(0, 0.5, TOP);
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random }), chosen)).toBe('-1-1-1');
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random }), chosen)).toBe('-1-1-1');
     });
   });
 
   it('compares load per unit of weight: a ramping proxy counts as busier', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // 1 in flight at weight 0.25 is 4 per unit, more than 2 at full weight.
-      const views = hot('   v', { v: view('U2', 'U1*0.25') });
+      const clusters = hot(' v', { v: view('U2', 'U1*0.25') });
       const requests = cold('-r-r', { r: request() });
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random: draws(0, 0, TOP, 0) }), chosen)).toBe('-0-0');
+      const { views, outcomes } = inputs(clusters);
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random: draws(0, 0, TOP, 0) }), chosen)).toBe('-0-0');
     });
   });
 
   it('draws only among proxies that may take the request: not down, not tried', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const views = hot('   v', { v: view('U0', 'D0', 'U5', 'U7') });
+      const clusters = hot(' v', { v: view('U0', 'D0', 'U5', 'U7') });
       const requests = cold('-a-b-c', { a: request([0]), b: request([0, 2]), c: request([0, 2, 3]) });
+      const { views, outcomes } = inputs(clusters);
       // Retry a: candidates 2 and 3, the less loaded is 2; b: only 3 is left; c: none.
       const random = draws(0, 0);
-      expectObservable(requests.pipe(p2c(views, { clock: scheduler, random }), chosen)).toBe('-2-3-x');
+      expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random }), chosen)).toBe('-2-3-x');
     });
   });
 
@@ -150,11 +191,11 @@ describe('p2c', () => {
     const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
     let counts: number[] = [];
     scheduler.run(({ cold, hot }) => {
-      const views = hot('v', { v: view('U0', 'U0', 'U0') });
+      const { views, outcomes } = inputs(hot('v', { v: view('U0', 'U0', 'U0') }));
       cold('-(r|)', { r: 3000 })
         .pipe(
           concatMap((n) => Array.from({ length: n }, () => request())),
-          p2c(views, { clock: scheduler, random }),
+          p2c(views, { clock: scheduler, outcomes, random }),
           toArray(),
         )
         .subscribe((routed) => (counts = [0, 1, 2].map((id) => routed.filter((r) => r.proxy === id).length)));

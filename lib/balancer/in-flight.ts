@@ -1,0 +1,22 @@
+// Requests in flight per proxy, counted from the forwarder's outcomes.
+import type { Outcome } from './messages.js';
+
+/**
+ * Each actor that needs the live load keeps its own count (no state is shared between actors):
+ * `sent` adds one, `answered` and `failed` take one away. The load is not in the cluster view,
+ * so a send or an answer never makes a new view.
+ */
+export class InFlight {
+  private readonly counts: number[] = [];
+
+  /** Folds one outcome in. */
+  count(outcome: Outcome): void {
+    const now = this.counts[outcome.proxy] ?? 0;
+    this.counts[outcome.proxy] = outcome.kind === 'sent' ? now + 1 : Math.max(0, now - 1);
+  }
+
+  /** Requests sent to `proxy` and not answered yet. */
+  of(proxy: number): number {
+    return this.counts[proxy] ?? 0;
+  }
+}
