@@ -22,7 +22,7 @@ mkdir -p "$dir"
 start() {
   local name="$1" tool="$2"
   shift 2
-  node "$root/dist/bin/$tool.js" "$@" > "$dir/$name.log" 2>&1 &
+  "$root/bin/$tool" "$@" > "$dir/$name.log" 2>&1 &
   local pid=$!
   echo "$pid $name" >> "$dir/pids"
   for _ in $(seq 100); do

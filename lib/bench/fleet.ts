@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { binScript } from '../cluster/process.js';
+import { NODE_FLAGS, binScript } from '../cluster/process.js';
 import { after, realClock } from '../time/clock.js';
 
 export interface Started {
@@ -35,7 +35,7 @@ export class Fleet {
 
   /** Starts one of this repo's bin tools with node and resolves once it prints its listening line. */
   async node(name: string, tool: string, args: readonly string[], options: NodeToolOptions = {}): Promise<Started> {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...(options.nodeArgs ?? []), binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const started = this.track(name, child);
     const port = await new Promise<number>((resolve, reject) => {
       const giveUp = after(realClock, options.readyTimeoutMs ?? 15_000, () => reject(new Error(`${name} did not start in time: ${started.output()}`)));

@@ -4,14 +4,18 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Observable, Subject } from 'rxjs';
 import type { CacheActorOptions, CacheInput, CacheOutput } from '../proxy/cache-actor.js';
+import type { Answer } from '../protocol/response.js';
 import { realClock } from '../time/clock.js';
 
-/** What a hit costs includes writing its answer: like a socket write, the reply reads every byte. */
+/**
+ * What a hit costs includes writing its answer: the reply does what a socket write does in JS,
+ * encoding text to UTF-8 (bytes are handed to the kernel as they are).
+ */
 export interface CacheHarness {
   get(key: string): void;
   /** Origin fetches so far. */
   fetches(): number;
-  /** Answer bytes written so far (read so the work cannot be skipped). */
+  /** Answer bytes written so far. */
   bytes(): number;
 }
 
@@ -41,7 +45,7 @@ export async function cacheHarness(options: CacheActorOptions, root?: string): P
       inbox.next({ fetched: { key: o.fetch.key, outcome: { kind: 'ok', data: VALUE } } });
     }
   });
-  const reply = (answer: string): void => {
+  const reply = (answer: Answer): void => {
     bytes += Buffer.byteLength(answer);
   };
   return {

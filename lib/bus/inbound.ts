@@ -1,6 +1,6 @@
 // The message a server edge puts on the bus for each request it accepts.
 import type { Request } from '../protocol/request.js';
-import type { Encoded } from '../protocol/response.js';
+import type { Answer } from '../protocol/response.js';
 
 /**
  * An accepted request and the way back to its sender. `reply` must be called exactly once;
@@ -8,5 +8,5 @@ import type { Encoded } from '../protocol/response.js';
  */
 export interface Inbound<R extends Request = Request> {
   readonly request: R;
-  reply(response: Encoded): void;
+  reply(response: Answer): void;
 }

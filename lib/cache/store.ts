@@ -14,8 +14,8 @@ export interface StoreOptions {
 
 /** An entry found while kept, fresh or stale. */
 export interface Kept {
-  /** The whole encoded answer a hit writes. */
-  readonly answer: string;
+  /** The whole encoded answer a hit writes, as bytes. */
+  readonly answer: Buffer;
   /** A cached NOT_FOUND, which is never served stale. */
   readonly negative: boolean;
   /** Milliseconds since the entry stopped being fresh; <= 0 while fresh. */
@@ -26,13 +26,14 @@ export interface Kept {
  * lru-cache does the LRU order, the byte accounting and the timing. Each entry lives for its
  * fresh time plus the stale window; it is fresh while more than the window remains. So freshness
  * costs nothing beyond lru-cache's own TTL check, and with no stale window (the default) a lookup
- * is a single lru-cache get: the hit path reads no object of ours, not even the answer (the write
- * reads that). Which keys hold a NOT_FOUND is a set apart, empty unless negative caching is on.
+ * is a single lru-cache get: the hit path reads no object of ours, not even the answer (the
+ * kernel does, when the write copies it). Answers are held as bytes, outside the JS heap, so a hit
+ * encodes nothing and the memory held is the bytes counted. Which keys hold a NOT_FOUND is a set apart, empty unless negative caching is on.
  * Its time is our clock (`perf`),
  * with ttlResolution 0 and no autopurge so it never starts a timer of its own.
  */
 export class CacheStore {
-  private readonly lru: LRUCache<string, string>;
+  private readonly lru: LRUCache<string, Buffer>;
   private readonly negatives = new Set<string>();
   private readonly window: number;
   private evicted = 0;
@@ -40,10 +41,10 @@ export class CacheStore {
   constructor(options: StoreOptions) {
     const clock = options.clock;
     this.window = options.staleWindow ?? 0;
-    this.lru = new LRUCache<string, string>({
+    this.lru = new LRUCache<string, Buffer>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (answer, key) => Buffer.byteLength(answer) + Buffer.byteLength(key),
+      sizeCalculation: (answer, key) => answer.length + Buffer.byteLength(key),
       ttlResolution: 0,
       ttlAutopurge: false,
       allowStale: false,
@@ -60,7 +61,7 @@ export class CacheStore {
   }
 
   /** The answer while fresh; marks it most recently used. */
-  fresh(key: string): string | undefined {
+  fresh(key: string): Buffer | undefined {
     const value = this.lru.get(key);
     if (value === undefined || this.window === 0) return value;
     return this.lru.getRemainingTTL(key) >= this.window ? value : undefined;
@@ -82,7 +83,7 @@ export class CacheStore {
    * Stores an answer fresh for `freshMs` (0 = until evicted), kept the stale window longer;
    * `negative` marks a NOT_FOUND.
    */
-  set(key: string, answer: string, freshMs: number, negative = false): void {
+  set(key: string, answer: Buffer, freshMs: number, negative = false): void {
     this.lru.set(key, answer, { ttl: freshMs > 0 ? freshMs + this.window : 0 });
     // After the set: replacing an entry disposes of the old one, which clears its mark.
     if (negative && this.lru.has(key)) this.negatives.add(key);

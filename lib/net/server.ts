@@ -3,7 +3,8 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js';
 import { isRejection, parseRequest, type Request } from '../protocol/request.js';
-import { errorResponse, withId, type Encoded } from '../protocol/response.js';
+import { errorResponse, idSuffix, type Answer, type Encoded } from '../protocol/response.js';
+import type { RequestId } from '../protocol/request.js';
 import { Status } from '../protocol/status.js';
 import { after, every, onNextTurn, type Clock } from '../time/clock.js';
 import type { Inbound } from '../bus/inbound.js';
@@ -76,13 +77,15 @@ export class ServerEdge {
 }
 
 interface Slot {
-  answer?: Encoded;
+  answer?: Answer;
 }
 
 class Connection {
   // Answers to id-less requests wait here until every earlier id-less request is answered.
   private readonly ordered: Slot[] = [];
-  private readonly out: string[] = [];
+  // What the next flush writes: text, and bytes when a cache answered from its store.
+  private readonly out: (string | Buffer)[] = [];
+  private outHasBytes = false;
   private flushScheduled = false;
   private pending = 0;
   private readEnded = false;
@@ -156,7 +159,7 @@ class Connection {
 
   private answerInOrder(id: Request['id'], answer: Encoded): void {
     if (id !== undefined) {
-      this.write(withId(answer, id));
+      this.write(answer, id);
       return;
     }
     this.ordered.push({ answer });
@@ -174,7 +177,7 @@ class Connection {
           if (answered) return;
           answered = true;
           this.pending--;
-          this.write(withId(answer, id));
+          this.write(answer, id);
           this.afterAnswer();
         },
       });
@@ -201,9 +204,16 @@ class Connection {
     }
   }
 
-  private write(answer: Encoded): void {
+  private write(answer: Answer, id?: RequestId): void {
     if (this.closed) return;
-    this.out.push(answer, '\n');
+    // An id replaces the answer's closing brace; stored bytes otherwise go out as they are.
+    const end = id === undefined ? '\n' : `${idSuffix(id)}\n`;
+    if (typeof answer === 'string') {
+      this.out.push(id === undefined ? answer : answer.slice(0, -1), end);
+    } else {
+      this.outHasBytes = true;
+      this.out.push(id === undefined ? answer : answer.subarray(0, -1), end);
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       onNextTurn(() => this.flush());
@@ -213,8 +223,9 @@ class Connection {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.out.length === 0) return;
-    this.socket.write(this.out.join(''));
+    this.socket.write(this.outHasBytes ? concatBytes(this.out) : this.out.join(''));
     this.out.length = 0;
+    this.outHasBytes = false;
     this.maybeEnd();
   }
 
@@ -253,4 +264,14 @@ class Connection {
     if (this.socket.writableFinished) this.socket.destroy();
     else this.socket.once('finish', () => this.socket.destroy());
   }
+}
+
+/** Text and bytes in one buffer, so a flush is still one write. */
+function concatBytes(chunks: readonly (string | Buffer)[]): Buffer {
+  let size = 0;
+  for (const c of chunks) size += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+  const joined = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const c of chunks) at += typeof c === 'string' ? joined.write(c, at) : c.copy(joined, at);
+  return joined;
 }

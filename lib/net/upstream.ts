@@ -2,7 +2,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
-import { splitId } from '../protocol/response.js';
+import { splitId, withId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
 
 /** Why a request over a link got no answer. */
@@ -309,12 +309,12 @@ class PeerConnection {
     if (this.mode === 'ids') {
       const id = this.link.nextId();
       this.byId.set(id, job);
-      line = jsonWithId(job.request.json, id);
+      line = withId(job.request.json, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
       this.mode = 'trial';
       this.trialId = this.link.nextId();
       this.inOrder.push(job);
-      line = jsonWithId(job.request.json, this.trialId);
+      line = withId(job.request.json, this.trialId);
     } else {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
@@ -467,8 +467,4 @@ class PeerConnection {
     this.socket.destroy();
     this.link.lost(this, [], 'closed', false, false);
   }
-}
-
-function jsonWithId(json: string, id: number): string {
-  return `${json.slice(0, -1)},"id":${id}}`;
 }

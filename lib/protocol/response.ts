@@ -5,6 +5,9 @@ import { Status } from './status.js';
 /** The encoded text of one response object, e.g. `{"status":"OK","data":{...}}`. */
 export type Encoded = string;
 
+/** An encoded response as text, or as its UTF-8 bytes (what a cache holds: written with no encoding). */
+export type Answer = Encoded | Buffer;
+
 export function errorResponse(status: Status, message: string): Encoded {
   return `{"status":${JSON.stringify(status)},"error":${JSON.stringify(message)}}`;
 }
@@ -22,6 +25,25 @@ export function okEncoded(dataJson: string, extra = ''): Encoded {
   return `{"status":"OK","data":${dataJson}${extra}}`;
 }
 
+/** okEncoded as bytes, for a cache to hold. */
+export function okBytes(dataJson: string, extra = ''): Buffer {
+  return bytesOf('{"status":"OK","data":', dataJson, extra, '}');
+}
+
+/**
+ * The UTF-8 bytes of the parts, joined in a buffer of their own: never a slice of Node's shared
+ * pool, which an entry held for hours would keep alive whole, and never via a joined string, which
+ * would be one more copy of a large value to collect.
+ */
+export function bytesOf(...parts: string[]): Buffer {
+  let size = 0;
+  for (const part of parts) size += Buffer.byteLength(part);
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const part of parts) at += bytes.write(part, at);
+  return bytes;
+}
+
 export function ok(data: unknown): Encoded {
   return okEncoded(JSON.stringify(data));
 }
@@ -29,7 +51,12 @@ export function ok(data: unknown): Encoded {
 /** Adds `"id":...` as the last field of an encoded object. */
 export function withId(encoded: Encoded, id: RequestId | undefined): Encoded {
   if (id === undefined) return encoded;
-  return `${encoded.slice(0, -1)},"id":${JSON.stringify(id)}}`;
+  return `${encoded.slice(0, -1)}${idSuffix(id)}`;
+}
+
+/** What replaces an encoded object's closing `}` to add `"id"` as its last field. */
+export function idSuffix(id: RequestId): string {
+  return `,"id":${JSON.stringify(id)}}`;
 }
 
 /**

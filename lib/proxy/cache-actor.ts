@@ -3,11 +3,13 @@
 import { Observable } from 'rxjs';
 import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest, Request } from '../protocol/request.js';
-import { errorResponse, ok, okEncoded, type Encoded } from '../protocol/response.js';
+import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { CacheStore, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
 import type { CacheEvent, CacheGauges, Fetched, FetchOrder } from './messages.js';
+
+const STALE = Buffer.from(',"stale":true}');
 
 export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;
@@ -45,8 +47,8 @@ export function cacheActor(options: CacheActorOptions) {
   const negativeTtl = options.negativeTtl ?? 0;
   const hitSuffix = `,"cache_hit":true,"node":${node}`;
   const missSuffix = `,"cache_hit":false,"node":${node}`;
-  // The store holds the whole answer a fresh hit writes; a stale answer is that one, marked.
-  const stale = (hit: Encoded): Encoded => `${hit.slice(0, -1)},"stale":true}`;
+  // The store holds the bytes of the whole answer a fresh hit writes; a stale answer is that one, marked.
+  const stale = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, -1), STALE]);
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     new Observable<CacheOutput>((out) => {
@@ -94,7 +96,7 @@ export function cacheActor(options: CacheActorOptions) {
       const onFetched = ({ key, outcome }: Fetched): void => {
         const { waiters, store: storable } = pending.get(key) ?? { waiters: [], store: false };
         pending.delete(key);
-        let answer: Encoded;
+        let answer: Answer;
         if (outcome.kind === 'ok') {
           const fresh = outcome.ttl ?? ttl;
           // A per-key ttl of 0 from the origin means "do not cache"; our own 0 means "forever".
@@ -102,12 +104,12 @@ export function cacheActor(options: CacheActorOptions) {
             // The origin's newer answer replaces an older value kept for grace or stale-if-error.
             store.delete(key);
           } else if (storable) {
-            store.set(key, okEncoded(outcome.data, hitSuffix), fresh);
+            store.set(key, okBytes(outcome.data, hitSuffix), fresh);
           }
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
-            store.set(key, outcome.answer, negativeTtl, true);
+            store.set(key, bytesOf(outcome.answer), negativeTtl, true);
           } else if (storable) {
             // Nor may an older value kept for grace or stale-if-error outlive this answer.
             store.delete(key);
@@ -123,7 +125,7 @@ export function cacheActor(options: CacheActorOptions) {
         gauges();
       };
 
-      const staleAnswer = (key: string): Encoded | undefined => {
+      const staleAnswer = (key: string): Buffer | undefined => {
         const kept = store.kept(key);
         if (kept === undefined || kept.negative || kept.staleMs > staleIfError) return undefined;
         return stale(kept.answer);

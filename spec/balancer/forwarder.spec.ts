@@ -16,7 +16,7 @@ class FakePort {
 
 function message(key = 'article/1'): GetMessage & { replies: string[] } {
   const replies: string[] = [];
-  return { request: { op: 'GET', key }, reply: (r) => replies.push(r), replies };
+  return { request: { op: 'GET', key }, reply: (r) => replies.push(r.toString()), replies };
 }
 
 type Recorded = ReturnType<typeof message>;

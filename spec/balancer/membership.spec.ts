@@ -33,7 +33,7 @@ function start(addresses: readonly string[] = TWO) {
   membershipActor(views, outcomes, open)(inbox, new TestScheduler(() => undefined)).subscribe((c) => changes.push(c));
   const ask = (op: MembershipOp, address: string): Reply => {
     const replies: string[] = [];
-    inbox.next({ request: { op, address }, reply: (r) => replies.push(r) });
+    inbox.next({ request: { op, address }, reply: (r) => replies.push(r.toString()) });
     // Every op is answered at once and exactly once.
     expect(replies).to.have.length(1);
     return JSON.parse(replies[0]!) as Reply;

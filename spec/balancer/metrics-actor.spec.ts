@@ -14,7 +14,7 @@ function start(strategy = 'consistent_hash', now = 0) {
     send: (...inputs: BalancerMetricsInput[]) => inputs.forEach((input) => inbox.next(input)),
     metrics: (): Record<string, unknown> => {
       const replies: string[] = [];
-      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r) } });
+      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r.toString()) } });
       expect(replies).to.have.length(1);
       const reply = JSON.parse(replies[0]!) as { status: string; data: Record<string, unknown> };
       expect(reply.status).to.equal('OK');

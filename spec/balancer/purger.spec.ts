@@ -37,7 +37,7 @@ function start(addresses: readonly string[] = PROXIES) {
   purger(of(initialView(addresses)), port.port)(inbox, new TestScheduler(() => undefined)).subscribe();
   const purge = (request: PurgeRequest): string[] => {
     const replies: string[] = [];
-    inbox.next({ request, reply: (r) => replies.push(r) });
+    inbox.next({ request, reply: (r) => replies.push(r.toString()) });
     return replies;
   };
   return { port, purge };
@@ -61,7 +61,7 @@ describe('purger', () => {
     };
     purger(of(view), port.port)(inbox, new TestScheduler(() => undefined)).subscribe();
     const replies: string[] = [];
-    inbox.next({ request: { op: 'PURGE', key: 'a' }, reply: (r) => replies.push(r) });
+    inbox.next({ request: { op: 'PURGE', key: 'a' }, reply: (r) => replies.push(r.toString()) });
     expect(port.calls.map((c) => c.proxy)).to.deep.equal([1, 2, 3]);
     for (const proxy of [1, 2, 3]) port.answer(proxy, purged(1));
     expect(Object.keys(read(replies[0]!).data.proxies)).to.deep.equal(['127.0.0.1:8002', '127.0.0.1:8003', '127.0.0.1:8004']);

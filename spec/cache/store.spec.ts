@@ -3,6 +3,9 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { CacheStore, type StoreOptions } from '../../lib/cache/store.js';
 
+/** The store holds answers as bytes; the specs write and read them as text. */
+const bytes = (text: string): Buffer => Buffer.from(text);
+
 /** One store operation, as a marble value. */
 type Op = { set: string; body: string } | { get: string };
 const set = (key: string, body = `"${key}"`): Op => ({ set: key, body });
@@ -27,10 +30,10 @@ const RESULTS: Record<string, string> = { o: 'ok', v: '"v"', x: 'gone', A: '"a"'
 const apply = (store: CacheStore, freshMs: number) =>
   map((op: Op): string => {
     if ('set' in op) {
-      store.set(op.set, op.body, freshMs);
+      store.set(op.set, bytes(op.body), freshMs);
       return 'ok';
     }
-    return store.fresh(op.get) ?? 'gone';
+    return store.fresh(op.get)?.toString() ?? 'gone';
   });
 
 describe('CacheStore', () => {
@@ -52,9 +55,9 @@ describe('CacheStore', () => {
 
   it('returns the answer it was given, the very text', () => {
     const s = store();
-    s.set('article/1', '{"title":"x",  "n":1}', 0);
-    expect(s.fresh('article/1')).to.equal('{"title":"x",  "n":1}');
-    expect(s.fresh('article/2')).to.equal(undefined);
+    s.set('article/1', bytes('{"title":"x",  "n":1}'), 0);
+    expect(s.fresh('article/1')?.toString()).to.equal('{"title":"x",  "n":1}');
+    expect(s.fresh('article/2')?.toString()).to.equal(undefined);
   });
 
   it('keeps an entry fresh until it is older than its fresh time', () => {
@@ -82,11 +85,11 @@ describe('CacheStore', () => {
     const seen: Record<string, string | undefined>[] = [];
     scheduler.run(() => {
       const s = store();
-      s.set('short', '1', 5);
-      s.set('long', '2', 50);
-      s.set('forever', '3', 0);
+      s.set('short', bytes('1'), 5);
+      s.set('long', bytes('2'), 50);
+      s.set('forever', bytes('3'), 0);
       for (const at of [5, 6, 51]) {
-        scheduler.schedule(() => seen.push({ short: s.fresh('short'), long: s.fresh('long'), forever: s.fresh('forever') }), at);
+        scheduler.schedule(() => seen.push({ short: s.fresh('short')?.toString(), long: s.fresh('long')?.toString(), forever: s.fresh('forever')?.toString() }), at);
       }
     });
     expect(seen).to.deep.equal([
@@ -102,11 +105,11 @@ describe('CacheStore', () => {
       const seen: ({ fresh: string | undefined; staleMs: number; negative: boolean } | undefined)[] = [];
       scheduler.run(() => {
         const s = store({ staleWindow: 5 });
-        s.set('k', '"v"', 10, negative);
+        s.set('k', bytes('"v"'), 10, negative);
         for (const at of times) {
           scheduler.schedule(() => {
             const kept = s.kept('k');
-            seen.push(kept && { fresh: s.fresh('k'), staleMs: kept.staleMs, negative: kept.negative });
+            seen.push(kept && { fresh: s.fresh('k')?.toString(), staleMs: kept.staleMs, negative: kept.negative });
           }, at);
         }
       });
@@ -130,24 +133,24 @@ describe('CacheStore', () => {
     it('keeps an entry whose fresh time is 0 fresh until evicted', () => {
       scheduler.run(() => {
         const s = store({ staleWindow: 5 });
-        s.set('k', '"v"', 0);
-        scheduler.schedule(() => expect(s.fresh('k')).to.equal('"v"'), 999_999);
+        s.set('k', bytes('"v"'), 0);
+        scheduler.schedule(() => expect(s.fresh('k')?.toString()).to.equal('"v"'), 999_999);
       });
     });
   });
 
   it('forgets the negative mark when the key is written again, deleted or evicted', () => {
     const s = store({ maxEntries: 2 });
-    s.set('a', 'nf', 0, true);
-    s.set('b', 'nf', 0, true);
+    s.set('a', bytes('nf'), 0, true);
+    s.set('b', bytes('nf'), 0, true);
     expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([true, true]);
-    s.set('a', 'ok', 0);
+    s.set('a', bytes('ok'), 0);
     s.delete('b');
     expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([false, false]);
-    s.set('c', 'nf', 0, true);
-    s.set('d', 'ok', 0);
-    s.set('e', 'ok', 0); // evicts c
-    expect(s.fresh('c')).to.equal(undefined);
+    s.set('c', bytes('nf'), 0, true);
+    s.set('d', bytes('ok'), 0);
+    s.set('e', bytes('ok'), 0); // evicts c
+    expect(s.fresh('c')?.toString()).to.equal(undefined);
     expect(s.isNegative('c')).to.equal(false);
   });
 
@@ -161,37 +164,37 @@ describe('CacheStore', () => {
 
   it('evicts least recently used entries to stay within maxBytes, counting key and body', () => {
     const s = store({ maxBytes: 10 });
-    s.set('a', '12345', 0); // 6 bytes
-    s.set('b', '1234', 0); // 5 bytes: 11 in all, so `a` goes
-    expect(s.fresh('a')).to.equal(undefined);
-    expect(s.fresh('b')).to.equal('1234');
+    s.set('a', bytes('12345'), 0); // 6 bytes
+    s.set('b', bytes('1234'), 0); // 5 bytes: 11 in all, so `a` goes
+    expect(s.fresh('a')?.toString()).to.equal(undefined);
+    expect(s.fresh('b')?.toString()).to.equal('1234');
     expect(s.bytes).to.equal(5);
     expect(s.entries).to.equal(1);
   });
 
   it('counts bytes in UTF-8, not characters', () => {
     const s = store();
-    s.set('é', '"ü"', 0); // 2 + 4 bytes
+    s.set('é', bytes('"ü"'), 0); // 2 + 4 bytes
     expect(s.bytes).to.equal(6);
   });
 
   it('does not store an entry larger than maxBytes', () => {
     const s = store({ maxBytes: 10 });
-    s.set('k', '1234567890', 0);
-    expect(s.fresh('k')).to.equal(undefined);
+    s.set('k', bytes('1234567890'), 0);
+    expect(s.fresh('k')?.toString()).to.equal(undefined);
     expect(s.entries).to.equal(0);
   });
 
   it('counts evictions, but not expiries or deletes', () => {
     scheduler.run(() => {
       const s = store({ maxEntries: 1 });
-      s.set('a', '1', 5);
-      s.set('b', '2', 5);
+      s.set('a', bytes('1'), 5);
+      s.set('b', bytes('2'), 5);
       expect(s.evictions).to.equal(1);
       s.delete('b');
-      s.set('c', '3', 5);
+      s.set('c', bytes('3'), 5);
       scheduler.schedule(() => {
-        expect(s.fresh('c')).to.equal(undefined);
+        expect(s.fresh('c')?.toString()).to.equal(undefined);
         expect(s.evictions).to.equal(1);
       }, 10);
     });
@@ -199,16 +202,16 @@ describe('CacheStore', () => {
 
   it('forgets a deleted entry', () => {
     const s = store();
-    s.set('k', 'v', 0);
+    s.set('k', bytes('v'), 0);
     expect(s.delete('k')).to.equal(true);
-    expect(s.fresh('k')).to.equal(undefined);
+    expect(s.fresh('k')?.toString()).to.equal(undefined);
     expect(s.delete('k')).to.equal(false);
   });
 
   it('does not count an entry past its keep time as deleted', () => {
     scheduler.run(() => {
       const s = store();
-      s.set('k', 'v', 5);
+      s.set('k', bytes('v'), 5);
       scheduler.schedule(() => expect(s.delete('k')).to.equal(false), 6);
     });
   });
@@ -216,16 +219,16 @@ describe('CacheStore', () => {
   it('deletes every key starting with a prefix and says how many', () => {
     const s = store();
     const keys = ['user/1', 'user/2', 'users', 'item/user/1'];
-    for (const key of keys) s.set(key, '1', 0);
+    for (const key of keys) s.set(key, bytes('1'), 0);
     expect(s.deletePrefix('user/')).to.equal(2);
-    expect(keys.map((k) => s.fresh(k) !== undefined)).to.deep.equal([false, false, true, true]);
+    expect(keys.map((k) => s.fresh(k)?.toString() !== undefined)).to.deep.equal([false, false, true, true]);
     expect(s.entries).to.equal(2);
     expect(s.bytes).to.equal('users'.length + 1 + 'item/user/1'.length + 1);
   });
 
   it('deletes every key for the empty prefix', () => {
     const s = store();
-    for (const key of ['a', 'b', 'c']) s.set(key, '1', 0);
+    for (const key of ['a', 'b', 'c']) s.set(key, bytes('1'), 0);
     expect(s.deletePrefix('')).to.equal(3);
     expect(s.entries).to.equal(0);
     expect(s.bytes).to.equal(0);
@@ -234,15 +237,15 @@ describe('CacheStore', () => {
   it('does not count entries past their keep time in a prefix delete', () => {
     scheduler.run(() => {
       const s = store();
-      s.set('p/old', '1', 5);
-      s.set('p/new', '2', 50);
+      s.set('p/old', bytes('1'), 5);
+      s.set('p/new', bytes('2'), 50);
       scheduler.schedule(() => expect(s.deletePrefix('p/')).to.equal(1), 10);
     });
   });
 
   it('does not count purges as evictions', () => {
     const s = store();
-    s.set('a', '1', 0);
+    s.set('a', bytes('1'), 0);
     s.deletePrefix('');
     expect(s.evictions).to.equal(0);
   });

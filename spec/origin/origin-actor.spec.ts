@@ -28,7 +28,7 @@ function start(latency: number, now = 0) {
   };
   originActor({ source, latency })(inbox, clock).subscribe();
   const send = (request: Request): Promise<string> =>
-    new Promise((resolve) => inbox.next({ request, reply: resolve }));
+    new Promise((resolve) => inbox.next({ request, reply: (r) => resolve(r.toString()) }));
   return { clock, lookups, send };
 }
 

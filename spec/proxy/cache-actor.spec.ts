@@ -31,11 +31,11 @@ function proxy(clock: TestScheduler, sends: Observable<Send>, origin: OriginPort
     const input = (send: Send): CacheInput => {
       if ('get' in send) {
         const key = send.get;
-        return { get: { request: { op: 'GET', key }, reply: (reply) => notes.next({ reply, key }) } };
+        return { get: { request: { op: 'GET', key }, reply: (reply) => notes.next({ reply: reply.toString(), key }) } };
       }
       const request: PurgeRequest = { op: 'PURGE', ...send.purge };
       const key = 'key' in send.purge ? send.purge.key : `${send.purge.prefix}*`;
-      return { purge: { request, reply: (reply) => notes.next({ reply, key }) } };
+      return { purge: { request, reply: (reply) => notes.next({ reply: reply.toString(), key }) } };
     };
     const inbox = merge(sends.pipe(map(input)), fetched.pipe(map((f): CacheInput => ({ fetched: f }))));
     return cacheActor({ node: 8001, ttl: 0, maxBytes: 1 << 20, ...options })(inbox, clock)

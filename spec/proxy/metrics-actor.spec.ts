@@ -15,7 +15,7 @@ function start(now = 0) {
     gauges: (gauges: CacheGauges) => inbox.next({ gauges }),
     metrics: (): string => {
       const replies: string[] = [];
-      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r) } });
+      inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r.toString()) } });
       expect(replies).to.have.length(1);
       return replies[0]!;
     },
