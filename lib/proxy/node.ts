@@ -1,5 +1,4 @@
 // A proxy node: server edge -> cache actor <-> fetcher -> origin link, with a metrics actor beside.
-import { filter, map, merge } from 'rxjs';
 import { Bus, topic } from '../bus/bus.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ServerEdge } from '../net/server.js';
@@ -11,7 +10,7 @@ import type { Clock } from '../time/clock.js';
 import { cacheActor, type CacheInput, type CacheOutput, type GetMessage, type PurgeMessage } from './cache-actor.js';
 import { fetcher } from './fetcher.js';
 import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
-import type { Fetched, FetchOrder } from './messages.js';
+import type { FetchOrder } from './messages.js';
 import { originOverLink } from './origin-link.js';
 
 export type CacheType = 'ttl' | 'lru';
@@ -43,7 +42,6 @@ const T = {
   cache: topic<CacheInput>('cache'),
   cacheOut: topic<CacheOutput>('cache-out'),
   fetch: topic<FetchOrder>('fetch'),
-  fetched: topic<Fetched>('fetched'),
   metrics: topic<ProxyMetricsInput>('metrics'),
 };
 
@@ -58,40 +56,42 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     requestTimeout: options.originTimeout,
   });
 
-  const requests = bus.topic(T.requests);
-  requests.subscribe((message) => {
+  // Held, not looked up by name, on the hot path.
+  const cache = bus.topic(T.cache);
+  const metrics = bus.topic(T.metrics);
+  bus.topic(T.requests).subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
-        return bus.publish(T.cache, { get: message as GetMessage });
+        return cache.next({ get: message as GetMessage });
       case 'METRICS':
-        return bus.publish(T.metrics, { metrics: message });
+        return metrics.next({ metrics: message });
       case 'PURGE': {
         const refusal = refuseUnauthorized(message.request, options.adminToken);
         if (refusal !== undefined) return message.reply(refusal);
-        return bus.publish(T.cache, { purge: message as PurgeMessage });
+        return cache.next({ purge: message as PurgeMessage });
       }
       default:
         return message.reply(wrongMethod((message.request as { op: string }).op));
     }
   });
   bus.spawn(
-    (inbox, clock) =>
-      cacheActor({
-        node: address.port,
-        ttl: options.ttl * 1000,
-        grace: options.grace * 1000,
-        staleIfError: options.staleIfError * 1000,
-        negativeTtl: options.negativeTtl * 1000,
-        maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
-        maxBytes: options.cacheMaxBytes,
-      })(merge(inbox, bus.topic(T.fetched).pipe(map((fetched) => ({ fetched })))), clock),
+    cacheActor({
+      node: address.port,
+      ttl: options.ttl * 1000,
+      grace: options.grace * 1000,
+      staleIfError: options.staleIfError * 1000,
+      negativeTtl: options.negativeTtl * 1000,
+      maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
+      maxBytes: options.cacheMaxBytes,
+    }),
     T.cache,
     T.cacheOut,
   );
-  const cacheOut = bus.topic(T.cacheOut);
-  cacheOut.pipe(filter((o): o is { fetch: FetchOrder } => 'fetch' in o)).subscribe((o) => bus.publish(T.fetch, o.fetch));
-  cacheOut.pipe(filter((o): o is ProxyMetricsInput & CacheOutput => !('fetch' in o))).subscribe((o) => bus.publish(T.metrics, o));
-  bus.spawn(fetcher(originOverLink(link)), T.fetch, T.fetched);
+  // One subscriber sorts the cache's output: fetch orders to the fetcher, events and gauges to metrics.
+  const fetch = bus.topic(T.fetch);
+  bus.topic(T.cacheOut).subscribe((o) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)));
+  // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
+  bus.spawn(fetcher(originOverLink(link)), T.fetch, { next: (fetched) => cache.next({ fetched }) });
   bus.spawn(proxyMetricsActor(), T.metrics);
 
   return {
