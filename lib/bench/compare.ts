@@ -10,7 +10,7 @@ import type { Fleet, NodeToolOptions, Started } from './fleet.js';
 import { pause } from './fleet.js';
 import { ensureHaproxy, startHaproxy, type Availability } from './haproxy.js';
 import { runLoad } from './load.js';
-import { describeMachine, residentMemory, syscalls } from './machine.js';
+import { cpuTime, describeMachine, residentMemory, syscalls } from './machine.js';
 import { busyShare, readProfile, topSelfTime } from './profile.js';
 import { seededRandom } from './random.js';
 import { evaluateTargets, medianCell, type CellResult, type Round, type Comparison, type HalfLoadResult, type MemoryResult } from './report.js';
@@ -127,7 +127,8 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
         log(
           `${subject.padEnd(11)} ${MODES[mode].label.padEnd(14)} round ${round}/${options.rounds} ${String(result.rps).padStart(7)} req/s  ` +
             `p50 ${result.latency.p50.toFixed(2)} ms  p99 ${result.latency.p99.toFixed(2)} ms  ok ${result.ok}/${result.requests}  load generator ${Math.round(run.cpu * 100)}% CPU` +
-            (run.syscallsPerRequest === undefined ? '' : `  ${subject} syscalls/request: ${run.syscallsPerRequest.reads.toFixed(2)} reads ${run.syscallsPerRequest.writes.toFixed(2)} writes`),
+            (run.cpuPerRequest === undefined ? '' : `  ${subject} CPU/request: ${run.cpuPerRequest.userUs.toFixed(1)} + ${run.cpuPerRequest.systemUs.toFixed(1)} µs`) +
+            (run.syscallsPerRequest === undefined ? '' : `  syscalls/request: ${run.syscallsPerRequest.reads.toFixed(2)} reads ${run.syscallsPerRequest.writes.toFixed(2)} writes`),
         );
       }
     }
@@ -196,8 +197,8 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
 }
 
 /**
- * One round: the same key stream (same seed) against `front`; also the generator's own CPU use and
- * the system calls `front` made per answer.
+ * One round: the same key stream (same seed) against `front`; also the generator's own CPU use, and
+ * the CPU time and system calls `front` spent per answer.
  */
 async function measure(
   options: CompareOptions,
@@ -210,6 +211,7 @@ async function measure(
   // HAProxy uses send/recv, which /proc/<pid>/io does not count: no figure rather than a zero.
   const counted = front.name !== 'haproxy';
   const callsBefore = counted ? await syscalls(front.pid).catch(() => undefined) : undefined;
+  const frontBefore = await cpuTime(front.pid).catch(() => undefined);
   const result = await runLoad({
     host: '127.0.0.1',
     port: front.port,
@@ -220,10 +222,21 @@ async function measure(
   });
   const used = process.cpuUsage(cpuBefore);
   const cpu = (used.user + used.system) / 1000 / (monotonicMs() - wallBefore);
+  const frontAfter = await cpuTime(front.pid).catch(() => undefined);
   const callsAfter = counted ? await syscalls(front.pid).catch(() => undefined) : undefined;
-  if (callsBefore === undefined || callsAfter === undefined || result.answered === 0) return { result, cpu };
+  if (result.answered === 0) return { result, cpu };
   const per = (n: number): number => Math.round((n / result.answered) * 100) / 100;
-  return { result, cpu, syscallsPerRequest: { reads: per(callsAfter.reads - callsBefore.reads), writes: per(callsAfter.writes - callsBefore.writes) } };
+  const microsPer = (ms: number): number => Math.round(((ms * 1000) / result.answered) * 10) / 10;
+  return {
+    result,
+    cpu,
+    ...(frontBefore === undefined || frontAfter === undefined
+      ? {}
+      : { cpuPerRequest: { userUs: microsPer(frontAfter.userMs - frontBefore.userMs), systemUs: microsPer(frontAfter.systemMs - frontBefore.systemMs) } }),
+    ...(callsBefore === undefined || callsAfter === undefined
+      ? {}
+      : { syscallsPerRequest: { reads: per(callsAfter.reads - callsBefore.reads), writes: per(callsAfter.writes - callsBefore.writes) } }),
+  };
 }
 
 /** A fresh proxy filled with 64 MiB of distinct values, then its resident memory from /proc. */

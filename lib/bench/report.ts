@@ -21,6 +21,14 @@ export interface CellResult {
   generatorCpu?: number;
   /** Read and write system calls of the subject's front process per answer. */
   syscallsPerRequest?: Syscalls;
+  /** CPU time of the subject's front process per answer. */
+  cpuPerRequest?: CpuPerRequest;
+}
+
+/** Microseconds of CPU per answer, in user space and in the kernel (loopback TCP is mostly the latter). */
+export interface CpuPerRequest {
+  userUs: number;
+  systemUs: number;
 }
 
 export interface HalfLoadResult {
@@ -71,6 +79,8 @@ export interface Round {
   cpu: number;
   /** System calls of the subject's front process per answer (Linux only). */
   syscallsPerRequest?: Syscalls;
+  /** CPU time of the subject's front process per answer (Linux only). */
+  cpuPerRequest?: CpuPerRequest;
 }
 
 /** A cell from its rounds: the median by req/s stands for it; failures of every round are kept. */
@@ -87,6 +97,7 @@ export function medianCell(subject: Subject, mode: ModeName, rounds: readonly Ro
     roundErrors,
     generatorCpu: median.cpu,
     ...(median.syscallsPerRequest === undefined ? {} : { syscallsPerRequest: median.syscallsPerRequest }),
+    ...(median.cpuPerRequest === undefined ? {} : { cpuPerRequest: median.cpuPerRequest }),
   };
 }
 
@@ -204,6 +215,8 @@ export function renderMarkdown(c: Comparison): string {
   }
   lines.push('');
   for (const subject of SUBJECTS) if (c.cells.some((x) => x.subject === subject)) lines.push(`- ${subject}: ${DESCRIPTIONS[subject]}`);
+  const cpu = cpuTable(c);
+  if (cpu.length > 0) lines.push('', ...cpu);
   const calls = syscallTable(c);
   if (calls.length > 0) lines.push('', ...calls);
   const generator = generatorLine(c);
@@ -221,6 +234,24 @@ function generatorLine(c: Comparison): string | undefined {
   const cpu = floor.generatorCpu === undefined ? '' : `, using ${Math.round(floor.generatorCpu * 100)}% of one core`;
   const best = ours === undefined ? '' : `; the best figure of ours is ${int(ours.result!.rps)} req/s (${ours.subject}, ${MODES[ours.mode].label})`;
   return `Load generator: ${int(floor.result!.rps)} req/s against the line server alone (${MODES[floor.mode].label})${cpu}${best}.`;
+}
+
+/** CPU per answer at each subject's front process, user + system: where the targets are won or lost. */
+function cpuTable(c: Comparison): string[] {
+  const measured = SUBJECTS.filter((subject) => c.cells.some((x) => x.subject === subject && x.cpuPerRequest !== undefined));
+  if (measured.length === 0) return [];
+  const lines = [
+    `| CPU per request at the front process, µs (user + system) | ${c.settings.modes.map((m) => MODES[m].label).join(' | ')} |`,
+    `|---|${c.settings.modes.map(() => '---:').join('|')}|`,
+  ];
+  for (const subject of measured) {
+    const row = c.settings.modes.map((mode) => {
+      const used = c.cells.find((x) => x.subject === subject && x.mode === mode)?.cpuPerRequest;
+      return used === undefined ? '' : `${used.userUs.toFixed(1)} + ${used.systemUs.toFixed(1)}`;
+    });
+    lines.push(`| ${subject} | ${row.join(' | ')} |`);
+  }
+  return lines;
 }
 
 /** Reads / writes per answer at each subject's front process: how well it batches its I/O. */

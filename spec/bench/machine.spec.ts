@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeMachine, residentMemory, statusField } from '../../lib/bench/machine.js';
+import { cpuTime, describeMachine, parseCpuTime, residentMemory, statusField } from '../../lib/bench/machine.js';
 
 describe('statusField', () => {
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
@@ -28,5 +28,23 @@ describe('describeMachine', () => {
     expect(m.nproc).to.be.at.least(1);
     expect(m.cpu).to.be.a('string').and.not.equal('');
     expect(m.memoryMiB).to.be.above(0);
+  });
+});
+
+describe('parseCpuTime', () => {
+  it('reads utime and stime (fields 14 and 15) in ms, past a command name with spaces and parentheses', () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 900 0 0 0 1234 56 0 0 20 0 11 0';
+    expect(parseCpuTime(stat)).to.deep.equal({ userMs: 12340, systemMs: 560 });
+  });
+});
+
+describe('cpuTime', () => {
+  it('reads this process, and what it reads grows with work done', async () => {
+    const before = await cpuTime(process.pid);
+    const until = performance.now() + 60;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    const after = await cpuTime(process.pid);
+    expect(after.userMs + after.systemMs).to.be.greaterThan(before.userMs + before.systemMs);
   });
 });

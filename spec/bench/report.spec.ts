@@ -100,15 +100,29 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('renderMarkdown, per-request figures', () => {
+  it('prints the front process\'s CPU and system calls per request, for the subjects that have them', () => {
+    const balancer: CellResult = { ...cell('balancer', 'persistent', 100), cpuPerRequest: { userUs: 30.25, systemUs: 8 }, syscallsPerRequest: { reads: 1.5, writes: 1.75 } };
+    const haproxy: CellResult = { ...cell('haproxy', 'persistent', 100), cpuPerRequest: { userUs: 2, systemUs: 6.5 } };
+    const text = renderMarkdown(comparison([balancer, haproxy]));
+    expect(text).to.contain('| CPU per request at the front process, µs (user + system) | persistent 16 |');
+    expect(text).to.contain('| balancer | 30.3 + 8.0 |');
+    expect(text).to.contain('| haproxy | 2.0 + 6.5 |');
+    expect(text).to.contain('| balancer | 1.50 / 1.75 |');
+    expect(text).not.to.contain('| haproxy | 0');
+  });
+});
+
 describe('medianCell', () => {
   it('stands for the cell with the median round by req/s, keeping every round and every failure', () => {
     const rounds = [
-      { result: result(300), cpu: 0.3 },
-      { result: result(100, 1, { NO_ANSWER: 2 }), cpu: 0.1 },
-      { result: result(200), cpu: 0.2 },
+      { result: result(300), cpu: 0.3, cpuPerRequest: { userUs: 3, systemUs: 1 } },
+      { result: result(100, 1, { NO_ANSWER: 2 }), cpu: 0.1, cpuPerRequest: { userUs: 1, systemUs: 1 } },
+      { result: result(200), cpu: 0.2, cpuPerRequest: { userUs: 2, systemUs: 1 } },
     ];
     const c = medianCell('proxy', 'pipeline', rounds);
     expect(c.result!.rps).to.equal(200);
+    expect(c.cpuPerRequest).to.deep.equal({ userUs: 2, systemUs: 1 });
     expect(c.generatorCpu).to.equal(0.2);
     expect(c.rounds).to.deep.equal([300, 100, 200]);
     expect(c.roundErrors).to.deep.equal({ NO_ANSWER: 2 });
