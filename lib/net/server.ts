@@ -80,6 +80,26 @@ interface Slot {
   answer?: Answer;
 }
 
+/**
+ * One accepted request as the bus carries it: the request and the way back. One object per
+ * request, its `reply` a method, not a closure: the hot path allocates as little as it can.
+ */
+class Accepted implements Inbound, Slot {
+  answer?: Answer;
+  private answered = false;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly request: Request,
+  ) {}
+
+  reply(answer: Answer): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.connection.answer(this, answer);
+  }
+}
+
 class Connection {
   // Answers to id-less requests wait here until every earlier id-less request is answered.
   private readonly ordered: Slot[] = [];
@@ -168,34 +188,23 @@ class Connection {
 
   private dispatch(request: Request): void {
     this.pending++;
-    let answered = false;
-    const id = request.id;
+    const accepted = new Accepted(this, request);
+    // Answers with ids go out as they come; the others wait their turn.
+    if (request.id === undefined) this.ordered.push(accepted);
+    this.onRequest(accepted);
+  }
+
+  /** The one answer to an accepted request. */
+  answer(accepted: Accepted, answer: Answer): void {
+    this.pending--;
+    const id = accepted.request.id;
     if (id !== undefined) {
-      this.onRequest({
-        request,
-        reply: (answer) => {
-          if (answered) return;
-          answered = true;
-          this.pending--;
-          this.write(answer, id);
-          this.afterAnswer();
-        },
-      });
-      return;
+      this.write(answer, id);
+    } else {
+      accepted.answer = answer;
+      this.release();
     }
-    const slot: Slot = {};
-    this.ordered.push(slot);
-    this.onRequest({
-      request,
-      reply: (answer) => {
-        if (answered) return;
-        answered = true;
-        this.pending--;
-        slot.answer = answer;
-        this.release();
-        this.afterAnswer();
-      },
-    });
+    this.afterAnswer();
   }
 
   private release(): void {
@@ -269,9 +278,12 @@ class Connection {
 /** Text and bytes in one buffer, so a flush is still one write. */
 function concatBytes(chunks: readonly (string | Buffer)[]): Buffer {
   let size = 0;
-  for (const c of chunks) size += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+  for (const c of chunks) size += c === '\n' ? 1 : typeof c === 'string' ? Buffer.byteLength(c) : c.length;
   const joined = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const c of chunks) at += typeof c === 'string' ? joined.write(c, at) : c.copy(joined, at);
+  for (const c of chunks) {
+    if (c === '\n') joined[at++] = 0x0a;
+    else at += typeof c === 'string' ? joined.write(c, at) : c.copy(joined, at);
+  }
   return joined;
 }

@@ -26,9 +26,12 @@ export class LineFramer {
       const length = this.held + nl - start;
       if (length > this.maxLine) return this.fail(onFrame);
       const piece = chunk.subarray(start, nl);
-      const line = this.held === 0 ? piece : Buffer.concat([...this.parts, piece], length);
-      this.parts = [];
-      this.held = 0;
+      let line = piece;
+      if (this.held !== 0) {
+        line = Buffer.concat([...this.parts, piece], length);
+        this.parts = [];
+        this.held = 0;
+      }
       start = nl + 1;
       onFrame({ line });
       if (this.broken) return;

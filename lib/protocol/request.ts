@@ -43,9 +43,8 @@ export function parseRequest(raw: Buffer): Parsed {
   let end = raw.length;
   if (end > 0 && raw[end - 1] === 0x0d) end--;
   if (end === 0) return reject('empty request');
-  const bytes = raw.subarray(0, end);
-  if (!isUtf8(bytes)) return reject('request is not valid UTF-8');
-  const text = bytes.toString('utf8');
+  if (!isUtf8(end === raw.length ? raw : raw.subarray(0, end))) return reject('request is not valid UTF-8');
+  const text = raw.toString('utf8', 0, end);
   return text.charCodeAt(0) === 0x7b /* { */ ? parseJson(text) : parseText(text);
 }
 

@@ -56,7 +56,7 @@ export function withId(encoded: Encoded, id: RequestId | undefined): Encoded {
 
 /** What replaces an encoded object's closing `}` to add `"id"` as its last field. */
 export function idSuffix(id: RequestId): string {
-  return `,"id":${JSON.stringify(id)}}`;
+  return typeof id === 'number' ? `,"id":${id}}` : `,"id":${JSON.stringify(id)}}`;
 }
 
 /**

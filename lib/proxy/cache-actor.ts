@@ -11,6 +11,11 @@ import type { CacheEvent, CacheGauges, Fetched, FetchOrder } from './messages.js
 
 const STALE = Buffer.from(',"stale":true}');
 
+// One message per event, made once: a hit allocates nothing to say it was a hit.
+const EVENTS = Object.fromEntries(
+  (['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const).map((name) => [name, Object.freeze({ event: name })]),
+) as Record<CacheEvent, { readonly event: CacheEvent }>;
+
 export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;
 export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage };
@@ -54,7 +59,7 @@ export function cacheActor(options: CacheActorOptions) {
     new Observable<CacheOutput>((out) => {
       const store = new CacheStore({ ...options, clock, staleWindow: Math.max(grace, staleIfError) });
       const pending = new Map<string, Pending>();
-      const event = (name: CacheEvent): void => out.next({ event: name });
+      const event = (name: CacheEvent): void => out.next(EVENTS[name]);
       const gauges = (): void => out.next({ gauges: { entries: store.entries, bytes: store.bytes, evictions: store.evictions } });
 
       const fetch = (key: string, waiters: GetMessage[]): void => {
