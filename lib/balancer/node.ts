@@ -50,7 +50,6 @@ const T = {
   requests: topic<Inbound>('requests'),
   route: topic<RouteRequest>('route'),
   routed: topic<Routed>('routed'),
-  forwarded: topic<ForwarderOutput>('forwarded'),
   outcomes: topic<ClusterInput>('outcomes'),
   metrics: topic<BalancerMetricsInput>('metrics'),
   purge: topic<PurgeMessage>('purge'),
@@ -65,6 +64,10 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   const bus = new Bus(options.clock);
   const links = proxyLinks(options.proxies, options);
   const view$ = new BehaviorSubject<ClusterView>(initialView(options.proxies));
+  // Held, not looked up by name, on the hot path.
+  const route = bus.topic(T.route);
+  const outcomes = bus.topic(T.outcomes);
+  const metrics = bus.topic(T.metrics);
 
   bus.spawn(
     clusterActor({
@@ -88,7 +91,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   bus.topic(T.requests).subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
-        return bus.publish(T.route, { message: message as GetMessage, tried: [] });
+        return route.next({ message: message as GetMessage, tried: [] });
       case 'METRICS':
         return bus.publish(T.metrics, { metrics: message });
       case 'PURGE': {
@@ -120,22 +123,23 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
       budget: { percent: options.retryBudget, windowMs: 10_000, minRetries: 10 },
     }),
     T.routed,
-    T.forwarded,
+    // The forwarder's output sorted as it leaves: a retry back to the router, an outcome to the
+    // cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
+    {
+      next: (f: ForwarderOutput) => {
+        if ('retry' in f) return route.next(f.retry);
+        if ('outcome' in f) outcomes.next(f.outcome);
+        metrics.next(f);
+      },
+    },
   );
-  // One subscriber sorts the forwarder's output: a retry goes back to the router, an outcome to
-  // the cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
-  bus.topic(T.forwarded).subscribe((f) => {
-    if ('retry' in f) return bus.publish(T.route, f.retry);
-    if ('outcome' in f) bus.publish(T.outcomes, f.outcome);
-    bus.publish(T.metrics, f);
-  });
 
   bus.spawn(purger(view$, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
   merge(
     view$.pipe(map((view) => ({ view }))),
     bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
-  ).subscribe((m) => bus.publish(T.metrics, m));
+  ).subscribe((m) => metrics.next(m));
 
   const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));
   const address = await edge.listen();

@@ -149,7 +149,8 @@ function parsePurge(fields: Record<string, unknown>): PurgeRequest | Rejection {
 export function checkKey(raw: string): string | Rejection {
   const key = raw.startsWith('/') ? raw.slice(1) : raw;
   if (key.length === 0) return reject('key is empty');
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return reject(`key is longer than ${MAX_KEY_BYTES} bytes`);
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so only a long key needs counting.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) return reject(`key is longer than ${MAX_KEY_BYTES} bytes`);
   if (BAD_KEY_CHAR.test(key)) return reject('key contains whitespace or control characters');
   return key;
 }

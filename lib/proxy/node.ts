@@ -40,7 +40,6 @@ export interface ProxyOptions {
 const T = {
   requests: topic<Inbound>('requests'),
   cache: topic<CacheInput>('cache'),
-  cacheOut: topic<CacheOutput>('cache-out'),
   fetch: topic<FetchOrder>('fetch'),
   metrics: topic<ProxyMetricsInput>('metrics'),
 };
@@ -59,6 +58,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   // Held, not looked up by name, on the hot path.
   const cache = bus.topic(T.cache);
   const metrics = bus.topic(T.metrics);
+  const fetch = bus.topic(T.fetch);
   bus.topic(T.requests).subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
@@ -85,11 +85,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
       maxBytes: options.cacheMaxBytes,
     }),
     T.cache,
-    T.cacheOut,
+    // The cache's output sorted as it leaves: fetch orders to the fetcher, events and gauges to metrics.
+    { next: (o: CacheOutput) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)) },
   );
-  // One subscriber sorts the cache's output: fetch orders to the fetcher, events and gauges to metrics.
-  const fetch = bus.topic(T.fetch);
-  bus.topic(T.cacheOut).subscribe((o) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)));
   // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
   bus.spawn(fetcher(originOverLink(link)), T.fetch, { next: (fetched) => cache.next({ fetched }) });
   bus.spawn(proxyMetricsActor(), T.metrics);
