@@ -30,10 +30,13 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
   return (routed: Observable<Routed>, clock: Clock): Observable<ForwarderOutput> =>
     new Observable<ForwarderOutput>((out) => {
       const budget = new RetryBudget(clock, options.budget ?? DEFAULT_RETRY_BUDGET);
-      // When each request was first routed, for its latency; entries leave with the request.
-      const started = new WeakMap<GetMessage, number>();
+      // When each request in flight was first routed, for its latency. A Map, not a WeakMap: every
+      // request is answered exactly once, here, and a WeakMap costs the garbage collector per entry.
+      const started = new Map<GetMessage, number>();
       const answer = (message: GetMessage, response: string, failed: boolean): void => {
-        const latency = clock.now() - (started.get(message) ?? clock.now());
+        const now = clock.now();
+        const latency = now - (started.get(message) ?? now);
+        started.delete(message);
         message.reply(response);
         out.next({ answered: { latency, failed } });
       };

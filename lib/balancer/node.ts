@@ -65,6 +65,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   const links = proxyLinks(options.proxies, options);
   const view$ = new BehaviorSubject<ClusterView>(initialView(options.proxies));
   // Held, not looked up by name, on the hot path.
+  const requests = bus.topic(T.requests);
   const route = bus.topic(T.route);
   const outcomes = bus.topic(T.outcomes);
   const metrics = bus.topic(T.metrics);
@@ -88,7 +89,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   bus.spawn(membershipActor(view$, traffic, links.open), T.membership, T.changes);
   bus.topic(T.changes).subscribe((change) => bus.publish(T.outcomes, change));
 
-  bus.topic(T.requests).subscribe((message) => {
+  requests.subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
         return route.next({ message: message as GetMessage, tried: [] });
@@ -141,7 +142,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
   ).subscribe((m) => metrics.next(m));
 
-  const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));
+  const edge = new ServerEdge(options, (message) => requests.next(message));
   const address = await edge.listen();
   return {
     address,

@@ -46,7 +46,8 @@ const T = {
 
 export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   const bus = new Bus(options.clock);
-  const edge = new ServerEdge(options, (message) => bus.publish(T.requests, message));
+  const requests = bus.topic(T.requests);
+  const edge = new ServerEdge(options, (message) => requests.next(message));
   const address = await edge.listen();
   const link = new UpstreamLink({
     host: options.originHost,
@@ -59,7 +60,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   const cache = bus.topic(T.cache);
   const metrics = bus.topic(T.metrics);
   const fetch = bus.topic(T.fetch);
-  bus.topic(T.requests).subscribe((message) => {
+  requests.subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
         return cache.next({ get: message as GetMessage });
