@@ -30,6 +30,9 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
   return (routed: Observable<Routed>, clock: Clock): Observable<ForwarderOutput> =>
     new Observable<ForwarderOutput>((out) => {
       const budget = new RetryBudget(clock, options.budget ?? DEFAULT_RETRY_BUDGET);
+      // One `sent` message per proxy, made once: every request sends one.
+      const sent: ForwarderOutput[] = [];
+      const sentTo = (proxy: number): ForwarderOutput => (sent[proxy] ??= Object.freeze({ outcome: Object.freeze({ kind: 'sent', proxy } as const) }));
       // When each request in flight was first routed, for its latency. A Map, not a WeakMap: every
       // request is answered exactly once, here, and a WeakMap costs the garbage collector per entry.
       const started = new Map<GetMessage, number>();
@@ -55,7 +58,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
             else unreachable(message, tried.length, '');
             return;
           }
-          out.next({ outcome: { kind: 'sent', proxy } });
+          out.next(sentTo(proxy));
           port(proxy, message.request.key, (failure, response) => {
             if (failure === null) {
               out.next({ outcome: { kind: 'answered', proxy, key: message.request.key } });

@@ -57,6 +57,9 @@ const T = {
   changes: topic<MembershipChange>('membership-changes'),
 };
 
+// Every first attempt shares one empty list: a retry makes a new one.
+const NOT_TRIED: readonly number[] = Object.freeze([]);
+
 const isOutcome = (input: ClusterInput): input is Outcome => input.kind === 'sent' || input.kind === 'answered' || input.kind === 'failed';
 
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
@@ -92,7 +95,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   requests.subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
-        return route.next({ message: message as GetMessage, tried: [] });
+        return route.next({ message: message as GetMessage, tried: NOT_TRIED });
       case 'METRICS':
         return bus.publish(T.metrics, { metrics: message });
       case 'PURGE': {
