@@ -283,7 +283,12 @@ function concatBytes(chunks: readonly (string | Buffer)[]): Buffer {
   let at = 0;
   for (const c of chunks) {
     if (c === '\n') joined[at++] = 0x0a;
-    else at += typeof c === 'string' ? joined.write(c, at) : c.copy(joined, at);
+    else if (typeof c === 'string') at += joined.write(c, at);
+    else {
+      // TypedArray set, not Buffer copy: the same memcpy without Buffer.copy's argument checks.
+      joined.set(c, at);
+      at += c.length;
+    }
   }
   return joined;
 }
