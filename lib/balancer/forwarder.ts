@@ -2,7 +2,7 @@
 // sends the request back to the router with that proxy marked as tried (HAProxy's redispatch),
 // within a retry count and a retry budget.
 import { Observable } from 'rxjs';
-import { errorResponse } from '../protocol/response.js';
+import { errorResponse, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import type { LinkFailure } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
@@ -10,7 +10,7 @@ import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 /** One proxy as the forwarder sees it: a key in, the proxy's answer line or a failure out. */
-export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailure | null, answer: string) => void) => void;
+export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailure | null, answer: Buffer) => void) => void;
 
 export type ForwarderOutput =
   | { outcome: Outcome }
@@ -36,7 +36,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
       // When each request in flight was first routed, for its latency. A Map, not a WeakMap: every
       // request is answered exactly once, here, and a WeakMap costs the garbage collector per entry.
       const started = new Map<GetMessage, number>();
-      const answer = (message: GetMessage, response: string, failed: boolean): void => {
+      const answer = (message: GetMessage, response: Answer, failed: boolean): void => {
         const now = clock.now();
         const latency = now - (started.get(message) ?? now);
         started.delete(message);

@@ -48,7 +48,7 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
           if (failure !== null) {
             subscriber.next({ proxy, ok: false, reason: `probe ${failure}` });
           } else {
-            const metrics = metricsData(answer);
+            const metrics = metricsData(answer.toString('utf8'));
             subscriber.next(metrics === undefined ? { proxy, ok: false, reason: 'probe garbage' } : { proxy, ok: true, metrics });
           }
           subscriber.complete();

@@ -9,7 +9,7 @@ import type { Clock } from '../time/clock.js';
 import type { ClusterView } from './view.js';
 
 /** Sends one request to one proxy; the TCP links implement it. */
-export type SendPort = (proxy: number, request: LinkRequest, done: (failure: LinkFailure | null, answer: string) => void) => void;
+export type SendPort = (proxy: number, request: LinkRequest, done: (failure: LinkFailure | null, answer: Buffer) => void) => void;
 
 export type PurgeMessage = Inbound<PurgeRequest>;
 
@@ -41,7 +41,7 @@ export function purger(view$: Observable<ClusterView>, send: SendPort) {
           if (waiting === 0) message.reply(summarize(addresses, results));
           members.forEach((member, i) =>
             send(member.id, request, (failure, answer) => {
-              results[i] = failure === null ? readResult(answer) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
+              results[i] = failure === null ? readResult(answer.toString('utf8')) : { status: Status.PROXY_UNREACHABLE, error: `proxy ${failure}` };
               if (--waiting === 0) message.reply(summarize(addresses, results));
             }),
           );

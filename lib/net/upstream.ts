@@ -8,7 +8,11 @@ import { every, onNextTurn, type Clock } from '../time/clock.js';
 /** Why a request over a link got no answer. */
 export type LinkFailure = 'refused' | 'reset' | 'timeout' | 'garbage' | 'closed';
 
-export type LinkCallback = (failure: LinkFailure | null, answer: string) => void;
+/** The answer line's bytes, without newline or our id: relayed as they are, decoded only by who must read them. */
+export type LinkCallback = (failure: LinkFailure | null, answer: Buffer) => void;
+
+/** What a failed request's callback gets as its answer. */
+const NO_ANSWER = Buffer.alloc(0);
 
 /**
  * One request in both its wire forms, each a line without the newline; the link sends whichever
@@ -114,7 +118,7 @@ export class UpstreamLink {
   /** Sends one request and calls back once with the answer line (without our id) or the failure. */
   request(request: LinkRequest, callback: LinkCallback): void {
     if (this.closed) {
-      callback('closed', '');
+      callback('closed', NO_ANSWER);
       return;
     }
     this.waiting.push({ request, callback, sentAt: 0, resent: false });
@@ -125,7 +129,7 @@ export class UpstreamLink {
     this.closed = true;
     this.sweeper?.unsubscribe();
     this.sweeper = undefined;
-    for (const job of this.waiting.splice(0)) job.callback('closed', '');
+    for (const job of this.waiting.splice(0)) job.callback('closed', NO_ANSWER);
     for (const c of this.connections) c.destroy('closed', false);
   }
 
@@ -157,7 +161,7 @@ export class UpstreamLink {
     const retry: Job[] = [];
     for (const job of unanswered) {
       if (!resend || job.resent || this.closed) {
-        job.callback(failure, '');
+        job.callback(failure, NO_ANSWER);
       } else {
         job.resent = true;
         retry.push(job);
@@ -351,14 +355,14 @@ class PeerConnection {
         late.push(job);
       }
       if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
-      for (const job of late) job.callback('timeout', '');
+      for (const job of late) job.callback('timeout', NO_ANSWER);
       this.retireIfIdle();
       return;
     }
     const oldest = this.inOrder[0];
     if (oldest !== undefined && now - oldest.sentAt >= timeout) {
       // Answers are matched in order, so a connection with a lost answer cannot be trusted again.
-      this.inOrder.shift()!.callback('timeout', '');
+      this.inOrder.shift()!.callback('timeout', NO_ANSWER);
       this.destroy('reset', true);
     }
   }
@@ -382,13 +386,13 @@ class PeerConnection {
     if (this.dead) return;
     if ('tooLong' in frame) {
       // Whose answer it was is unknown in ids mode; in order, it is the oldest request's.
-      if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', '');
+      if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', NO_ANSWER);
       this.destroy('garbage', true);
       return;
     }
-    let answer = frame.line.toString('utf8');
-    if (answer.endsWith('\r')) answer = answer.slice(0, -1);
-    const object = answer.startsWith('{') && answer.endsWith('}');
+    let answer = frame.line;
+    if (answer[answer.length - 1] === 0x0d) answer = answer.subarray(0, -1);
+    const object = answer.length >= 2 && answer[0] === 0x7b && answer[answer.length - 1] === 0x7d;
     if (this.mode === 'ids') {
       this.onAnswerWithId(object ? splitId(answer) : undefined);
       return;
@@ -399,7 +403,7 @@ class PeerConnection {
       return;
     }
     if (!object) {
-      job.callback('garbage', '');
+      job.callback('garbage', NO_ANSWER);
       this.destroy('reset', true);
       return;
     }
@@ -427,7 +431,7 @@ class PeerConnection {
     this.link.pump();
   }
 
-  private onAnswerWithId(split: { answer: string; id: number } | undefined): void {
+  private onAnswerWithId(split: { answer: Buffer; id: number } | undefined): void {
     const job = split === undefined ? undefined : this.byId.get(split.id);
     if (job === undefined) {
       if (split !== undefined && this.timedOut.delete(split.id)) {

@@ -59,31 +59,40 @@ export function idSuffix(id: RequestId): string {
   return typeof id === 'number' ? `,"id":${id}}` : `,"id":${JSON.stringify(id)}}`;
 }
 
+const ID_FIELD = Buffer.from(',"id":');
+
 /**
  * Splits the numeric `"id"` that `withId` appended off an encoded object: the object as it was
- * before, and the id. Cheap when the id is the last field (our own servers put it there); any
- * other placement costs a parse. Undefined when the text is not an object with a numeric id.
+ * before, and the id. It works on the bytes, and when the id is the last field (our own servers
+ * put it there) the answer is the same memory with the id's comma overwritten by the closing
+ * brace: a relayed answer is neither decoded nor copied, and `line` must not be read again. Any
+ * other placement costs a parse. Undefined when the line is not an object with a numeric id.
  */
-export function splitId(encoded: string): { answer: Encoded; id: number } | undefined {
-  const at = encoded.lastIndexOf(',"id":');
-  const last = encoded.length - 1;
-  if (at !== -1 && last - at - 6 >= 1 && last - at - 6 <= 15 && encoded.charCodeAt(last) === 0x7d) {
+export function splitId(line: Buffer): { answer: Buffer; id: number } | undefined {
+  const last = line.length - 1;
+  const at = line.lastIndexOf(ID_FIELD);
+  if (at !== -1 && last - at - 6 >= 1 && last - at - 6 <= 15 && line[last] === 0x7d) {
     let id = 0;
     let i = at + 6;
-    for (let digit = encoded.charCodeAt(i) - 0x30; i < last && digit >= 0 && digit <= 9; digit = encoded.charCodeAt(++i) - 0x30) {
+    for (; i < last; i++) {
+      const digit = line[i]! - 0x30;
+      if (digit < 0 || digit > 9) break;
       id = id * 10 + digit;
     }
-    if (i === last) return { answer: `${encoded.slice(0, at)}}`, id };
+    if (i === last) {
+      line[at] = 0x7d;
+      return { answer: line.subarray(0, at + 1), id };
+    }
   }
   let value: unknown;
   try {
-    value = JSON.parse(encoded);
+    value = JSON.parse(line.toString('utf8'));
   } catch {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { id, ...rest } = value as { id?: unknown };
-  return typeof id === 'number' && Number.isFinite(id) ? { answer: JSON.stringify(rest), id } : undefined;
+  return typeof id === 'number' && Number.isFinite(id) ? { answer: Buffer.from(JSON.stringify(rest)), id } : undefined;
 }
 
 /** Reads the status of an encoded response, cheaply when it has our own field order. */

@@ -13,7 +13,7 @@ export function originOverLink(link: UpstreamLink): OriginPort {
   return (key) =>
     new Observable<FetchOutcome>((subscriber) => {
       link.request(getRequest(key), (failure, answer) => {
-        subscriber.next(failure === null ? readAnswer(answer) : { kind: 'failure', reason: describe(failure) });
+        subscriber.next(failure === null ? readAnswer(answer.toString('utf8')) : { kind: 'failure', reason: describe(failure) });
         subscriber.complete();
       });
     });

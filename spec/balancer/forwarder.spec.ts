@@ -8,7 +8,7 @@ import { after } from '../../lib/time/clock.js';
 
 /** A forward port that records each call and lets the test answer it. */
 class FakePort {
-  readonly calls: { proxy: number; key: string; done: (failure: LinkFailure | null, answer: string) => void }[] = [];
+  readonly calls: { proxy: number; key: string; done: (failure: LinkFailure | null, answer: Buffer) => void }[] = [];
   readonly port: ForwardPort = (proxy, key, done) => {
     this.calls.push({ proxy, key, done });
   };
@@ -79,7 +79,7 @@ describe('forwarder', () => {
     const { input } = start(port);
     const r = routed(1);
     input.next(r);
-    port.calls[0]!.done(null, ANSWER);
+    port.calls[0]!.done(null, Buffer.from(ANSWER));
     expect(r.message.replies).to.deep.equal([ANSWER]);
   });
 
@@ -88,7 +88,7 @@ describe('forwarder', () => {
     const { input, output } = start(port);
     input.next(routed(1));
     expect(output).to.deep.equal([{ outcome: { kind: 'sent', proxy: 1 } }]);
-    port.calls[0]!.done(null, ANSWER);
+    port.calls[0]!.done(null, Buffer.from(ANSWER));
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 1 } },
       { outcome: { kind: 'answered', proxy: 1, key: 'article/1' } },
@@ -101,7 +101,7 @@ describe('forwarder', () => {
     const { input, output } = start(port);
     const r = routed(2, [0]);
     input.next(r);
-    port.calls[0]!.done('reset', '');
+    port.calls[0]!.done('reset', Buffer.from(''));
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 2 } },
       { outcome: { kind: 'failed', proxy: 2, failure: 'reset', key: 'article/1' } },
@@ -115,7 +115,7 @@ describe('forwarder', () => {
     const { input } = start(port);
     const r = routed(0);
     input.next(r);
-    port.calls[0]!.done('timeout', '');
+    port.calls[0]!.done('timeout', Buffer.from(''));
     expect(r.message.replies).to.deep.equal([]);
   });
 
@@ -146,7 +146,7 @@ describe('forwarder', () => {
     const fast = routed(1);
     input.next(slow);
     input.next(fast);
-    port.calls[1]!.done(null, ANSWER);
+    port.calls[1]!.done(null, Buffer.from(ANSWER));
     expect(fast.message.replies).to.deep.equal([ANSWER]);
     expect(slow.message.replies).to.deep.equal([]);
   });
@@ -158,8 +158,8 @@ describe('forwarder', () => {
     scheduler.run(({ cold, expectObservable }) => {
       // Proxy 0 answers after 3 frames; proxy 1 fails after 2.
       const port: ForwardPort = (proxy, _key, done) => {
-        if (proxy === 0) after(scheduler, 3, () => done(null, ANSWER));
-        else after(scheduler, 2, () => done('closed', ''));
+        if (proxy === 0) after(scheduler, 3, () => done(null, Buffer.from(ANSWER)));
+        else after(scheduler, 2, () => done('closed', Buffer.from('')));
       };
       const requests = cold<Routed>('-a-b', { a: routed(0), b: routed(1, [0]) });
       const output = forwarder(port)(requests, scheduler).pipe(filter(outcomeOrRetry), map(label));
@@ -184,7 +184,7 @@ describe('forwarder', () => {
     /** A port on which each proxy in `failing` fails after `ms` frames and every other proxy answers after `ms`. */
     const portWhere = (failing: number[], ms: number, calls: string[] = []): ForwardPort => (proxy, _key, done) => {
       calls.push(`${scheduler.now()}:${proxy}`);
-      after(scheduler, ms, () => (failing.includes(proxy) ? done('reset', '') : done(null, ANSWER)));
+      after(scheduler, ms, () => (failing.includes(proxy) ? done('reset', Buffer.from('')) : done(null, Buffer.from(ANSWER))));
     };
 
     it('retries at most `retries` times, each on a proxy not yet tried, then answers PROXY_UNREACHABLE', () => {
@@ -258,7 +258,7 @@ describe('forwarder', () => {
 
     it('reports the latency of each request from its own first routing', () => {
       scheduler.run(({ cold, expectObservable }) => {
-        const port: ForwardPort = (proxy, _key, done) => after(scheduler, proxy === 0 ? 5 : 1, () => done(null, ANSWER));
+        const port: ForwardPort = (proxy, _key, done) => after(scheduler, proxy === 0 ? 5 : 1, () => done(null, Buffer.from(ANSWER)));
         const requests = cold<Routed>('-a-b', { a: routed(0), b: routed(1) });
         const latencies = forwarder(port)(requests, scheduler).pipe(answered, map((o) => o.answered.latency));
         expectObservable(latencies).toBe('----b-a', { a: 5, b: 1 });

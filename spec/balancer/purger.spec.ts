@@ -10,17 +10,17 @@ const PROXIES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
 
 /** A send port that records each request and lets the test answer it. */
 class FakePort {
-  readonly calls: { proxy: number; request: LinkRequest; done: (failure: LinkFailure | null, answer: string) => void }[] = [];
+  readonly calls: { proxy: number; request: LinkRequest; done: (failure: LinkFailure | null, answer: Buffer) => void }[] = [];
   readonly port: SendPort = (proxy, request, done) => {
     this.calls.push({ proxy, request, done });
   };
 
   answer(proxy: number, answer: string): void {
-    this.call(proxy).done(null, answer);
+    this.call(proxy).done(null, Buffer.from(answer));
   }
 
   fail(proxy: number, failure: LinkFailure): void {
-    this.call(proxy).done(failure, '');
+    this.call(proxy).done(failure, Buffer.alloc(0));
   }
 
   private call(proxy: number) {
@@ -190,8 +190,8 @@ describe('purger', () => {
     const { port, purge } = start(['127.0.0.1:8001']);
     const first = purge({ op: 'PURGE', key: 'a' });
     const second = purge({ op: 'PURGE', key: 'b' });
-    port.calls[1]!.done(null, purged(0));
-    port.calls[0]!.done(null, purged(1));
+    port.calls[1]!.done(null, Buffer.from(purged(0)));
+    port.calls[0]!.done(null, Buffer.from(purged(1)));
     expect(first.map((r) => read(r).data.purged)).to.deep.equal([1]);
     expect(second.map((r) => read(r).data.purged)).to.deep.equal([0]);
   });

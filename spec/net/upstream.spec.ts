@@ -148,7 +148,7 @@ function ask(link: UpstreamLink, request: LinkRequest | string): Promise<Outcome
     const timer = setTimeout(() => reject(new Error(`no outcome for ${JSON.stringify(request)} within 5 s`)), 5000);
     link.request(typeof request === 'string' ? getRequest(request) : request, (failure, answer) => {
       clearTimeout(timer);
-      resolve({ failure, answer });
+      resolve({ failure, answer: answer.toString() });
     });
   });
 }

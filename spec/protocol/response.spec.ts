@@ -56,27 +56,46 @@ describe('withId', () => {
 });
 
 describe('splitId', () => {
+  /** splitId of a line's bytes, its answer read back as text. */
+  const split = (line: string) => {
+    const found = splitId(Buffer.from(line));
+    return found && { answer: found.answer.toString(), id: found.id };
+  };
+
   it('takes back the id withId appended, leaving the answer exactly as it was', () => {
     const relayed = '{"status":"OK","data":{"id":1,"x":[1,2]},"cache_hit":false,"node":8001}';
-    expect(splitId(withId(relayed, 1234))).to.deep.equal({ answer: relayed, id: 1234 });
+    expect(split(withId(relayed, 1234))).to.deep.equal({ answer: relayed, id: 1234 });
+  });
+
+  it('answers with the very memory of the line, not a copy, when the id is the last field', () => {
+    const line = Buffer.from(withId('{"status":"OK","data":1}', 7));
+    const found = splitId(line)!;
+    expect(found.answer.buffer).to.equal(line.buffer);
+    expect(found.answer.byteOffset).to.equal(line.byteOffset);
+    expect(found.answer.toString()).to.equal('{"status":"OK","data":1}');
   });
 
   it('reads an id placed elsewhere by parsing', () => {
-    expect(splitId('{"id":5,"status":"OK","data":1}')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 5 });
-    expect(splitId('{"status":"OK","data":1, "id" : 6 }')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 6 });
+    expect(split('{"id":5,"status":"OK","data":1}')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 5 });
+    expect(split('{"status":"OK","data":1, "id" : 6 }')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 6 });
   });
 
   it('does not take an id that belongs to the data', () => {
-    expect(splitId('{"status":"OK","data":{"x":1,"id":5}}')).to.equal(undefined);
-    expect(splitId('{"status":"OK","data":{"id":5}}')).to.equal(undefined);
+    expect(split('{"status":"OK","data":{"x":1,"id":5}}')).to.equal(undefined);
+    expect(split('{"status":"OK","data":{"id":5}}')).to.equal(undefined);
   });
 
   it('finds no id in an answer without one, one with a string id, or text that is not an object', () => {
-    expect(splitId('{"status":"OK","data":1}')).to.equal(undefined);
-    expect(splitId('{"status":"OK","data":1,"id":"7"}')).to.equal(undefined);
-    expect(splitId('{"status":"OK","data":1,"id":}')).to.equal(undefined);
-    expect(splitId('[1,"id":2]')).to.equal(undefined);
-    expect(splitId('garbage')).to.equal(undefined);
+    expect(split('{"status":"OK","data":1}')).to.equal(undefined);
+    expect(split('{"status":"OK","data":1,"id":"7"}')).to.equal(undefined);
+    expect(split('{"status":"OK","data":1,"id":}')).to.equal(undefined);
+    expect(split('[1,"id":2]')).to.equal(undefined);
+    expect(split('garbage')).to.equal(undefined);
+  });
+
+  it('reads a multi-byte answer by bytes, not characters', () => {
+    const relayed = '{"status":"OK","data":"é€😀","node":1}';
+    expect(split(withId(relayed, 42))).to.deep.equal({ answer: relayed, id: 42 });
   });
 });
 

@@ -80,7 +80,7 @@ describe('originOverLink', () => {
   }
 
   it('sends GET <key>, with a text form, and reads the answer into one outcome', () => {
-    const { link, requests } = fakeLink((_request, callback) => callback(null, '{"status":"OK","data":{"a": 1}}'));
+    const { link, requests } = fakeLink((_request, callback) => callback(null, Buffer.from('{"status":"OK","data":{"a": 1}}')));
     expect(fetch(link, 'article/1')).to.deep.equal({ outcomes: [{ kind: 'ok', data: '{"a":1}' }], completed: true });
     expect(requests).to.deep.equal([{ text: 'GET article/1', json: '{"op":"GET","key":"article/1"}' }]);
   });
@@ -100,7 +100,7 @@ describe('originOverLink', () => {
       closed: 'origin connection lost',
     };
     for (const [failure, reason] of Object.entries(reasons)) {
-      const { link } = fakeLink((_request, callback) => callback(failure as LinkFailure, ''));
+      const { link } = fakeLink((_request, callback) => callback(failure as LinkFailure, Buffer.alloc(0)));
       expect(fetch(link, 'a').outcomes, failure).to.deep.equal([{ kind: 'failure', reason }]);
     }
   });
