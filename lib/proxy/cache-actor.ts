@@ -7,14 +7,12 @@ import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../
 import { Status } from '../protocol/status.js';
 import { CacheStore, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
-import type { CacheEvent, CacheGauges, Fetched, FetchOrder } from './messages.js';
+import { CACHE_EVENTS, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder } from './messages.js';
 
 const STALE = Buffer.from(',"stale":true}');
 
 // One message per event, made once: a hit allocates nothing to say it was a hit.
-const EVENTS = Object.fromEntries(
-  (['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const).map((name) => [name, Object.freeze({ event: name })]),
-) as Record<CacheEvent, { readonly event: CacheEvent }>;
+const EVENTS = Object.fromEntries(CACHE_EVENTS.map((name) => [name, Object.freeze({ event: name })])) as Record<CacheEvent, { readonly event: CacheEvent }>;
 
 export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;

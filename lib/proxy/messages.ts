@@ -20,7 +20,8 @@ export interface Fetched {
 }
 
 /** What the cache tells the metrics actor. */
-export type CacheEvent = 'hit' | 'miss' | 'coalesced' | 'origin_fetch' | 'origin_error' | 'stale_served' | 'negative_hit';
+export const CACHE_EVENTS = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const;
+export type CacheEvent = (typeof CACHE_EVENTS)[number];
 
 /** The store's size, sent after every change. */
 export interface CacheGauges {

@@ -4,18 +4,17 @@ import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters, hitRate } from '../metrics/counters.js';
 import { isoTime, type Clock } from '../time/clock.js';
-import type { CacheEvent, CacheGauges } from './messages.js';
+import { CACHE_EVENTS, type CacheEvent, type CacheGauges } from './messages.js';
 
 export type ProxyMetricsInput = { event: CacheEvent } | { gauges: CacheGauges } | { metrics: Inbound };
 
-const NAMES = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const;
 
 /** The report keeps the original field names first (PROTOCOL.md); extensions follow. */
 export function proxyMetricsActor() {
   return (inbox: Observable<ProxyMetricsInput>, clock: Clock): Observable<never> =>
     new Observable<never>((out) => {
       const startTime = isoTime(clock);
-      const counters = new Counters(NAMES);
+      const counters = new Counters(CACHE_EVENTS);
       let gauges: CacheGauges = { entries: 0, bytes: 0, evictions: 0 };
       return inbox.subscribe({
         next: (input) => {
