@@ -1,77 +1,13 @@
 import { expect } from 'chai';
-import { BehaviorSubject, EMPTY, Subject, concatMap, interval, map, merge, pairwise, startWith, take, tap, toArray, type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject, concatMap, interval, map, merge, take, tap, toArray, type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { consistentHash } from '../../../lib/balancer/strategies/consistent-hash.js';
 import type { StrategyContext } from '../../../lib/balancer/strategies/strategy.js';
-import type { GetMessage, Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
-import { proxyState, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
+import type { Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
+import type { ProxyState } from '../../../lib/balancer/view.js';
+import { chosen, inputs, requestFor, view, viewOf, type Cluster } from './clusters.js';
 
 const ADDRESSES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
-
-/** A cluster as a spec sets it up: the view the strategy reads, and each proxy's requests in flight. */
-interface Cluster {
-  readonly view: ClusterView;
-  readonly loads: readonly number[];
-}
-
-/**
- * A cluster from one entry per proxy: a letter for its state (U up, D down, E ejected, N draining,
- * R removed), its requests in flight, and an optional weight: 'U3', 'U0*0.1'.
- */
-function view(...proxies: string[]): Cluster {
-  return viewOf(ADDRESSES.slice(0, proxies.length), proxies);
-}
-
-function viewOf(addresses: readonly string[], proxies: readonly string[]): Cluster {
-  const parsed = proxies.map((p, id) => {
-    const [load, weight] = p.slice(1).split('*');
-    const state = p[0];
-    const proxy: ProxyState = {
-      ...proxyState(id, addresses[id]!),
-      healthy: state !== 'D',
-      reason: state === 'D' ? 'probe timeout' : null,
-      ejected: state === 'E',
-      membership: state === 'N' ? 'draining' : state === 'R' ? 'removed' : 'active',
-      weight: weight === undefined ? 1 : Number(weight),
-    };
-    return { proxy, load: Number(load) };
-  });
-  return { view: { proxies: parsed.map((p) => p.proxy) }, loads: parsed.map((p) => p.load) };
-}
-
-/** The outcomes that take each proxy's load from `before` to `after`: a send per request more, an answer per request fewer. */
-function loadChanges(before: readonly number[], after: readonly number[]): Outcome[] {
-  const changes: Outcome[] = [];
-  for (let proxy = 0; proxy < Math.max(before.length, after.length); proxy++) {
-    const delta = (after[proxy] ?? 0) - (before[proxy] ?? 0);
-    // Keyless answers: they take load away without settling any key.
-    for (let n = 0; n < Math.abs(delta); n++) changes.push(delta > 0 ? { kind: 'sent', proxy } : { kind: 'answered', proxy });
-  }
-  return changes;
-}
-
-/**
- * The strategy's inputs for a timeline of clusters: their views, and the outcomes that bring the
- * load the strategy counts to each cluster's loads when it comes. The load is not in the view: the
- * strategy counts it from outcomes alone, so requests it routes add load only where the spec
- * reports them sent (and `answered` reports each one answered at once, leaving the load as it was).
- */
-function inputs(clusters: Observable<Cluster>): { views: Observable<ClusterView>; outcomes: Observable<Outcome> } {
-  return {
-    views: clusters.pipe(map((c) => c.view)),
-    outcomes: clusters.pipe(
-      map((c) => c.loads),
-      startWith<readonly number[]>([]),
-      pairwise(),
-      concatMap(([before, after]) => loadChanges(before, after)),
-    ),
-  };
-}
-
-function request(key: string, tried: number[] = []): RouteRequest {
-  const message: GetMessage = { request: { op: 'GET', key }, reply: () => undefined };
-  return { message, tried };
-}
 
 const keys = (n: number, prefix = 'article/') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -92,9 +28,6 @@ function answered(context: Partial<StrategyContext>): { context: Partial<Strateg
     }),
   };
 }
-
-/** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
-const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
 
 /** consistent_hash over a timeline of clusters, with every request answered as soon as it is routed. */
 function answeredBy(clusters: Observable<Cluster>, context: Partial<StrategyContext>): OperatorFunction<RouteRequest, Routed> {
@@ -123,7 +56,7 @@ function routeBatches(clusters: Cluster[], batch: readonly string[], context: Pa
     const clusters$ = hot(letters.join('-'), byLetter);
     cold(`-${letters.join('-')}|`, batches)
       .pipe(
-        concatMap((ks) => ks.map((k, i) => request(k, tried[i] ?? []))),
+        concatMap((ks) => ks.map((k, i) => requestFor(k, tried[i] ?? []))),
         answeredBy(clusters$, { clock: scheduler, ...context }),
         map((r) => r.proxy),
         toArray(),
@@ -167,7 +100,7 @@ describe('consistent_hash', () => {
       // frame 6 takes it from 9 to 8 in flight, still far over).
       const clusters = hot(' a-b', { a: view('U0', 'U0', 'U0'), b: view('U9', 'U0', 'U0') });
       const answers = cold<Outcome>('------o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
-      const requests = cold('-r-r-r-r', { r: request('hot') });
+      const requests = cold('-r-r-r-r', { r: requestFor('hot') });
       const { views, outcomes } = inputs(clusters);
       // Unanswered, the second and third requests join the first (the proxy coalesces them into
       // one origin fetch); once proxy 0 has answered, the fourth spills.
@@ -178,7 +111,7 @@ describe('consistent_hash', () => {
   it('sends the same key to the same proxy every time', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
-      const requests = cold('-a-b-c-a-b-c-a', { a: request('hot'), b: request('article/1'), c: request('user/42') });
+      const requests = cold('-a-b-c-a-b-c-a', { a: requestFor('hot'), b: requestFor('article/1'), c: requestFor('user/42') });
       // Fixed across processes and versions: the hashes of key and address decide, nothing else.
       expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-0-1-2-0-1-2-0');
     });
@@ -231,10 +164,10 @@ describe('consistent_hash', () => {
       // article/1 ranks 1, 0, 2.
       const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
       const requests = cold('-a-b-c-d', {
-        a: request('article/1'),
-        b: request('article/1', [1]),
-        c: request('article/1', [1, 0]),
-        d: request('article/1', [1, 0, 2]),
+        a: requestFor('article/1'),
+        b: requestFor('article/1', [1]),
+        c: requestFor('article/1', [1, 0]),
+        d: requestFor('article/1', [1, 0, 2]),
       });
       expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-1-0-2-x');
     });
@@ -259,7 +192,7 @@ describe('consistent_hash', () => {
         d: view('U5', 'U5', 'U0'),
         e: view('U0', 'U0', 'U0'),
       });
-      const requests = cold('-k-k-k-k-k', { k: request('hot') });
+      const requests = cold('-k-k-k-k-k', { k: requestFor('hot') });
       expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
     });
   });
@@ -268,7 +201,7 @@ describe('consistent_hash', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // At 200: b: ceil(2 * 2 / 3) = 2, so proxy 0 still fits; d: ceil(2 * 11 / 3) = 8.
       const clusters = hot(' a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
-      const requests = cold('-k-k-k-k', { k: request('hot') });
+      const requests = cold('-k-k-k-k', { k: requestFor('hot') });
       expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
     });
   });
@@ -302,7 +235,7 @@ describe('consistent_hash', () => {
         interval(1, scheduler)
           .pipe(
             take(600),
-            map((i) => request(keyOf(i))),
+            map((i) => requestFor(keyOf(i))),
             // The view never changes (the load lives in the outcomes alone), but like a live view it
             // never completes either.
             consistentHash(new BehaviorSubject(idle.view), context),

@@ -1,68 +1,8 @@
 import { expect } from 'chai';
-import { concatMap, map, pairwise, startWith, type Observable } from 'rxjs';
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { leastLoaded } from '../../../lib/balancer/strategies/least-loaded.js';
-import type { GetMessage, Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
-import { proxyState, type ClusterView } from '../../../lib/balancer/view.js';
-
-/** A cluster as a spec sets it up: the view the strategy reads, and each proxy's requests in flight. */
-interface Cluster {
-  readonly view: ClusterView;
-  readonly loads: readonly number[];
-}
-
-/** A cluster from one entry per proxy: U or D for up or down, its requests in flight, and an optional weight ('U3', 'U3*0.5'). */
-function view(...proxies: string[]): Cluster {
-  const parsed = proxies.map((p, id) => {
-    const [load, weight] = p.slice(1).split('*');
-    return {
-      state: {
-        ...proxyState(id, `127.0.0.1:${8001 + id}`),
-        healthy: p[0] === 'U',
-        reason: p[0] === 'U' ? null : 'probe timeout',
-        weight: weight === undefined ? 1 : Number(weight),
-      },
-      load: Number(load),
-    };
-  });
-  return { view: { proxies: parsed.map((p) => p.state) }, loads: parsed.map((p) => p.load) };
-}
-
-/** The outcomes that take each proxy's load from `before` to `after`: a send per request more, an answer per request fewer. */
-function loadChanges(before: readonly number[], after: readonly number[]): Outcome[] {
-  const changes: Outcome[] = [];
-  for (let proxy = 0; proxy < Math.max(before.length, after.length); proxy++) {
-    const delta = (after[proxy] ?? 0) - (before[proxy] ?? 0);
-    for (let n = 0; n < Math.abs(delta); n++) changes.push(delta > 0 ? { kind: 'sent', proxy } : { kind: 'answered', proxy });
-  }
-  return changes;
-}
-
-/**
- * The strategy's inputs for a timeline of clusters: their views, and the outcomes that bring the
- * load the strategy counts to each cluster's loads when it comes. The load is not in the view: the
- * strategy counts it from outcomes alone, and since nothing here reports the requests it routes,
- * its count stays at what the timeline says.
- */
-function inputs(clusters: Observable<Cluster>): { views: Observable<ClusterView>; outcomes: Observable<Outcome> } {
-  return {
-    views: clusters.pipe(map((c) => c.view)),
-    outcomes: clusters.pipe(
-      map((c) => c.loads),
-      startWith<readonly number[]>([]),
-      pairwise(),
-      concatMap(([before, after]) => loadChanges(before, after)),
-    ),
-  };
-}
-
-function request(tried: number[] = []): RouteRequest {
-  const message: GetMessage = { request: { op: 'GET', key: 'article/1' }, reply: () => undefined };
-  return { message, tried };
-}
-
-/** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
-const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
+import { chosen, inputs, request, view } from './clusters.js';
 
 describe('least_loaded', () => {
   let scheduler: TestScheduler;

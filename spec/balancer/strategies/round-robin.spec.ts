@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { roundRobin } from '../../../lib/balancer/strategies/round-robin.js';
-import type { GetMessage, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
+import { chosen, request } from './clusters.js';
 import { proxyState, type ClusterView } from '../../../lib/balancer/view.js';
 
 /** A view from one letter per proxy: U up, D down. */
@@ -16,13 +16,6 @@ function view(health: string): ClusterView {
   };
 }
 
-function request(tried: number[] = []): RouteRequest {
-  const message: GetMessage = { request: { op: 'GET', key: 'article/1' }, reply: () => undefined };
-  return { message, tried };
-}
-
-/** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
-const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
 
 describe('round_robin', () => {
   let scheduler: TestScheduler;
