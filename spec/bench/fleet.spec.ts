@@ -1,17 +1,7 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { expect } from 'chai';
 import { accepts, Fleet, freePort } from '../../lib/bench/fleet.js';
-import { sampleData } from '../integration/helpers.js';
-
-/** Running, as opposed to gone or a zombie waiting for its parent to reap it. */
-async function alive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { alive, sampleData } from '../integration/helpers.js';
 
 describe('Fleet', () => {
   const fleet = new Fleet();

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, type NodeProcess } from '../../lib/cluster/process.js';
@@ -158,6 +158,16 @@ export async function metricsOf(port: number): Promise<Record<string, unknown>> 
 }
 
 /** A fresh empty folder under the system's temp folder; remove it with `removeDir`. */
+/** Running, as opposed to gone or a zombie waiting for its parent to reap it. */
+export async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'dproxy-spec-'));
 }

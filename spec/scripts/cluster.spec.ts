@@ -9,19 +9,10 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { Client } from '../../lib/client/client.js';
 import { binScript } from '../../lib/cluster/process.js';
+import { alive } from '../integration/helpers.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-/** Running, as opposed to gone or a zombie waiting for its parent to reap it. */
-async function alive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
