@@ -77,7 +77,8 @@ export function cacheActor(options: CacheActorOptions) {
 
       const onMiss = (message: GetMessage): void => {
         const key = message.request.key;
-        const kept = store.kept(key);
+        // Without grace, nothing stale is served here: no second lookup.
+        const kept = grace > 0 ? store.kept(key) : undefined;
         if (kept !== undefined && !kept.negative && kept.staleMs <= grace) {
           event('hit');
           event('stale_served');
