@@ -40,8 +40,13 @@ export interface LinkOptions {
   clock: Clock;
   /** Persistent connections kept to the peer. */
   poolSize?: number;
-  /** Requests in flight on one connection once it has proven it pipelines. */
+  /** Requests in flight on one connection once it has proven it pipelines, answered in order. */
   pipelineDepth?: number;
+  /**
+   * Requests in flight on one connection whose answers are matched by id. Deeper than in order:
+   * no answer waits behind another, and a fuller connection carries more requests per write.
+   */
+  idsDepth?: number;
   /** Connections at once to a peer that answers one request per connection. */
   oneShotConnections?: number;
   connectTimeout?: number;
@@ -89,6 +94,7 @@ export class UpstreamLink {
   private closed = false;
   readonly poolSize: number;
   readonly pipelineDepth: number;
+  readonly idsDepth: number;
   readonly oneShotConnections: number;
   readonly connectTimeout: number;
   readonly requestTimeout: number;
@@ -96,6 +102,7 @@ export class UpstreamLink {
   constructor(readonly options: LinkOptions) {
     this.poolSize = options.poolSize ?? 4;
     this.pipelineDepth = options.pipelineDepth ?? 64;
+    this.idsDepth = options.idsDepth ?? 256;
     this.oneShotConnections = options.oneShotConnections ?? 64;
     this.connectTimeout = options.connectTimeout ?? 1000;
     this.requestTimeout = options.requestTimeout ?? 2000;
@@ -192,6 +199,9 @@ export class UpstreamLink {
       // the peer once it has answered; a request (above all a resent one) must not go there.
       if (this.oneShot && !c.single) continue;
       if (!c.canTake(this.oneShot ? 0 : this.pipelineDepth)) continue;
+      // Answers by id hold up nothing, so requests pack onto the first connection with room:
+      // more of them leave in each write, and the peer reads more in each read.
+      if (c.matchesById) return c;
       if (best === undefined || c.load < best.load) best = c;
       if (c.load === 0) return c;
     }
@@ -291,7 +301,7 @@ class PeerConnection {
   /**
    * A fresh connection takes one request at a time until it has answered two; then it pipelines
    * text, or, when the link tries ids, takes one trial request and pipelines only once it is
-   * answered with its id.
+   * answered with its id. `depth` bounds requests answered in order; ids go up to the link's `idsDepth`.
    */
   canTake(depth: number): boolean {
     if (this.dead || this.retired) return false;
@@ -299,7 +309,7 @@ class PeerConnection {
     if (this.answered < 2) return this.inFlight === 0;
     switch (this.mode) {
       case 'ids':
-        return this.load < depth;
+        return this.load < this.link.idsDepth;
       case 'trial':
         return false;
       case 'text':
@@ -457,6 +467,11 @@ class PeerConnection {
     this.mode = 'text';
     this.link.learnNoIds();
     this.destroy('garbage', true);
+  }
+
+  /** True once answers on this connection are matched by the ids they echo. */
+  get matchesById(): boolean {
+    return this.mode === 'ids';
   }
 
   retireIfUsingIds(): void {

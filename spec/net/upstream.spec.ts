@@ -241,6 +241,25 @@ describe('UpstreamLink', () => {
       expect(peer.connections).to.equal(1);
     });
 
+    it('packs requests onto one connection up to its ids depth before it opens another', async () => {
+      // The peer holds every JSON request, so each stays in flight where the link put it.
+      const parked: Heard[] = [];
+      const { peer, link } = await start(
+        new Peer((heard) => (heard.json && heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
+        { ids: true, poolSize: 2, idsDepth: 3 },
+      );
+      await warmUp(link);
+      await ask(link, 'trial/1');
+      const keys = ['p/1', 'p/2', 'p/3', 'p/4'];
+      const outcomes = Promise.all(keys.map((k) => ask(link, k)));
+      await until('three requests on the first connection and one on a second', () => peer.seen.length === 7);
+      expect(peer.seen.slice(3).map((s) => s.connection)).to.deep.equal([1, 1, 1, 2]);
+      // The fourth went as text on the fresh connection, which answered it at once.
+      await until('the three held requests', () => parked.length === 3);
+      for (const p of parked) p.answer();
+      expect(await outcomes).to.deep.equal(keys.map(ok));
+    });
+
     it('falls back to text for good when the peer answers JSON without echoing the id, mixing up no answers', async () => {
       const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, false)), { ids: true });
       await warmUp(link);
@@ -255,8 +274,13 @@ describe('UpstreamLink', () => {
     });
 
     it('stops sending ids on every connection once one finds the peer does not echo them', async () => {
-      // Only the first connection echoes ids (as if the peer changed between connections).
-      const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, heard.connection === 1)), { ids: true, poolSize: 2 });
+      // Only the first connection echoes ids (as if the peer changed between connections). With
+      // one request per connection at a time, each pair opens and then uses the second connection.
+      const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, heard.connection === 1)), {
+        ids: true,
+        poolSize: 2,
+        idsDepth: 1,
+      });
       await warmUp(link);
       await ask(link, 'a/1');
       for (let pair = 1; link.triesIds && pair <= 20; pair++) {
