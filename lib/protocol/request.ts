@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { Status } from './status.js';
 import { errorResponse, wrongMethod } from './response.js';
 import { readAddress } from './address.js';
+import { readGetLine } from './get-line.js';
 
 export type RequestId = string | number;
 
@@ -39,13 +40,23 @@ export function isRejection(parsed: Parsed): parsed is Rejection {
   return (parsed as Rejection).error !== undefined;
 }
 
+/** One request line (without its newline) as a request, or the rejection to answer. */
 export function parseRequest(raw: Buffer): Parsed {
-  let end = raw.length;
-  if (end > 0 && raw[end - 1] === 0x0d) end--;
+  const end = lineEnd(raw);
+  return readGetLine(raw, end) ?? parseLine(raw, end);
+}
+
+/** The general parser: every form, every op, every error. `parseRequest` gives the same results. */
+export function parseLine(raw: Buffer, end = lineEnd(raw)): Parsed {
   if (end === 0) return reject('empty request');
   if (!isUtf8(end === raw.length ? raw : raw.subarray(0, end))) return reject('request is not valid UTF-8');
   const text = raw.toString('utf8', 0, end);
   return text.charCodeAt(0) === 0x7b /* { */ ? parseJson(text) : parseText(text);
+}
+
+// A trailing carriage return is not part of the line.
+function lineEnd(raw: Buffer): number {
+  return raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.length - 1 : raw.length;
 }
 
 function parseText(text: string): Parsed {

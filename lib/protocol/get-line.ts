@@ -1,0 +1,88 @@
+// The GET lines that make up nearly all traffic, read straight from their bytes.
+import type { Request } from './request.js';
+
+export type GetRequest = Extract<Request, { op: 'GET' }>;
+
+const TEXT_GET = Buffer.from('GET ');
+const JSON_GET = Buffer.from('{"op":"GET","key":"');
+const ID_FIELD = Buffer.from(',"id":');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SLASH = 0x2f;
+const CLOSE = 0x7d;
+const ZERO = 0x30;
+const NINE = 0x39;
+const MAX_KEY_BYTES = 1024;
+// More digits than this may not be a safe integer; such ids take the general parser.
+const MAX_ID_DIGITS = 15;
+
+/**
+ * `GET <key>`, and `{"op":"GET","key":"<key>"}` with or without `,"id":<id>` as our balancer
+ * writes it, read without decoding the line or building anything but the request. Only the
+ * plainest lines qualify: a key of printable ASCII without quote or backslash, an id that is a
+ * short non-negative integer or a string of printable ASCII without escapes, nothing else on the
+ * line. Any other line, good or bad, gives `undefined` and goes to the general parser, which
+ * reads the lines that qualify the same way (a property spec holds the two to that).
+ *
+ * `end` is where the line stops, a trailing carriage return already left out.
+ */
+export function readGetLine(raw: Buffer, end: number): GetRequest | undefined {
+  if (startsWith(raw, TEXT_GET, end)) {
+    const close = keyEnd(raw, TEXT_GET.length, end, false);
+    return close === end ? keyed(raw, TEXT_GET.length, end) : undefined;
+  }
+  if (!startsWith(raw, JSON_GET, end)) return undefined;
+  const close = keyEnd(raw, JSON_GET.length, end, true);
+  if (close >= end || raw[close] !== QUOTE) return undefined;
+  const at = close + 1;
+  if (at === end - 1 && raw[at] === CLOSE) return keyed(raw, JSON_GET.length, close);
+  if (raw[end - 1] !== CLOSE || !startsWith(raw, ID_FIELD, end, at)) return undefined;
+  const id = readId(raw, at + ID_FIELD.length, end - 1);
+  if (id === undefined) return undefined;
+  const request = keyed(raw, JSON_GET.length, close);
+  return request === undefined ? undefined : { op: 'GET', key: request.key, id };
+}
+
+function startsWith(raw: Buffer, prefix: Buffer, end: number, at = 0): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (raw[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Where the run of printable ASCII (no space; in JSON also no quote or backslash) from `from` stops. */
+function keyEnd(raw: Buffer, from: number, end: number, json: boolean): number {
+  let i = from;
+  for (; i < end; i++) {
+    const b = raw[i]!;
+    if (b < 0x21 || b > 0x7e || (json && (b === QUOTE || b === BACKSLASH))) break;
+  }
+  return i;
+}
+
+/** The GET of the key in `raw[from, to)`, a leading slash dropped, or undefined if it breaks the length rules. */
+function keyed(raw: Buffer, from: number, to: number): GetRequest | undefined {
+  const start = raw[from] === SLASH ? from + 1 : from;
+  if (start >= to || to - start > MAX_KEY_BYTES) return undefined;
+  return { op: 'GET', key: raw.toString('latin1', start, to) };
+}
+
+/** The id in `raw[from, to)`: a short integer without a leading zero, or a plain ASCII string. */
+function readId(raw: Buffer, from: number, to: number): number | string | undefined {
+  if (from >= to) return undefined;
+  if (raw[from] === QUOTE) {
+    if (to - from < 2 || raw[to - 1] !== QUOTE) return undefined;
+    for (let i = from + 1; i < to - 1; i++) {
+      const b = raw[i]!;
+      if (b < 0x20 || b > 0x7e || b === QUOTE || b === BACKSLASH) return undefined;
+    }
+    return raw.toString('latin1', from + 1, to - 1);
+  }
+  if (to - from > MAX_ID_DIGITS || (raw[from] === ZERO && to - from > 1)) return undefined;
+  let id = 0;
+  for (let i = from; i < to; i++) {
+    const b = raw[i]!;
+    if (b < ZERO || b > NINE) return undefined;
+    id = id * 10 + (b - ZERO);
+  }
+  return id;
+}
