@@ -3,11 +3,12 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js';
 import { isRejection, parseRequest, type Request } from '../protocol/request.js';
-import { errorResponse, idSuffix, type Answer, type Encoded } from '../protocol/response.js';
+import { errorResponse, type Answer, type Encoded } from '../protocol/response.js';
 import type { RequestId } from '../protocol/request.js';
 import { Status } from '../protocol/status.js';
 import { after, every, onNextTurn, type Clock } from '../time/clock.js';
 import type { Inbound } from '../bus/inbound.js';
+import { Outgoing } from './outgoing.js';
 
 export interface ServerOptions {
   host: string;
@@ -103,9 +104,8 @@ class Accepted implements Inbound, Slot {
 class Connection {
   // Answers to id-less requests wait here until every earlier id-less request is answered.
   private readonly ordered: Slot[] = [];
-  // What the next flush writes: text, and bytes when a cache answered from its store.
-  private readonly out: (string | Buffer)[] = [];
-  private outHasBytes = false;
+  // What the next flush writes.
+  private readonly out = new Outgoing();
   private flushScheduled = false;
   private pending = 0;
   private readEnded = false;
@@ -215,14 +215,7 @@ class Connection {
 
   private write(answer: Answer, id?: RequestId): void {
     if (this.closed) return;
-    // An id replaces the answer's closing brace; stored bytes otherwise go out as they are.
-    const end = id === undefined ? '\n' : `${idSuffix(id)}\n`;
-    if (typeof answer === 'string') {
-      this.out.push(id === undefined ? answer : answer.slice(0, -1), end);
-    } else {
-      this.outHasBytes = true;
-      this.out.push(id === undefined ? answer : answer.subarray(0, -1), end);
-    }
+    this.out.add(answer, id);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       onNextTurn(() => this.flush());
@@ -231,10 +224,8 @@ class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.closed || this.out.length === 0) return;
-    this.socket.write(this.outHasBytes ? concatBytes(this.out) : this.out.join(''));
-    this.out.length = 0;
-    this.outHasBytes = false;
+    if (this.closed || this.out.empty) return;
+    this.socket.write(this.out.take());
     this.maybeEnd();
   }
 
@@ -273,22 +264,4 @@ class Connection {
     if (this.socket.writableFinished) this.socket.destroy();
     else this.socket.once('finish', () => this.socket.destroy());
   }
-}
-
-/** Text and bytes in one buffer, so a flush is still one write. */
-function concatBytes(chunks: readonly (string | Buffer)[]): Buffer {
-  let size = 0;
-  for (const c of chunks) size += c === '\n' ? 1 : typeof c === 'string' ? Buffer.byteLength(c) : c.length;
-  const joined = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const c of chunks) {
-    if (c === '\n') joined[at++] = 0x0a;
-    else if (typeof c === 'string') at += joined.write(c, at);
-    else {
-      // TypedArray set, not Buffer copy: the same memcpy without Buffer.copy's argument checks.
-      joined.set(c, at);
-      at += c.length;
-    }
-  }
-  return joined;
 }

@@ -1,0 +1,73 @@
+// What a connection writes at its next flush: every answer of one event-loop turn, in one write.
+import type { RequestId } from '../protocol/request.js';
+import { idSuffix, type Answer } from '../protocol/response.js';
+
+// In the pieces, after bytes: they go out without their last byte, the closing brace an id
+// replaces. A mark instead of a subarray per answer, which would cost an allocation each.
+const DROP_LAST_BYTE = 0;
+// Text this short is written byte by byte when it is ASCII: cheaper than a call into C++.
+const SHORT = 64;
+
+/**
+ * Answer lines, queued as they come, taken as one string (all text) or one buffer (when any is
+ * bytes, as a cache's stored answers and a relayed proxy answer are).
+ */
+export class Outgoing {
+  private readonly pieces: (string | Buffer | number)[] = [];
+  private hasBytes = false;
+
+  get empty(): boolean {
+    return this.pieces.length === 0;
+  }
+
+  /** One answer line: the answer as it is, or with `id` as its last field. */
+  add(answer: Answer, id?: RequestId): void {
+    if (typeof answer === 'string') {
+      if (id === undefined) this.pieces.push(answer, '\n');
+      else this.pieces.push(answer.slice(0, -1), idSuffix(id), '\n');
+      return;
+    }
+    this.hasBytes = true;
+    if (id === undefined) this.pieces.push(answer, '\n');
+    else this.pieces.push(answer, DROP_LAST_BYTE, idSuffix(id), '\n');
+  }
+
+  /** Every line added since the last take, joined; leaves the queue empty. */
+  take(): string | Buffer {
+    const joined = this.hasBytes ? joinBytes(this.pieces) : this.pieces.join('');
+    this.pieces.length = 0;
+    this.hasBytes = false;
+    return joined;
+  }
+}
+
+function joinBytes(pieces: readonly (string | Buffer | number)[]): Buffer {
+  let size = 0;
+  for (const p of pieces) {
+    if (typeof p === 'number') size--;
+    else if (typeof p !== 'string') size += p.length;
+    else size += asciiLength(p) ?? Buffer.byteLength(p);
+  }
+  const joined = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of pieces) {
+    if (typeof p === 'number') at--;
+    else if (typeof p !== 'string') {
+      // TypedArray set, not Buffer copy: the same memcpy without Buffer.copy's argument checks.
+      joined.set(p, at);
+      at += p.length;
+    } else if (asciiLength(p) !== undefined) {
+      for (let i = 0; i < p.length; i++) joined[at++] = p.charCodeAt(i);
+    } else {
+      at += joined.write(p, at);
+    }
+  }
+  return joined;
+}
+
+/** The length of short ASCII text, which is its byte length; undefined for anything else. */
+function asciiLength(text: string): number | undefined {
+  if (text.length > SHORT) return undefined;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
+  return text.length;
+}
