@@ -1,5 +1,5 @@
 // A load balancer node: edge -> router (strategy) -> forwarder -> proxies; cluster actor -> view.
-import { BehaviorSubject, filter, map, merge } from 'rxjs';
+import { BehaviorSubject, filter, tap, type Observable } from 'rxjs';
 import { Bus, topic } from '../bus/bus.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ServerEdge } from '../net/server.js';
@@ -15,6 +15,7 @@ import { membershipActor, type MembershipMessage } from './membership.js';
 import type { MembershipChange } from './messages.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
+import type { BalancerMetricsInput as MetricsNote } from './metrics-actor.js';
 import { strategyNamed } from './strategies/registry.js';
 import { initialView, type ClusterView } from './view.js';
 
@@ -49,7 +50,6 @@ export interface BalancerOptions {
 const T = {
   requests: topic<Inbound>('requests'),
   route: topic<RouteRequest>('route'),
-  routed: topic<Routed>('routed'),
   outcomes: topic<ClusterInput>('outcomes'),
   metrics: topic<BalancerMetricsInput>('metrics'),
   purge: topic<PurgeMessage>('purge'),
@@ -120,13 +120,23 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     hashBalanceFactor: options.hashBalanceFactor,
     outcomes: traffic,
   };
-  bus.spawn((requests) => requests.pipe(strategy(view$, context)), T.route, T.routed);
+  const forward = forwarder(links.forward, {
+    retries: options.retries,
+    budget: { percent: options.retryBudget, windowMs: 10_000, minRetries: 10 },
+  });
+  const routing = routingNotes();
+  // The router: the strategy operator piped straight into the forwarder, one actor with no topic
+  // between them. Each routing is noted to metrics as it passes.
   bus.spawn(
-    forwarder(links.forward, {
-      retries: options.retries,
-      budget: { percent: options.retryBudget, windowMs: 10_000, minRetries: 10 },
-    }),
-    T.routed,
+    (route: Observable<RouteRequest>, clock: Clock) =>
+      forward(
+        route.pipe(
+          strategy(view$, context),
+          tap((r) => metrics.next(routing(r))),
+        ),
+        clock,
+      ),
+    T.route,
     // The forwarder's output sorted as it leaves: a retry back to the router, an outcome to the
     // cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
     {
@@ -140,10 +150,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
 
   bus.spawn(purger(view$, links.send), T.purge);
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
-  merge(
-    view$.pipe(map((view) => ({ view }))),
-    bus.topic(T.routed).pipe(map((r) => ({ routed: { cursor: r.cursor, retry: r.tried.length > 0, chosen: r.proxy !== undefined } }))),
-  ).subscribe((m) => metrics.next(m));
+  view$.subscribe((view) => metrics.next({ view }));
 
   const edge = new ServerEdge(options, (message) => requests.next(message));
   const address = await edge.listen();
@@ -155,5 +162,21 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
       bus.close();
       view$.complete();
     },
+  };
+}
+
+/**
+ * What metrics hears of each routing: a note per (cursor, retry, chosen), made once and reused,
+ * so routing a request allocates no note.
+ */
+function routingNotes(): (r: Routed) => MetricsNote {
+  const made = new Map<number, MetricsNote>();
+  return (r) => {
+    const retry = r.tried.length > 0;
+    const chosen = r.proxy !== undefined;
+    const slot = r.cursor * 4 + (retry ? 2 : 0) + (chosen ? 1 : 0);
+    let note = made.get(slot);
+    if (note === undefined) made.set(slot, (note = Object.freeze({ routed: Object.freeze({ cursor: r.cursor, retry, chosen }) })));
+    return note;
   };
 }
