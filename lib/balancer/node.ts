@@ -15,7 +15,6 @@ import { membershipActor, type MembershipMessage } from './membership.js';
 import type { MembershipChange } from './messages.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
-import type { BalancerMetricsInput as MetricsNote } from './metrics-actor.js';
 import { strategyNamed } from './strategies/registry.js';
 import { initialView, type ClusterView } from './view.js';
 
@@ -169,8 +168,8 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
  * What metrics hears of each routing: a note per (cursor, retry, chosen), made once and reused,
  * so routing a request allocates no note.
  */
-function routingNotes(): (r: Routed) => MetricsNote {
-  const made = new Map<number, MetricsNote>();
+function routingNotes(): (r: Routed) => BalancerMetricsInput {
+  const made = new Map<number, BalancerMetricsInput>();
   return (r) => {
     const retry = r.tried.length > 0;
     const chosen = r.proxy !== undefined;
