@@ -41,7 +41,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
         const latency = now - (started.get(message) ?? now);
         started.delete(message);
         message.reply(response);
-        out.next({ answered: { latency, failed } });
+        out.next(answeredNote(latency, failed));
       };
       const unreachable = (message: GetMessage, attempts: number, why: string): void =>
         answer(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), true);
@@ -78,4 +78,13 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
         complete: () => out.complete(),
       });
     });
+}
+
+// Notes of answers that took under a second on the clock, made once: nearly every answer's is one.
+const NOTES: ForwarderOutput[][] = [[], []];
+
+function answeredNote(latency: number, failed: boolean): ForwarderOutput {
+  if (!Number.isInteger(latency) || latency < 0 || latency >= 1000) return { answered: { latency, failed } };
+  const made = NOTES[failed ? 1 : 0]!;
+  return (made[latency] ??= Object.freeze({ answered: Object.freeze({ latency, failed }) }));
 }

@@ -16,22 +16,47 @@ const NO_ANSWER = Buffer.alloc(0);
 
 /**
  * One request in both its wire forms, each a line without the newline; the link sends whichever
- * form the connection it takes can carry. Both come encoded, so the hot path never serializes.
+ * form the connection it takes can carry. Forms are strings made from strings: nothing is
+ * serialized from an object on the hot path.
  */
 export interface LinkRequest {
   /** The text form (`GET article/1`), which every peer reads. Absent for ops that exist only as JSON. */
-  text?: string;
+  readonly text?: string;
   /** The JSON form, an object without an id (`{"op":"GET","key":"article/1"}`); the link adds its own. */
-  json: string;
+  readonly json: string;
+  /** The JSON form with `"id"` as its last field, made in one go; without it the link adds the id to `json`. */
+  jsonWithId?(id: number): string;
 }
 
 // What JSON.stringify would escape in a string: quote, backslash, control characters, surrogates.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** `GET <key>` in both forms. */
+/**
+ * `GET <key>`. Each form is made only when a connection asks for it: a connection that carries
+ * ids sends only the JSON form with its id, built in one string.
+ */
 export function getRequest(key: string): LinkRequest {
-  const quoted = NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
-  return { text: `GET ${key}`, json: `{"op":"GET","key":${quoted}}` };
+  return new GetLine(key);
+}
+
+class GetLine implements LinkRequest {
+  constructor(private readonly key: string) {}
+
+  get text(): string {
+    return `GET ${this.key}`;
+  }
+
+  get json(): string {
+    return `{"op":"GET","key":${quoted(this.key)}}`;
+  }
+
+  jsonWithId(id: number): string {
+    return `{"op":"GET","key":${quoted(this.key)},"id":${id}}`;
+  }
+}
+
+function quoted(key: string): string {
+  return NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
 }
 
 export interface LinkOptions {
@@ -323,12 +348,12 @@ class PeerConnection {
     if (this.mode === 'ids') {
       const id = this.link.nextId();
       this.byId.set(id, job);
-      line = withId(job.request.json, id);
+      line = job.request.jsonWithId?.(id) ?? withId(job.request.json, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
       this.mode = 'trial';
       this.trialId = this.link.nextId();
       this.inOrder.push(job);
-      line = withId(job.request.json, this.trialId);
+      line = job.request.jsonWithId?.(this.trialId) ?? withId(job.request.json, this.trialId);
     } else {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;

@@ -70,16 +70,19 @@ const ID_FIELD = Buffer.from(',"id":');
  */
 export function splitId(line: Buffer): { answer: Buffer; id: number } | undefined {
   const last = line.length - 1;
-  const at = line.lastIndexOf(ID_FIELD);
-  if (at !== -1 && last - at - 6 >= 1 && last - at - 6 <= 15 && line[last] === 0x7d) {
+  if (line[last] === 0x7d) {
+    // Back from the closing brace over the digits, then `,"id":` before them: no search needed.
     let id = 0;
-    let i = at + 6;
-    for (; i < last; i++) {
+    let scale = 1;
+    let i = last - 1;
+    for (; i >= 0 && last - i <= 15; i--) {
       const digit = line[i]! - 0x30;
       if (digit < 0 || digit > 9) break;
-      id = id * 10 + digit;
+      id += digit * scale;
+      scale *= 10;
     }
-    if (i === last) {
+    const at = i - (ID_FIELD.length - 1);
+    if (i < last - 1 && at >= 0 && endsWithIdField(line, i)) {
       line[at] = 0x7d;
       return { answer: line.subarray(0, at + 1), id };
     }
@@ -93,6 +96,11 @@ export function splitId(line: Buffer): { answer: Buffer; id: number } | undefine
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { id, ...rest } = value as { id?: unknown };
   return typeof id === 'number' && Number.isFinite(id) ? { answer: Buffer.from(JSON.stringify(rest)), id } : undefined;
+}
+
+function endsWithIdField(line: Buffer, end: number): boolean {
+  for (let j = 0; j < ID_FIELD.length; j++) if (line[end - j] !== ID_FIELD[ID_FIELD.length - 1 - j]) return false;
+  return true;
 }
 
 /** Reads the status of an encoded response, cheaply when it has our own field order. */

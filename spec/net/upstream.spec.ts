@@ -160,13 +160,17 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 describe('getRequest', () => {
-  it('gives GET <key> in its text form and its JSON form', () => {
-    expect(getRequest('article/1')).to.deep.equal({ text: 'GET article/1', json: '{"op":"GET","key":"article/1"}' });
+  it('gives GET <key> in its text form, its JSON form and its JSON form with an id', () => {
+    const request = getRequest('article/1');
+    expect(request.text).to.equal('GET article/1');
+    expect(request.json).to.equal('{"op":"GET","key":"article/1"}');
+    expect(request.jsonWithId?.(42)).to.equal('{"op":"GET","key":"article/1","id":42}');
   });
 
-  it('encodes any key in the JSON form exactly as JSON.stringify would', () => {
+  it('encodes any key in the JSON forms exactly as JSON.stringify would', () => {
     for (const key of ['a"b', 'a\\b', 'caf\u00e9/1', '\ud83d\ude00/1', 'lone\ud800', 'ctl\u0001']) {
       expect(getRequest(key).json, key).to.equal(JSON.stringify({ op: 'GET', key }));
+      expect(getRequest(key).jsonWithId?.(7), key).to.equal(JSON.stringify({ op: 'GET', key, id: 7 }));
     }
   });
 });

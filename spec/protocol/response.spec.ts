@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { Status, errorResponse, notFound, ok, okEncoded, splitId, statusOf, withId, wrongMethod } from '../../lib/protocol/response.js';
 
 describe('response encoding', () => {
@@ -96,6 +97,16 @@ describe('splitId', () => {
   it('reads a multi-byte answer by bytes, not characters', () => {
     const relayed = '{"status":"OK","data":"é€😀","node":1}';
     expect(split(withId(relayed, 42))).to.deep.equal({ answer: relayed, id: 42 });
+  });
+
+  it('takes back any safe integer id from any answer withId appended it to (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.oneof(fc.nat(), fc.maxSafeNat()), (data, id) => {
+        const relayed = okEncoded(JSON.stringify(data));
+        expect(split(withId(relayed, id))).to.deep.equal({ answer: relayed, id });
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
