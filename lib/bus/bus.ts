@@ -1,6 +1,7 @@
-// The in-process message bus: named topics, each one Subject created once, and the actor contract.
-import { Subject, type Observable, type Subscription } from 'rxjs';
+// The in-process message bus: named topics, each one Broadcast created once, and the actor contract.
+import { Observable, type Subscription } from 'rxjs';
 import type { Clock } from '../time/clock.js';
+import { Broadcast } from './broadcast.js';
 
 /** A topic name that carries the type of its messages. */
 export interface Topic<T> {
@@ -20,19 +21,19 @@ export function topic<T>(name: string): Topic<T> {
 export type Actor<I, O> = (inbox: Observable<I>, clock: Clock) => Observable<O>;
 
 export class Bus {
-  private readonly topics = new Map<string, Subject<unknown>>();
+  private readonly topics = new Map<string, Broadcast<unknown>>();
   private readonly running: Subscription[] = [];
 
   constructor(readonly clock: Clock) {}
 
-  /** The one Subject of a topic; publishing is `bus.topic(t).next(message)`. */
-  topic<T>(t: Topic<T>): Subject<T> {
-    let subject = this.topics.get(t.name);
-    if (subject === undefined) {
-      subject = new Subject<unknown>();
-      this.topics.set(t.name, subject);
+  /** The one multicast of a topic; publishing is `bus.topic(t).next(message)`. */
+  topic<T>(t: Topic<T>): Broadcast<T> {
+    let broadcast = this.topics.get(t.name);
+    if (broadcast === undefined) {
+      broadcast = new Broadcast<unknown>();
+      this.topics.set(t.name, broadcast);
     }
-    return subject as Subject<T>;
+    return broadcast as Broadcast<T>;
   }
 
   publish<T>(t: Topic<T>, message: T): void {
@@ -44,14 +45,16 @@ export class Bus {
    * a BehaviorSubject, or nowhere (an actor that only replies).
    */
   spawn<I, O>(actor: Actor<I, O>, from: Topic<I>, to?: Topic<O> | { next(message: O): void }): void {
-    const out = actor(this.topic(from).asObservable(), this.clock);
+    // An actor only reads its inbox: it gets an Observable of the topic, without `next`.
+    const topic = this.topic(from);
+    const out = actor(new Observable<I>((subscriber) => topic.subscribe(subscriber)), this.clock);
     const sink = to === undefined ? undefined : 'name' in to ? this.topic(to) : to;
     this.running.push(out.subscribe((message) => sink?.next(message)));
   }
 
   /** Completes every topic, letting actors finish, then stops them. */
   close(): void {
-    for (const subject of this.topics.values()) subject.complete();
+    for (const broadcast of this.topics.values()) broadcast.complete();
     for (const sub of this.running) sub.unsubscribe();
   }
 }
