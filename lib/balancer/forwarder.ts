@@ -33,44 +33,46 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
       // One `sent` message per proxy, made once: every request sends one.
       const sent: ForwarderOutput[] = [];
       const sentTo = (proxy: number): ForwarderOutput => (sent[proxy] ??= Object.freeze({ outcome: Object.freeze({ kind: 'sent', proxy } as const) }));
-      // When each request in flight was first routed, for its latency. A Map, not a WeakMap: every
-      // request is answered exactly once, here, and a WeakMap costs the garbage collector per entry.
-      const started = new Map<GetMessage, number>();
-      const answer = (message: GetMessage, response: Answer, failed: boolean): void => {
-        const now = clock.now();
-        const latency = now - (started.get(message) ?? now);
-        started.delete(message);
+      // When a request being retried was first routed, for its latency. A first attempt keeps
+      // its start in the callback it sends; only a request that failed somewhere waits here.
+      const retrying = new Map<GetMessage, number>();
+      const answer = (message: GetMessage, response: Answer, failed: boolean, start: number): void => {
         message.reply(response);
-        out.next(answeredNote(latency, failed));
+        out.next(answeredNote(clock.now() - start, failed));
       };
-      const unreachable = (message: GetMessage, attempts: number, why: string): void =>
-        answer(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), true);
+      const unreachable = (message: GetMessage, attempts: number, why: string, start: number): void =>
+        answer(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), true, start);
 
       return routed.subscribe({
         next: (r) => {
           const { message, proxy, tried } = r;
+          let start: number;
           if (tried.length === 0) {
-            started.set(message, clock.now());
+            start = clock.now();
             budget.request();
+          } else {
+            start = retrying.get(message) ?? clock.now();
+            retrying.delete(message);
           }
           if (proxy === undefined) {
-            if (tried.length === 0) answer(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), true);
-            else unreachable(message, tried.length, '');
+            if (tried.length === 0) answer(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), true, start);
+            else unreachable(message, tried.length, '', start);
             return;
           }
           out.next(sentTo(proxy));
           port(proxy, message.request.key, (failure, response) => {
             if (failure === null) {
               out.next({ outcome: { kind: 'answered', proxy, key: message.request.key } });
-              answer(message, response, false);
+              answer(message, response, false, start);
               return;
             }
             out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
             const attempts = tried.length + 1;
-            if (attempts > retries) return unreachable(message, attempts, '');
+            if (attempts > retries) return unreachable(message, attempts, '', start);
             const allowed = budget.tryRetry();
             out.next({ budget: { ...budget.usage(), exhausted: !allowed } });
-            if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)');
+            if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)', start);
+            retrying.set(message, start);
             out.next({ retry: { message, tried: [...tried, proxy] } });
           });
         },
