@@ -55,6 +55,10 @@ class GetLine implements LinkRequest {
   }
 }
 
+function jsonWithId(request: LinkRequest, id: number): string {
+  return request.jsonWithId?.(id) ?? withId(request.json, id);
+}
+
 function quoted(key: string): string {
   return NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
 }
@@ -348,12 +352,12 @@ class PeerConnection {
     if (this.mode === 'ids') {
       const id = this.link.nextId();
       this.byId.set(id, job);
-      line = job.request.jsonWithId?.(id) ?? withId(job.request.json, id);
+      line = jsonWithId(job.request, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
       this.mode = 'trial';
       this.trialId = this.link.nextId();
       this.inOrder.push(job);
-      line = job.request.jsonWithId?.(this.trialId) ?? withId(job.request.json, this.trialId);
+      line = jsonWithId(job.request, this.trialId);
     } else {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
