@@ -235,3 +235,59 @@ export class SpecServer {
 }
 
 export { sleep };
+
+export interface Manners {
+  /** false plays early versions of origin_server.py, which end an answer by closing instead. */
+  newline?: boolean;
+  /** Close this long after answering rather than at once, so the connection looks reusable for a while. */
+  closeDelayMs?: number;
+  /** Answer this long after reading the line (default at once). */
+  answerDelayMs?: number;
+}
+
+/**
+ * A peer in the style of the original origin_server.py / proxy_node.py: one read per connection,
+ * one answer line, then close. Anything it reads after the first line is never answered. A first
+ * line that is not `METHOD argument` or `METRICS` is a violation (the original origin crashes on it).
+ */
+export class OneShotPeer {
+  readonly seen: string[] = [];
+  readonly violations: string[] = [];
+  connections = 0;
+  private readonly server: SpecServer;
+
+  constructor(answer: (line: string, port: number) => object, manners: Manners = {}) {
+    const { newline = true, closeDelayMs = 0, answerDelayMs = 0 } = manners;
+    this.server = new SpecServer((socket: net.Socket) => {
+      this.connections++;
+      socket.once('data', (chunk: Buffer) => {
+        const line = chunk.toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+        this.seen.push(line);
+        if (!/^(METRICS|[A-Z]+ \S+)$/.test(line)) {
+          this.violations.push(line);
+          socket.destroy();
+          return;
+        }
+        const reply = (): void => {
+          socket.write(JSON.stringify(answer(line, this.port)) + (newline ? '\n' : ''));
+          if (closeDelayMs === 0) socket.end();
+          else setTimeout(() => socket.end(), closeDelayMs);
+        };
+        if (answerDelayMs === 0) reply();
+        else setTimeout(reply, answerDelayMs);
+      });
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  listen(): Promise<number> {
+    return this.server.listen();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}

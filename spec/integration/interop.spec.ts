@@ -2,63 +2,10 @@
 // connection and close, and a client that sends one line, reads one line and hangs up.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type net from 'node:net';
 import { expect } from 'chai';
 import type { NodeProcess } from '../../lib/cluster/process.js';
 import { Client } from '../../lib/client/client.js';
-import { Nodes, SpecServer, ask, metricsOf, open, sampleData, waitFor, type Answer } from './helpers.js';
-
-interface Manners {
-  /** false plays early versions of origin_server.py, which end an answer by closing instead. */
-  newline?: boolean;
-  /** Close this long after answering rather than at once, so the connection looks reusable for a while. */
-  closeDelayMs?: number;
-}
-
-/**
- * A peer in the style of the original origin_server.py / proxy_node.py: one read per connection,
- * one answer line, then close. Anything it reads after the first line is never answered. A first
- * line that is not `METHOD argument` or `METRICS` is a violation (the original origin crashes on it).
- */
-class OneShotPeer {
-  readonly seen: string[] = [];
-  readonly violations: string[] = [];
-  connections = 0;
-  private readonly server: SpecServer;
-
-  constructor(answer: (line: string, port: number) => object, manners: Manners = {}) {
-    const { newline = true, closeDelayMs = 0 } = manners;
-    this.server = new SpecServer((socket: net.Socket) => {
-      this.connections++;
-      socket.once('data', (chunk: Buffer) => {
-        const line = chunk.toString('utf8').split('\n')[0]!.replace(/\r$/, '');
-        this.seen.push(line);
-        if (!/^(METRICS|[A-Z]+ \S+)$/.test(line)) {
-          this.violations.push(line);
-          socket.destroy();
-          return;
-        }
-        setTimeout(() => {
-          socket.write(JSON.stringify(answer(line, this.port)) + (newline ? '\n' : ''));
-          if (closeDelayMs === 0) socket.end();
-          else setTimeout(() => socket.end(), closeDelayMs);
-        }, 5);
-      });
-    });
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  listen(): Promise<number> {
-    return this.server.listen();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-}
+import { Nodes, OneShotPeer, ask, metricsOf, open, sampleData, waitFor, type Answer, type Manners } from './helpers.js';
 
 /** The original origin's answers, from the sample data. */
 function originAnswer(line: string): object {
@@ -95,7 +42,8 @@ describe('interop with one-request-per-connection peers (integration)', function
   });
 
   const peer = async (answer: (line: string, port: number) => object, manners: Manners = {}): Promise<OneShotPeer> => {
-    const p = new OneShotPeer(answer, manners);
+    // The original nodes take a few milliseconds to answer.
+    const p = new OneShotPeer(answer, { answerDelayMs: 5, ...manners });
     peers.push(p);
     await p.listen();
     return p;

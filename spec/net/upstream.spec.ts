@@ -3,7 +3,7 @@ import type net from 'node:net';
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { UpstreamLink, getRequest, type LinkFailure, type LinkOptions, type LinkRequest } from '../../lib/net/upstream.js';
-import { SpecServer } from '../integration/helpers.js';
+import { OneShotPeer, SpecServer } from '../integration/helpers.js';
 
 /** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
 interface Seen {
@@ -91,39 +91,8 @@ function hear(line: string, connection: number, socket: net.Socket): Heard {
   };
 }
 
-/** A peer in the style of the original Python nodes: one read per connection, one answer, close. */
-class OneShotPeer {
-  readonly lines: string[] = [];
-  private readonly server: SpecServer;
-
-  constructor(closeDelayMs = 0) {
-    this.server = new SpecServer((socket) => {
-      socket.once('data', (chunk: Buffer) => {
-        const line = chunk.toString('utf8').split('\n')[0]!;
-        this.lines.push(line);
-        if (!/^[A-Z]+( \S+)?$/.test(line)) {
-          socket.destroy();
-          return;
-        }
-        socket.write(`${JSON.stringify({ status: 'OK', data: line.slice(line.indexOf(' ') + 1) })}\n`);
-        if (closeDelayMs === 0) socket.end();
-        else setTimeout(() => socket.end(), closeDelayMs);
-      });
-    });
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  listen(): Promise<number> {
-    return this.server.listen();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-}
+/** A one-shot peer's answer: OK with the key it was asked for as its data. */
+const echoKey = (line: string): object => ({ status: 'OK', data: line.slice(line.indexOf(' ') + 1) });
 
 /** A clock that moves only when told. */
 class ManualClock extends VirtualTimeScheduler {
@@ -441,24 +410,24 @@ describe('UpstreamLink', () => {
 
   describe('to a one-request-per-connection peer', () => {
     it('serves sequential requests, one connection each, with text lines only', async () => {
-      const { peer, link } = await start(new OneShotPeer(), { ids: true });
+      const { peer, link } = await start(new OneShotPeer(echoKey), { ids: true });
       for (let i = 1; i <= 10; i++) expect(await ask(link, `k/${i}`)).to.deep.equal(ok(`k/${i}`));
-      expect(peer.lines).to.deep.equal(Array.from({ length: 10 }, (_, i) => `GET k/${i + 1}`));
+      expect(peer.seen).to.deep.equal(Array.from({ length: 10 }, (_, i) => `GET k/${i + 1}`));
     });
 
     it('serves concurrent requests with text lines only', async () => {
-      const { peer, link } = await start(new OneShotPeer(), { ids: true, poolSize: 4 });
+      const { peer, link } = await start(new OneShotPeer(echoKey), { ids: true, poolSize: 4 });
       await ask(link, 'k/0');
       const keys = Array.from({ length: 20 }, (_, i) => `k/${i + 1}`);
       expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
-      expect(peer.lines.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
+      expect(peer.seen.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
     });
 
     it('resends a request the peer closed on without answering, and learns it answers one per connection', async () => {
-      const { peer, link } = await start(new OneShotPeer(30), { ids: true });
+      const { peer, link } = await start(new OneShotPeer(echoKey, { closeDelayMs: 30 }), { ids: true });
       for (let i = 1; i <= 6; i++) expect(await ask(link, `k/${i}`)).to.deep.equal(ok(`k/${i}`));
       expect(link.answersOnePerConnection).to.equal(true);
-      expect(peer.lines.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
+      expect(peer.seen.every((line) => /^GET k\/\d+$/.test(line))).to.equal(true);
     });
   });
 });
