@@ -250,15 +250,14 @@ export interface Manners {
  * one answer line, then close. Anything it reads after the first line is never answered. A first
  * line that is not `METHOD argument` or `METRICS` is a violation (the original origin crashes on it).
  */
-export class OneShotPeer {
+export class OneShotPeer extends SpecServer {
   readonly seen: string[] = [];
   readonly violations: string[] = [];
   connections = 0;
-  private readonly server: SpecServer;
 
   constructor(answer: (line: string, port: number) => object, manners: Manners = {}) {
     const { newline = true, closeDelayMs = 0, answerDelayMs = 0 } = manners;
-    this.server = new SpecServer((socket: net.Socket) => {
+    super((socket: net.Socket) => {
       this.connections++;
       socket.once('data', (chunk: Buffer) => {
         const line = chunk.toString('utf8').split('\n')[0]!.replace(/\r$/, '');
@@ -277,17 +276,5 @@ export class OneShotPeer {
         else setTimeout(reply, answerDelayMs);
       });
     });
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  listen(): Promise<number> {
-    return this.server.listen();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 }

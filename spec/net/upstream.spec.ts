@@ -28,13 +28,12 @@ interface Heard {
  * to `onRequest`, which answers it (or not) when it likes. By default it answers at once with
  * `{"status":"OK","data":"<key>"}`, echoing the id as our own servers do.
  */
-class Peer {
+class Peer extends SpecServer {
   readonly seen: Seen[] = [];
   connections = 0;
-  private readonly server: SpecServer;
 
   constructor(private readonly onRequest: (heard: Heard) => void = (heard) => heard.answer()) {
-    this.server = new SpecServer((socket) => {
+    super((socket) => {
       const connection = ++this.connections;
       let buffered = '';
       socket.setEncoding('utf8');
@@ -48,18 +47,6 @@ class Peer {
         }
       });
     });
-  }
-
-  get port(): number {
-    return this.server.port;
-  }
-
-  listen(): Promise<number> {
-    return this.server.listen();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 
   get lines(): string[] {
