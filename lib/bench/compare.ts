@@ -62,6 +62,8 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
 
   /** The process each subject's load goes to. */
   const targets = new Map<Subject, Started>();
+  // The processes each subject's front sends its requests on to, whose CPU the front's load also costs.
+  const behind = new Map<Subject, readonly Started[]>();
   const unavailable = new Map<Subject, string>();
   const attempt = async (subjects: Subject[], start: () => Promise<void>): Promise<void> => {
     if (!subjects.some((s) => want.has(s))) return;
@@ -89,6 +91,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
     if (proxies.length === 0) throw new Error('our proxies are not running');
     const balancer = await startBalancer(fleet, proxies, node('balancer'));
     targets.set('balancer', balancer);
+    behind.set('balancer', proxies);
     log(`ours: balancer :${balancer.port}`);
   });
   let haproxy: Availability | undefined;
@@ -101,6 +104,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
         if (proxies.length === 0) throw new Error('our proxies are not running');
         const started = await startHaproxy(fleet, binary, await fleet.tempDir('haproxy'), proxies.map((p) => ({ host: '127.0.0.1', port: p.port })));
         targets.set('haproxy', started);
+        behind.set('haproxy', proxies);
         log(`haproxy ${haproxy?.available === true ? haproxy.version : ''}: :${started.port} (pid ${started.pid})`);
       });
     }
@@ -108,6 +112,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
   await attempt(['relay', 'line-server'], async () => {
     const floor = await startFloor(fleet, dataDir, PROXIES, node);
     targets.set('relay', floor.relay);
+    behind.set('relay', floor.servers);
     targets.set('line-server', floor.servers[0]!);
     log(`floor: relay :${floor.relay.port}, line servers ${floor.servers.map((s) => `:${s.port}`).join(' ')}`);
   });
@@ -121,7 +126,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
       for (const subject of SUBJECTS) {
         const front = targets.get(subject);
         if (!want.has(subject) || front === undefined) continue;
-        const run = await measure(options, front, { ...MODES[mode] });
+        const run = await measure(options, front, behind.get(subject) ?? [], { ...MODES[mode] });
         runs.set(subject, [...(runs.get(subject) ?? []), run]);
         const { result } = run;
         log(
@@ -148,11 +153,11 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
       const rate = Math.round(peak / 2);
       // One long run rather than rounds: the tail needs many samples.
       const paced = { mode: 'persistent', conns: 16, depth: 1, rate, durationMs: options.durationMs * options.rounds } as const;
-      const { result } = await measure(options, balancer, paced);
+      const { result } = await measure(options, balancer, [], paced);
       log(`balancer at half peak: ${result.rps} req/s (asked ${rate}), p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms`);
       // The floor at the same rate: how much of that tail this machine adds whatever the design.
       const relay = targets.get('relay');
-      const floor = relay === undefined ? undefined : (await measure(options, relay, paced)).result;
+      const floor = relay === undefined ? undefined : (await measure(options, relay, [], paced)).result;
       if (floor !== undefined) log(`relay at the same rate: ${floor.rps} req/s, p50 ${floor.latency.p50.toFixed(2)} ms, p99 ${floor.latency.p99.toFixed(2)} ms`);
       halfLoad = { peak, rate, result, ...(floor === undefined ? {} : { floor }) } satisfies HalfLoadResult;
     }
@@ -197,12 +202,13 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
 }
 
 /**
- * One round: the same key stream (same seed) against `front`; also the generator's own CPU use, and
- * the CPU time and system calls `front` spent per answer.
+ * One round: the same key stream (same seed) against `front`; also the generator's own CPU use,
+ * the CPU time and system calls `front` spent per answer, and the CPU time of the processes behind it.
  */
 async function measure(
   options: CompareOptions,
   front: Started,
+  back: readonly Started[],
   shape: { mode: 'oneshot' | 'persistent' | 'pipeline'; conns: number; depth: number; rate?: number; durationMs?: number },
 ): Promise<Round> {
   const pick = uniformSampler(options.keyspace, seededRandom(options.seed));
@@ -212,6 +218,7 @@ async function measure(
   const counted = front.name !== 'haproxy';
   const callsBefore = counted ? await syscalls(front.pid).catch(() => undefined) : undefined;
   const frontBefore = await cpuTime(front.pid).catch(() => undefined);
+  const backBefore = await cpuOf(back);
   const result = await runLoad({
     host: '127.0.0.1',
     port: front.port,
@@ -223,6 +230,7 @@ async function measure(
   const used = process.cpuUsage(cpuBefore);
   const cpu = (used.user + used.system) / 1000 / (monotonicMs() - wallBefore);
   const frontAfter = await cpuTime(front.pid).catch(() => undefined);
+  const backAfter = await cpuOf(back);
   const callsAfter = counted ? await syscalls(front.pid).catch(() => undefined) : undefined;
   if (result.answered === 0) return { result, cpu };
   const per = (n: number): number => Math.round((n / result.answered) * 100) / 100;
@@ -232,11 +240,28 @@ async function measure(
     cpu,
     ...(frontBefore === undefined || frontAfter === undefined
       ? {}
-      : { cpuPerRequest: { userUs: microsPer(frontAfter.userMs - frontBefore.userMs), systemUs: microsPer(frontAfter.systemMs - frontBefore.systemMs) } }),
+      : {
+          cpuPerRequest: {
+            userUs: microsPer(frontAfter.userMs - frontBefore.userMs),
+            systemUs: microsPer(frontAfter.systemMs - frontBefore.systemMs),
+            ...(backBefore === undefined || backAfter === undefined ? {} : { behindUs: microsPer(backAfter - backBefore) }),
+          },
+        }),
     ...(callsBefore === undefined || callsAfter === undefined
       ? {}
       : { syscallsPerRequest: { reads: per(callsAfter.reads - callsBefore.reads), writes: per(callsAfter.writes - callsBefore.writes) } }),
   };
+}
+
+/** User + system ms of all of `processes` together; undefined when there are none or one cannot be read. */
+async function cpuOf(processes: readonly Started[]): Promise<number | undefined> {
+  if (processes.length === 0) return undefined;
+  try {
+    const times = await Promise.all(processes.map((p) => cpuTime(p.pid)));
+    return times.reduce((sum, t) => sum + t.userMs + t.systemMs, 0);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A fresh proxy filled with 64 MiB of distinct values, then its resident memory from /proc. */

@@ -29,6 +29,8 @@ export interface CellResult {
 export interface CpuPerRequest {
   userUs: number;
   systemUs: number;
+  /** User + system of the processes behind the front (its proxies or line servers), all together. */
+  behindUs?: number;
 }
 
 export interface HalfLoadResult {
@@ -238,19 +240,21 @@ function generatorLine(c: Comparison): string | undefined {
 
 /** CPU per answer at each subject's front process, user + system: where the targets are won or lost. */
 function cpuTable(c: Comparison): string[] {
-  const measured = SUBJECTS.filter((subject) => c.cells.some((x) => x.subject === subject && x.cpuPerRequest !== undefined));
+  const front = table(c, '| CPU per request at the front process, µs (user + system) |', (used) => `${used.userUs.toFixed(1)} + ${used.systemUs.toFixed(1)}`);
+  // Behind the balancer and HAProxy the same proxies, behind the relay its line servers.
+  const behind = table(c, '| CPU per request behind the front (its 3 proxies or line servers), µs |', (used) => used.behindUs?.toFixed(1));
+  return behind.length === 0 ? front : [...front, '', ...behind];
+}
+
+function table(c: Comparison, title: string, show: (used: CpuPerRequest) => string | undefined): string[] {
+  const shown = (subject: Subject, mode: ModeName): string | undefined => {
+    const used = c.cells.find((x) => x.subject === subject && x.mode === mode)?.cpuPerRequest;
+    return used === undefined ? undefined : show(used);
+  };
+  const measured = SUBJECTS.filter((subject) => c.settings.modes.some((mode) => shown(subject, mode) !== undefined));
   if (measured.length === 0) return [];
-  const lines = [
-    `| CPU per request at the front process, µs (user + system) | ${c.settings.modes.map((m) => MODES[m].label).join(' | ')} |`,
-    `|---|${c.settings.modes.map(() => '---:').join('|')}|`,
-  ];
-  for (const subject of measured) {
-    const row = c.settings.modes.map((mode) => {
-      const used = c.cells.find((x) => x.subject === subject && x.mode === mode)?.cpuPerRequest;
-      return used === undefined ? '' : `${used.userUs.toFixed(1)} + ${used.systemUs.toFixed(1)}`;
-    });
-    lines.push(`| ${subject} | ${row.join(' | ')} |`);
-  }
+  const lines = [`${title} ${c.settings.modes.map((m) => MODES[m].label).join(' | ')} |`, `|---|${c.settings.modes.map(() => '---:').join('|')}|`];
+  for (const subject of measured) lines.push(`| ${subject} | ${c.settings.modes.map((mode) => shown(subject, mode) ?? '').join(' | ')} |`);
   return lines;
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { LoadResult } from '../../lib/bench/load.js';
 import { evaluateTargets, medianCell, ratioText, renderMarkdown, type CellResult, type Comparison } from '../../lib/bench/report.js';
-import type { ModeName, Subject } from '../../lib/bench/subjects.js';
+import { SUBJECTS, type ModeName, type Subject } from '../../lib/bench/subjects.js';
 
 function result(rps: number, p99 = 1, errors: Record<string, number> = {}): LoadResult {
   const failed = Object.values(errors).reduce((a, b) => a + b, 0);
@@ -110,6 +110,20 @@ describe('renderMarkdown, per-request figures', () => {
     expect(text).to.contain('| haproxy | 2.0 + 6.5 |');
     expect(text).to.contain('| balancer | 1.50 / 1.75 |');
     expect(text).not.to.contain('| haproxy | 0');
+    expect(text, 'no table behind the front without figures for it').not.to.contain('behind the front');
+  });
+
+  it('prints the CPU per request of the processes behind the front, for the subjects that have it', () => {
+    const balancer: CellResult = { ...cell('balancer', 'pipeline', 100), cpuPerRequest: { userUs: 11.7, systemUs: 2.7, behindUs: 8.04 } };
+    const relay: CellResult = { ...cell('relay', 'pipeline', 100), cpuPerRequest: { userUs: 3.6, systemUs: 2.7, behindUs: 3.26 } };
+    const proxy: CellResult = { ...cell('proxy', 'pipeline', 100), cpuPerRequest: { userUs: 3.1, systemUs: 1.1 } };
+    const settings = { durationS: 5, warmupS: 1, keyspace: 1000, seed: 1, rounds: 1, subjects: [...SUBJECTS], modes: ['pipeline' as const] };
+    const text = renderMarkdown(comparison([balancer, relay, proxy], { settings }));
+    const lines = text.split('\n');
+    const title = lines.findIndex((line) => line.startsWith('| CPU per request behind the front'));
+    expect(title, 'the table behind the front').to.be.greaterThan(-1);
+    expect(lines.slice(title + 2, title + 4)).to.deep.equal(['| balancer | 8.0 |', '| relay | 3.3 |']);
+    expect(lines[title + 4], 'a subject with nothing behind it has no row').not.to.match(/^\| proxy/);
   });
 });
 
