@@ -9,8 +9,8 @@ import { Observable, type Observer, type Subscriber } from 'rxjs';
  * walks its observers with an iterator, two allocations per message on every topic a message
  * crosses. Sampled in the balancer under `npm run bench` load (pipeline), those were the largest
  * share of what a request allocated. Here a delivery is a loop over an array that subscribing and
- * unsubscribing replace rather than change, so a message being delivered goes to the subscribers
- * it found, as with Subject.
+ * unsubscribing replace rather than change: as with Subject, a message goes to the subscribers
+ * there were when it was sent, less any that unsubscribed before their turn.
  */
 export class Broadcast<T> extends Observable<T> implements Observer<T> {
   private subscribers: readonly Subscriber<T>[] = [];
