@@ -32,6 +32,15 @@ describe('Outgoing', () => {
     expect(stored.toString(), 'the stored answer itself is untouched').to.equal('{"status":"OK","data":"caf\u00e9"}');
   });
 
+  it('writes a numeric id into the joined bytes, from 0 up to the largest safe integer', () => {
+    const out = new Outgoing();
+    const stored = Buffer.from('{"a":1}');
+    for (const id of [0, 9, 10, 12345, Number.MAX_SAFE_INTEGER]) out.add(stored, id);
+    expect(out.take().toString()).to.equal(
+      ['0', '9', '10', '12345', String(Number.MAX_SAFE_INTEGER)].map((id) => `{"a":1,"id":${id}}\n`).join(''),
+    );
+  });
+
   it('starts afresh after a take', () => {
     const out = new Outgoing();
     out.add(Buffer.from('{"a":1}'));
@@ -42,7 +51,17 @@ describe('Outgoing', () => {
 
   it('gives the lines worked out the plain way, for any mix of text, bytes, ids and characters (property)', () => {
     const answer = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 })).map((data) => JSON.stringify({ status: 'OK', data }));
-    const id = fc.option(fc.oneof(fc.nat(), fc.string({ maxLength: 10 }), fc.string({ unit: 'grapheme', maxLength: 5 })), { nil: undefined });
+    const id = fc.option(
+      fc.oneof(
+        fc.nat(),
+        fc.maxSafeNat(),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.string({ maxLength: 10 }),
+        fc.string({ unit: 'grapheme', maxLength: 5 }),
+      ),
+      { nil: undefined },
+    );
     const entry = fc.record({ answer, id, bytes: fc.boolean() });
     fc.assert(
       fc.property(fc.array(entry, { minLength: 1, maxLength: 12 }), (entries) => {
