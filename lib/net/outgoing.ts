@@ -1,13 +1,13 @@
 // What a connection writes at its next flush: every answer of one event-loop turn, in one write.
 import type { RequestId } from '../protocol/request.js';
-import { idSuffix, type Answer } from '../protocol/response.js';
+import { ID_FIELD, idSuffix, type Answer } from '../protocol/response.js';
 
 // In the pieces, after bytes: they go out without their last byte, the closing brace an id
 // replaces. A mark instead of a subarray per answer, which would cost an allocation each.
 const DROP_LAST_BYTE = -1;
 // A non-negative number in the pieces, after bytes, is an id (such as our balancer sends) that
 // replaces their closing brace, its digits written straight into the joined bytes.
-const ID_FIELD = Buffer.from(',"id":');
+
 // Text this short is written byte by byte when it is ASCII: cheaper than a call into C++.
 const SHORT = 64;
 

@@ -1,18 +1,18 @@
 // The GET lines that make up nearly all traffic, read straight from their bytes.
+import { MAX_KEY_BYTES } from './limits.js';
 import type { Request } from './request.js';
+import { ID_FIELD } from './response.js';
 
 export type GetRequest = Extract<Request, { op: 'GET' }>;
 
 const TEXT_GET = Buffer.from('GET ');
 const JSON_GET = Buffer.from('{"op":"GET","key":"');
-const ID_FIELD = Buffer.from(',"id":');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const SLASH = 0x2f;
 const CLOSE = 0x7d;
 const ZERO = 0x30;
 const NINE = 0x39;
-const MAX_KEY_BYTES = 1024;
 // More digits than this may not be a safe integer; such ids take the general parser.
 const MAX_ID_DIGITS = 15;
 

@@ -4,6 +4,7 @@ import { Status } from './status.js';
 import { errorResponse, wrongMethod } from './response.js';
 import { readAddress } from './address.js';
 import { readGetLine } from './get-line.js';
+import { MAX_KEY_BYTES } from './limits.js';
 
 export type RequestId = string | number;
 
@@ -32,7 +33,6 @@ export interface Rejection {
 
 export type Parsed = Request | Rejection;
 
-export const MAX_KEY_BYTES = 1024;
 // Whitespace and control characters (C0, DEL, C1) are never part of a key.
 const BAD_KEY_CHAR = /[\s\u0000-\u001f\u007f-\u009f]/u;
 

@@ -59,7 +59,8 @@ export function idSuffix(id: RequestId): string {
   return typeof id === 'number' ? `,"id":${id}}` : `,"id":${JSON.stringify(id)}}`;
 }
 
-const ID_FIELD = Buffer.from(',"id":');
+/** The bytes before an id appended as the last field of an answer or request. */
+export const ID_FIELD = Buffer.from(',"id":');
 
 /**
  * Splits the numeric `"id"` that `withId` appended off an encoded object: the object as it was

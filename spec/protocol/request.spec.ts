@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { MAX_KEY_BYTES, checkKey, isRejection, parseRequest, type Parsed, type Rejection } from '../../lib/protocol/request.js';
+import { MAX_KEY_BYTES } from '../../lib/protocol/limits.js';
+import { checkKey, isRejection, parseRequest, type Parsed, type Rejection } from '../../lib/protocol/request.js';
 
 const parse = (line: string | Buffer): Parsed => parseRequest(typeof line === 'string' ? Buffer.from(line) : line);
 
