@@ -5,9 +5,8 @@ import type { MembershipRequest } from '../protocol/request.js';
 import { errorResponse, ok } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import type { Clock } from '../time/clock.js';
-import type { MembershipChange } from './messages.js';
+import type { MembershipChange, Outcome } from './messages.js';
 import type { ClusterView } from './view.js';
-import type { Outcome } from './messages.js';
 import { InFlight } from './in-flight.js';
 
 export type MembershipMessage = Inbound<MembershipRequest>;

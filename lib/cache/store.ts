@@ -28,9 +28,9 @@ export interface Kept {
  * costs nothing beyond lru-cache's own TTL check, and with no stale window (the default) a lookup
  * is a single lru-cache get: the hit path reads no object of ours, not even the answer (the
  * kernel does, when the write copies it). Answers are held as bytes, outside the JS heap, so a hit
- * encodes nothing and the memory held is the bytes counted. Which keys hold a NOT_FOUND is a set apart, empty unless negative caching is on.
- * Its time is our clock (`perf`),
- * with ttlResolution 0 and no autopurge so it never starts a timer of its own.
+ * encodes nothing and the memory held is the bytes counted. Which keys hold a NOT_FOUND is a set
+ * apart, empty unless negative caching is on. Its time is our clock (`perf`), with ttlResolution 0
+ * and no autopurge so it never starts a timer of its own.
  */
 export class CacheStore {
   private readonly lru: LRUCache<string, Buffer>;

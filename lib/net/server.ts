@@ -2,9 +2,8 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js';
-import { isRejection, parseRequest, type Request } from '../protocol/request.js';
+import { isRejection, parseRequest, type Request, type RequestId } from '../protocol/request.js';
 import { errorResponse, type Answer, type Encoded } from '../protocol/response.js';
-import type { RequestId } from '../protocol/request.js';
 import { Status } from '../protocol/status.js';
 import { after, every, onNextTurn, type Clock } from '../time/clock.js';
 import type { Inbound } from '../bus/inbound.js';

@@ -8,7 +8,6 @@ import { CACHE_EVENTS, type CacheEvent, type CacheGauges } from './messages.js';
 
 export type ProxyMetricsInput = { event: CacheEvent } | { gauges: CacheGauges } | { metrics: Inbound };
 
-
 /** The report keeps the original field names first (PROTOCOL.md); extensions follow. */
 export function proxyMetricsActor() {
   return (inbox: Observable<ProxyMetricsInput>, clock: Clock): Observable<never> =>

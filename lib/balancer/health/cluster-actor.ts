@@ -46,9 +46,9 @@ interface Tracking {
 
 /**
  * Outputs a new view on every change of health, weight, ejection or membership; traffic that
- * changes none of them (a send, an answer) makes no view. Probes run every `interval` of the injected clock, each
- * with its own timeout so one dead proxy never delays the others' checks; the same tick ends
- * ejections and steps slow-start weights.
+ * changes none of them (a send, an answer) makes no view. Probes run every `interval` of the
+ * injected clock, each with its own timeout so one dead proxy never delays the others' checks;
+ * the same tick ends ejections and steps slow-start weights.
  */
 export function clusterActor(options: ClusterOptions) {
   const slowStart = options.slowStart ?? 0;
