@@ -12,9 +12,8 @@ import { forwarder, type ForwarderOutput } from './forwarder.js';
 import { proxyLinks } from './links.js';
 import { purger, type PurgeMessage } from './purger.js';
 import { membershipActor, type MembershipMessage } from './membership.js';
-import type { MembershipChange } from './messages.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
-import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
+import type { GetMessage, MembershipChange, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
 import { initialView, type ClusterView } from './view.js';
 
