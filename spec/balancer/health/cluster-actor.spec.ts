@@ -3,7 +3,7 @@ import { EMPTY, NEVER, concatAll, distinctUntilChanged, map, of, type Observable
 import { TestScheduler } from 'rxjs/testing';
 import { clusterActor, type ClusterInput, type ClusterOptions, type ProbePort } from '../../../lib/balancer/health/cluster-actor.js';
 import type { LinkFailure } from '../../../lib/net/upstream.js';
-import type { Outcome, ProbeResult } from '../../../lib/balancer/messages.js';
+import type { ProbeResult } from '../../../lib/balancer/messages.js';
 import { initialView, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
 
 const ONE = ['127.0.0.1:8001'];
@@ -175,10 +175,7 @@ describe('cluster actor', () => {
   it('makes no new view for sent or answered traffic to an active proxy', () => {
     scheduler.run(({ hot, expectObservable }) => {
       // Neither changes health, weight, ejection or membership, so a new view would only wake every strategy for nothing.
-      const outcomes = hot<Outcome>('-s-s-a-a', {
-        s: { kind: 'sent', proxy: 0 },
-        a: { kind: 'answered', proxy: 0 },
-      });
+      const outcomes = hot<ClusterInput>('-s-s-a-a', { s: sent(0), a: answered(0) });
       const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, outcomes);
       expectObservable(views, '^ 20ms !').toBe('v', { v: initialView(TWO) });
     });
@@ -187,10 +184,7 @@ describe('cluster actor', () => {
   it('makes a new view for failed traffic, which counts toward fall', () => {
     scheduler.run(({ hot, expectObservable }) => {
       // One reset of three (fall) leaves the proxy up, but its failure streak has changed.
-      const outcomes = hot<Outcome>('-s-f', {
-        s: { kind: 'sent', proxy: 0 },
-        f: { kind: 'failed', proxy: 0, failure: 'reset' },
-      });
+      const outcomes = hot<ClusterInput>('-s-f', { s: sent(0), f: failed(0, 'reset') });
       const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, outcomes);
       expectObservable(views, '^ 20ms !').toBe('v--v', { v: initialView(ONE) });
     });
@@ -198,10 +192,7 @@ describe('cluster actor', () => {
 
   it('takes a proxy down at once when traffic to it is refused', () => {
     scheduler.run(({ hot, expectObservable }) => {
-      const outcomes = hot<Outcome>('-s-f', {
-        s: { kind: 'sent', proxy: 1 },
-        f: { kind: 'failed', proxy: 1, failure: 'refused' },
-      });
+      const outcomes = hot<ClusterInput>('-s-f', { s: sent(1), f: failed(1, 'refused') });
       const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, outcomes);
       expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('a--b', {
         a: 'up, up',
@@ -214,10 +205,7 @@ describe('cluster actor', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // Traffic fails at 5 and 15, the probe sent at 10 times out at 14: three in a row by 15.
       const silent = cold<ProbeResult>('-');
-      const outcomes = hot<Outcome>('-(ss)f 9ms f', {
-        s: { kind: 'sent', proxy: 0 },
-        f: { kind: 'failed', proxy: 0, failure: 'reset' },
-      });
+      const outcomes = hot<ClusterInput>('-(ss)f 9ms f', { s: sent(0), f: failed(0, 'reset') });
       const views = start({ addresses: ONE, probe: scripted([silent]) }, outcomes);
       expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('u 14ms d', {
         u: 'up',
