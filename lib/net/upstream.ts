@@ -227,7 +227,7 @@ export class UpstreamLink {
       // A pooled connection opened before the link learned the peer is one-shot will be closed by
       // the peer once it has answered; a request (above all a resent one) must not go there.
       if (this.oneShot && !c.single) continue;
-      if (!c.canTake(this.oneShot ? 0 : this.pipelineDepth)) continue;
+      if (!c.canTake()) continue;
       // Answers by id hold up nothing, so requests pack onto the first connection with room:
       // more of them leave in each write, and the peer reads more in each read.
       if (c.matchesById) return c;
@@ -330,9 +330,10 @@ class PeerConnection {
   /**
    * A fresh connection takes one request at a time until it has answered two; then it pipelines
    * text, or, when the link tries ids, takes one trial request and pipelines only once it is
-   * answered with its id. `depth` bounds requests answered in order; ids go up to the link's `idsDepth`.
+   * answered with its id. In flight at once: up to the link's `pipelineDepth` answered in order, its
+   * `idsDepth` matched by id.
    */
-  canTake(depth: number): boolean {
+  canTake(): boolean {
     if (this.dead || this.retired) return false;
     if (this.single) return this.inFlight === 0 && this.answered === 0;
     if (this.answered < 2) return this.inFlight === 0;
@@ -342,7 +343,7 @@ class PeerConnection {
       case 'trial':
         return false;
       case 'text':
-        return this.link.triesIds ? this.inFlight === 0 : this.inOrder.length < depth;
+        return this.link.triesIds ? this.inFlight === 0 : this.inOrder.length < this.link.pipelineDepth;
     }
   }
 
