@@ -240,38 +240,30 @@ function generatorLine(c: Comparison): string | undefined {
 
 /** CPU per answer at each subject's front process, user + system: where the targets are won or lost. */
 function cpuTable(c: Comparison): string[] {
-  const front = table(c, '| CPU per request at the front process, µs (user + system) |', (used) => `${used.userUs.toFixed(1)} + ${used.systemUs.toFixed(1)}`);
+  const front = perSubjectTable(c, '| CPU per request at the front process, µs (user + system) |', ({ cpuPerRequest: used }) =>
+    used === undefined ? undefined : `${used.userUs.toFixed(1)} + ${used.systemUs.toFixed(1)}`,
+  );
   // Behind the balancer and HAProxy the same proxies, behind the relay its line servers.
-  const behind = table(c, '| CPU per request behind the front (its 3 proxies or line servers), µs |', (used) => used.behindUs?.toFixed(1));
+  const behind = perSubjectTable(c, '| CPU per request behind the front (its 3 proxies or line servers), µs |', (cell) => cell.cpuPerRequest?.behindUs?.toFixed(1));
   return behind.length === 0 ? front : [...front, '', ...behind];
 }
 
-function table(c: Comparison, title: string, show: (used: CpuPerRequest) => string | undefined): string[] {
+/** Reads / writes per answer at each subject's front process: how well it batches its I/O. */
+function syscallTable(c: Comparison): string[] {
+  return perSubjectTable(c, '| syscalls per request at the front process (reads / writes) |', ({ syscallsPerRequest: calls }) =>
+    calls === undefined ? undefined : `${calls.reads.toFixed(2)} / ${calls.writes.toFixed(2)}`,
+  );
+}
+
+/** A row per subject and a column per mode, for the subjects with a figure in some mode; none without any. */
+function perSubjectTable(c: Comparison, title: string, show: (cell: CellResult) => string | undefined): string[] {
   const shown = (subject: Subject, mode: ModeName): string | undefined => {
-    const used = c.cells.find((x) => x.subject === subject && x.mode === mode)?.cpuPerRequest;
-    return used === undefined ? undefined : show(used);
+    const cell = c.cells.find((x) => x.subject === subject && x.mode === mode);
+    return cell === undefined ? undefined : show(cell);
   };
   const measured = SUBJECTS.filter((subject) => c.settings.modes.some((mode) => shown(subject, mode) !== undefined));
   if (measured.length === 0) return [];
   const lines = [`${title} ${c.settings.modes.map((m) => MODES[m].label).join(' | ')} |`, `|---|${c.settings.modes.map(() => '---:').join('|')}|`];
   for (const subject of measured) lines.push(`| ${subject} | ${c.settings.modes.map((mode) => shown(subject, mode) ?? '').join(' | ')} |`);
-  return lines;
-}
-
-/** Reads / writes per answer at each subject's front process: how well it batches its I/O. */
-function syscallTable(c: Comparison): string[] {
-  const measured = SUBJECTS.filter((subject) => c.cells.some((x) => x.subject === subject && x.syscallsPerRequest !== undefined));
-  if (measured.length === 0) return [];
-  const lines = [
-    `| syscalls per request at the front process (reads / writes) | ${c.settings.modes.map((m) => MODES[m].label).join(' | ')} |`,
-    `|---|${c.settings.modes.map(() => '---:').join('|')}|`,
-  ];
-  for (const subject of measured) {
-    const row = c.settings.modes.map((mode) => {
-      const calls = c.cells.find((x) => x.subject === subject && x.mode === mode)?.syscallsPerRequest;
-      return calls === undefined ? '' : `${calls.reads.toFixed(2)} / ${calls.writes.toFixed(2)}`;
-    });
-    lines.push(`| ${subject} | ${row.join(' | ')} |`);
-  }
   return lines;
 }
