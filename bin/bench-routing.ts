@@ -6,11 +6,10 @@ import { BehaviorSubject, Subject } from 'rxjs';
 import { integer, kebabFlags, nonNegative } from '../lib/cli/options.js';
 import { seededRandom } from '../lib/bench/random.js';
 import { zipfSampler } from '../lib/bench/zipf.js';
-import { cacheActor, type CacheInput } from '../lib/proxy/cache-actor.js';
+import { cacheHarness } from '../lib/bench/hit-path.js';
 import { strategies } from '../lib/balancer/strategies/registry.js';
 import type { RouteRequest } from '../lib/balancer/messages.js';
 import { initialView } from '../lib/balancer/view.js';
-import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('bench-routing')
   .option('--keys <n>', 'keyspace', integer(1), 100_000)
@@ -23,24 +22,8 @@ const options = new Command('bench-routing')
   .parse(kebabFlags(process.argv))
   .opts<{ keys: number; zipfS: number; proxies: number; capacity: number; requests: number; seed: number; json?: boolean }>();
 
-interface Cache {
-  get(key: string): void;
-  fetches(): number;
-}
-
-/** A proxy's cache actor whose origin answers at once; counts origin fetches. */
-function cache(capacity: number): Cache {
-  const inbox = new Subject<CacheInput>();
-  let fetches = 0;
-  cacheActor({ node: 0, ttl: 0, maxEntries: capacity, maxBytes: 1 << 30 })(inbox, realClock).subscribe((o) => {
-    if ('fetch' in o) {
-      fetches++;
-      inbox.next({ fetched: { key: o.fetch.key, outcome: { kind: 'ok', data: '{}' } } });
-    }
-  });
-  const reply = (): void => undefined;
-  return { get: (key) => inbox.next({ get: { request: { op: 'GET', key }, reply } }), fetches: () => fetches };
-}
+/** A proxy's cache actor whose origin answers at once (the hit-path bench's harness); counts origin fetches. */
+const cache = (capacity: number) => cacheHarness({ node: 0, ttl: 0, maxEntries: capacity, maxBytes: 1 << 30 });
 
 /** The same key stream for every subject. */
 function stream(): string[] {
@@ -54,13 +37,13 @@ const rows: { subject: string; hitRatio: number; fetchesPerUniqueKey: number }[]
 const row = (subject: string, fetches: number) =>
   rows.push({ subject, hitRatio: 1 - fetches / keys.length, fetchesPerUniqueKey: fetches / unique });
 
-const single = cache(options.capacity * options.proxies);
+const single = await cache(options.capacity * options.proxies);
 for (const key of keys) single.get(key);
 row(`one cache of ${options.capacity * options.proxies}`, single.fetches());
 
 const addresses = Array.from({ length: options.proxies }, (_, i) => `127.0.0.1:${8001 + i}`);
 for (const name of ['consistent_hash', 'round_robin', 'p2c', 'least_loaded']) {
-  const caches = addresses.map(() => cache(options.capacity));
+  const caches = await Promise.all(addresses.map(() => cache(options.capacity)));
   const requests = new Subject<RouteRequest>();
   const view = new BehaviorSubject(initialView(addresses));
   requests
