@@ -86,16 +86,16 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     view$,
   );
   // The forwarder's outcomes, without the membership changes that share the cluster actor's inbox.
-  const traffic = bus.topic(T.outcomes).pipe(filter(isOutcome));
+  const traffic = outcomes.pipe(filter(isOutcome));
   bus.spawn(membershipActor(view$, traffic, links.open), T.membership, T.changes);
-  bus.topic(T.changes).subscribe((change) => bus.publish(T.outcomes, change));
+  bus.topic(T.changes).subscribe((change) => outcomes.next(change));
 
   requests.subscribe((message) => {
     switch (message.request.op) {
       case 'GET':
         return route.next({ message: message as GetMessage, tried: NOT_TRIED });
       case 'METRICS':
-        return bus.publish(T.metrics, { metrics: message });
+        return metrics.next({ metrics: message });
       case 'PURGE': {
         const refusal = refuseUnauthorized(message.request, options.adminToken);
         if (refusal !== undefined) return message.reply(refusal);
