@@ -2,6 +2,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../protocol/framing.js';
+import { IdTable } from './id-table.js';
 import { splitId, withId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
 
@@ -276,8 +277,8 @@ class PeerConnection {
   private trialId = 0;
   // Requests answered in order (text and trial modes).
   private readonly inOrder: Job[] = [];
-  // Requests answered by id (ids mode), in the order sent, so the oldest come first.
-  private readonly byId = new Map<number, Job>();
+  // Requests answered by id (ids mode).
+  private readonly byId: IdTable<Job>;
   // Ids of requests failed for timeout whose answers may still come.
   private readonly timedOut = new Set<number>();
   private connected = false;
@@ -296,6 +297,7 @@ class PeerConnection {
   ) {
     const { host, port, clock } = link.options;
     this.openedAt = clock.now();
+    this.byId = new IdTable(link.idsDepth);
     this.framer = new LineFramer(link.options.maxAnswerBytes ?? 64 * 1024 * 1024);
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('connect', () => {
@@ -351,8 +353,8 @@ class PeerConnection {
     job.sentAt = this.link.options.clock.now();
     let line: string;
     if (this.mode === 'ids') {
-      const id = this.link.nextId();
-      this.byId.set(id, job);
+      // canTake() keeps the load, and so what is in flight, below the table's capacity.
+      const id = this.byId.add(job)!;
       line = jsonWithId(job.request, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.link.triesIds) {
       this.mode = 'trial';
@@ -388,12 +390,13 @@ class PeerConnection {
     if (this.mode === 'ids') {
       // Answers are matched by id, so a late one costs only its own request, not the connection.
       const late: Job[] = [];
-      for (const [id, job] of this.byId) {
-        if (now - job.sentAt < timeout) break;
-        this.byId.delete(id);
-        this.timedOut.add(id);
-        late.push(job);
-      }
+      this.byId.sweep(
+        (job) => now - job.sentAt >= timeout,
+        (id, job) => {
+          this.timedOut.add(id);
+          late.push(job);
+        },
+      );
       if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
       for (const job of late) job.callback('timeout', NO_ANSWER);
       this.retireIfIdle();
@@ -417,8 +420,7 @@ class PeerConnection {
     if (this.dead) return;
     this.dead = true;
     this.socket.destroy();
-    const unanswered = [...this.inOrder.splice(0), ...this.byId.values()];
-    this.byId.clear();
+    const unanswered = [...this.inOrder.splice(0), ...this.byId.clear()];
     this.link.lost(this, unanswered, failure, resend, byPeer && this.answered === 1 && unanswered.length > 0);
   }
 
@@ -472,7 +474,7 @@ class PeerConnection {
   }
 
   private onAnswerWithId(split: { answer: Buffer; id: number } | undefined): void {
-    const job = split === undefined ? undefined : this.byId.get(split.id);
+    const job = split === undefined ? undefined : this.byId.take(split.id);
     if (job === undefined) {
       if (split !== undefined && this.timedOut.delete(split.id)) {
         this.retireIfIdle();
@@ -484,7 +486,6 @@ class PeerConnection {
       this.fallBackToText();
       return;
     }
-    this.byId.delete(split!.id);
     this.answered++;
     job.callback(null, split!.answer);
     this.retireIfIdle();
