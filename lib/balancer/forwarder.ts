@@ -49,7 +49,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
           let start: number;
           if (tried.length === 0) {
             start = clock.now();
-            budget.request();
+            budget.request(start);
           } else {
             start = retrying.get(message) ?? clock.now();
             retrying.delete(message);

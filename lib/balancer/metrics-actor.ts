@@ -66,13 +66,8 @@ export function balancerMetricsActor(strategy: string) {
       };
       const sub = inbox.subscribe({
         next: (input) => {
-          if ('view' in input) view = input.view;
-          else if ('routed' in input) {
-            cursor = input.routed.cursor;
-            if (input.routed.retry) counters.inc('retries');
-            else counters.inc('requests');
-            if (!input.routed.chosen) counters.inc('no_proxy');
-          } else if ('outcome' in input) {
+          // The kinds every request brings first: two outcomes, one answer, one routing.
+          if ('outcome' in input) {
             const o = input.outcome;
             inFlight.count(o);
             if (o.kind === 'sent') proxyCounters(o.proxy).requests++;
@@ -84,7 +79,13 @@ export function balancerMetricsActor(strategy: string) {
             // A 0 ms answer is recorded as the histogram's floor of 1 ms.
             latency.recordValue(Math.max(1, input.answered.latency));
             if (input.answered.failed) counters.inc('errors');
-          } else if ('budget' in input) {
+          } else if ('routed' in input) {
+            cursor = input.routed.cursor;
+            if (input.routed.retry) counters.inc('retries');
+            else counters.inc('requests');
+            if (!input.routed.chosen) counters.inc('no_proxy');
+          } else if ('view' in input) view = input.view;
+          else if ('budget' in input) {
             budget = { used: input.budget.used, allowed: input.budget.allowed };
             if (input.budget.exhausted) counters.inc('retry_budget_exhausted');
           } else {

@@ -139,8 +139,8 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
     // cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
     {
       next: (f: ForwarderOutput) => {
-        if ('retry' in f) return route.next(f.retry);
         if ('outcome' in f) outcomes.next(f.outcome);
+        else if ('retry' in f) return route.next(f.retry);
         metrics.next(f);
       },
     },

@@ -28,8 +28,9 @@ export class RetryBudget {
     this.retries = new Array<number>(buckets).fill(0);
   }
 
-  request(): void {
-    this.requests[this.bucket()]!++;
+  /** Counts one request; `now` is the clock's reading, for a caller that has just taken it. */
+  request(now = this.clock.now()): void {
+    this.requests[this.bucket(now)]!++;
   }
 
   /** Takes one retry from the budget if there is one left. */
@@ -64,8 +65,8 @@ export class RetryBudget {
   }
 
   /** The bucket of the current second, emptied when it last held an older second. */
-  private bucket(): number {
-    const second = Math.floor(this.clock.now() / 1000);
+  private bucket(now = this.clock.now()): number {
+    const second = Math.floor(now / 1000);
     const i = second % this.seconds.length;
     if (this.seconds[i] !== second) {
       // Every bucket not touched within the window is stale; clear those between.
