@@ -170,6 +170,7 @@ export class UpstreamLink {
     for (const c of this.connections) c.destroy('closed', false);
   }
 
+  /** An id for a connection's trial request; requests matched by id take theirs from the connection's table. */
   nextId(): number {
     return ++this.lastId;
   }
