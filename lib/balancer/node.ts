@@ -1,5 +1,5 @@
 // A load balancer node: edge -> router (strategy) -> forwarder -> proxies; cluster actor -> view.
-import { BehaviorSubject, filter, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, tap, type Observable } from 'rxjs';
 import { Bus, topic } from '../bus/bus.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ServerEdge } from '../net/server.js';
@@ -9,7 +9,7 @@ import { wrongMethod } from '../protocol/response.js';
 import type { Clock } from '../time/clock.js';
 import { clusterActor, type ClusterInput } from './health/cluster-actor.js';
 import { forwarder, type ForwarderOutput } from './forwarder.js';
-import { proxyLinks } from './links.js';
+import { proxyLinks, type ProxyLinks } from './links.js';
 import { purger, type PurgeMessage } from './purger.js';
 import { membershipActor, type MembershipMessage } from './membership.js';
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
@@ -48,7 +48,10 @@ export interface BalancerOptions {
 const T = {
   requests: topic<Inbound>('requests'),
   route: topic<RouteRequest>('route'),
-  outcomes: topic<ClusterInput>('outcomes'),
+  /** What became of each forward: heard by the strategy and membership. */
+  traffic: topic<Outcome>('traffic'),
+  /** The cluster actor's inbox: the same outcomes, and membership changes. */
+  cluster: topic<ClusterInput>('cluster'),
   metrics: topic<BalancerMetricsInput>('metrics'),
   purge: topic<PurgeMessage>('purge'),
   membership: topic<MembershipMessage>('membership'),
@@ -58,17 +61,41 @@ const T = {
 // Every first attempt shares one empty list: a retry makes a new one.
 const NOT_TRIED: readonly number[] = Object.freeze([]);
 
-const isOutcome = (input: ClusterInput): input is Outcome => input.kind === 'sent' || input.kind === 'answered' || input.kind === 'failed';
+/** What the balancer's actors need of the proxies: TCP links in a process, anything in a harness. */
+export type ProxyPorts = Omit<ProxyLinks, 'close'>;
+
+/** The balancer's actors on one bus, without its TCP edges: requests in, replies through each message. */
+export interface BalancerGraph {
+  accept(message: Inbound): void;
+  /** Completes every topic and stops the actors. */
+  close(): void;
+}
 
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
+  const links = proxyLinks(options.proxies, options);
+  const graph = balancerGraph(options, links);
+  const edge = new ServerEdge(options, (message) => graph.accept(message));
+  const address = await edge.listen();
+  return {
+    address,
+    drain: async () => {
+      await edge.drain();
+      links.close();
+      graph.close();
+    },
+  };
+}
+
+/** Wires the balancer's actors: router (strategy) -> forwarder -> `ports`; cluster actor -> view; membership, purger, metrics. */
+export function balancerGraph(options: Omit<BalancerOptions, 'host' | 'port'>, links: ProxyPorts): BalancerGraph {
   const strategy = strategyNamed(options.strategy);
   const bus = new Bus(options.clock);
-  const links = proxyLinks(options.proxies, options);
   const view$ = new BehaviorSubject<ClusterView>(initialView(options.proxies));
   // Held, not looked up by name, on the hot path.
   const requests = bus.topic(T.requests);
   const route = bus.topic(T.route);
-  const outcomes = bus.topic(T.outcomes);
+  const traffic = bus.topic(T.traffic);
+  const cluster = bus.topic(T.cluster);
   const metrics = bus.topic(T.metrics);
 
   bus.spawn(
@@ -82,13 +109,11 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
       slowStart: options.slowStart,
       ejection: { consecutive: options.ejectAfter, baseTime: options.ejectTime, maxTime: options.ejectTime * 10 },
     }),
-    T.outcomes,
+    T.cluster,
     view$,
   );
-  // The forwarder's outcomes, without the membership changes that share the cluster actor's inbox.
-  const traffic = outcomes.pipe(filter(isOutcome));
   bus.spawn(membershipActor(view$, traffic, links.open), T.membership, T.changes);
-  bus.topic(T.changes).subscribe((change) => outcomes.next(change));
+  bus.topic(T.changes).subscribe((change) => cluster.next(change));
 
   requests.subscribe((message) => {
     switch (message.request.op) {
@@ -136,11 +161,14 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
       ),
     T.route,
     // The forwarder's output sorted as it leaves: a retry back to the router, an outcome to the
-    // cluster actor (and through `traffic` to the strategy and membership), the rest to metrics.
+    // cluster actor and to `traffic` (the strategy and membership), and all but retries to metrics.
+    // Two topics rather than one filtered per listener: a filter costs each outcome a delivery more.
     {
       next: (f: ForwarderOutput) => {
-        if ('outcome' in f) outcomes.next(f.outcome);
-        else if ('retry' in f) return route.next(f.retry);
+        if ('outcome' in f) {
+          cluster.next(f.outcome);
+          traffic.next(f.outcome);
+        } else if ('retry' in f) return route.next(f.retry);
         metrics.next(f);
       },
     },
@@ -150,13 +178,9 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   bus.spawn(balancerMetricsActor(options.strategy), T.metrics);
   view$.subscribe((view) => metrics.next({ view }));
 
-  const edge = new ServerEdge(options, (message) => requests.next(message));
-  const address = await edge.listen();
   return {
-    address,
-    drain: async () => {
-      await edge.drain();
-      links.close();
+    accept: (message) => requests.next(message),
+    close: () => {
       bus.close();
       view$.complete();
     },
