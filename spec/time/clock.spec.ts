@@ -62,4 +62,31 @@ describe('clock', () => {
   it('realClock reads the machine time', () => {
     expect(Math.abs(realClock.now() - Date.now())).to.be.lessThan(1000);
   });
+
+  it('realClock reads the machine time once per callback, and afresh in the next', async () => {
+    const first = realClock.now();
+    // Let the machine's time move on within this callback.
+    const moved = Date.now() + 5;
+    while (Date.now() < moved);
+    expect(realClock.now(), 'the same callback').to.equal(first);
+    await new Promise<void>((resolve) => after(realClock, 1, resolve));
+    const later = realClock.now();
+    expect(later, 'a later callback').to.be.at.least(moved);
+    expect(Math.abs(later - Date.now())).to.be.lessThan(1000);
+  });
+
+  it('realClock runs timers on the machine time', async () => {
+    const fired: number[] = [];
+    await new Promise<void>((resolve) => {
+      const ticking = every(realClock, 2, () => {
+        fired.push(realClock.now());
+        if (fired.length === 3) {
+          ticking.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    expect(fired).to.have.length(3);
+    expect(fired[2], 'time moves on between callbacks').to.be.greaterThan(fired[0]!);
+  });
 });
