@@ -1,7 +1,7 @@
 // The server edge: socket bytes -> framed requests on the bus; replies -> ordered, batched writes.
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
-import { LineFramer, DEFAULT_MAX_LINE, type Frame } from '../protocol/framing.js';
+import { LineFramer, DEFAULT_MAX_LINE, type OnLine } from '../protocol/framing.js';
 import { isRejection, parseRequest, type Request, type RequestId } from '../protocol/request.js';
 import { errorResponse, type Answer, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
@@ -156,25 +156,27 @@ class Connection {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActive = this.options.clock.now();
-    this.framer.push(chunk, (frame) => this.onFrame(frame));
+    this.framer.pushLines(chunk, this.onLine, this.onTooLong);
     if (this.pending >= this.maxPending || this.socket.writableNeedDrain) this.socket.pause();
   }
 
-  private onFrame(frame: Frame): void {
+  // Made once per connection, not per read: the framer calls them for every line.
+  private readonly onLine: OnLine = (bytes, start, end) => {
     if (this.closing) return;
-    if ('tooLong' in frame) {
-      this.socket.pause();
-      this.closing = true;
-      this.answerInOrder(undefined, errorResponse(Status.BAD_REQUEST, 'line too long'));
-      return;
-    }
-    const parsed = parseRequest(frame.line);
+    const parsed = parseRequest(bytes, start, end);
     if (isRejection(parsed)) {
       this.answerInOrder(parsed.id, parsed.error);
       return;
     }
     this.dispatch(parsed);
-  }
+  };
+
+  private readonly onTooLong = (): void => {
+    if (this.closing) return;
+    this.socket.pause();
+    this.closing = true;
+    this.answerInOrder(undefined, errorResponse(Status.BAD_REQUEST, 'line too long'));
+  };
 
   private answerInOrder(id: Request['id'], answer: Encoded): void {
     if (id !== undefined) {

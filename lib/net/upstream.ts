@@ -1,7 +1,7 @@
 // An upstream link: pooled, persistent connections to one peer, following PROTOCOL.md's interop rule.
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
-import { LineFramer } from '../protocol/framing.js';
+import { LineFramer, type OnLine } from '../protocol/framing.js';
 import { IdTable } from './id-table.js';
 import { splitId, withId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
@@ -306,8 +306,8 @@ class PeerConnection {
       for (const line of this.unsent) this.queue(line);
       this.unsent = [];
     });
-    this.socket.on('data', (chunk: Buffer) => this.framer.push(chunk, (frame) => this.onFrame(frame)));
-    this.socket.on('end', () => this.framer.end((frame) => this.onFrame(frame)));
+    this.socket.on('data', (chunk: Buffer) => this.framer.pushLines(chunk, this.onLine, this.onTooLong));
+    this.socket.on('end', () => this.framer.endLines(this.onLine));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED' && !this.connected) this.destroy('refused', false);
       else this.destroy('reset', true, true);
@@ -425,21 +425,27 @@ class PeerConnection {
     this.link.lost(this, unanswered, failure, resend, byPeer && this.answered === 1 && unanswered.length > 0);
   }
 
-  private onFrame(frame: { line: Buffer } | { tooLong: true }): void {
+  private readonly onTooLong = (): void => {
     if (this.dead) return;
-    if ('tooLong' in frame) {
-      // Whose answer it was is unknown in ids mode; in order, it is the oldest request's.
-      if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', NO_ANSWER);
-      this.destroy('garbage', true);
-      return;
-    }
-    let answer = frame.line;
-    if (answer[answer.length - 1] === 0x0d) answer = answer.subarray(0, -1);
-    const object = answer.length >= 2 && answer[0] === 0x7b && answer[answer.length - 1] === 0x7d;
+    // Whose answer it was is unknown in ids mode; in order, it is the oldest request's.
+    if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', NO_ANSWER);
+    this.destroy('garbage', true);
+  };
+
+  // An answer line, read in place: in ids mode the only view made of it is the answer relayed.
+  private readonly onLine: OnLine = (bytes, start, lineEnd) => {
+    if (this.dead) return;
+    const end = lineEnd > start && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+    const object = end - start >= 2 && bytes[start] === 0x7b && bytes[end - 1] === 0x7d;
     if (this.mode === 'ids') {
-      this.onAnswerWithId(object ? splitId(answer) : undefined);
+      this.onAnswerWithId(object ? splitId(bytes, start, end) : undefined);
       return;
     }
+    this.onAnswerInOrder(bytes.subarray(start, end), object);
+  };
+
+  private onAnswerInOrder(line: Buffer, object: boolean): void {
+    let answer = line;
     const job = this.inOrder.shift();
     if (job === undefined) {
       this.destroy('garbage', true);

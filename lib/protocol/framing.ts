@@ -7,6 +7,9 @@ const NL = 0x0a;
 /** What a framer yields: a complete line (without `\n`), or the news that a line grew past the limit. */
 export type Frame = { line: Buffer } | { tooLong: true };
 
+/** A complete line, `bytes[start, end)` without its `\n`: a span, so that no view is made unless wanted. */
+export type OnLine = (bytes: Buffer, start: number, end: number) => void;
+
 /**
  * Incremental line splitter. Holds the unfinished tail of the stream between chunks;
  * once a line exceeds `maxLine` it reports `tooLong` once and ignores everything after,
@@ -19,26 +22,40 @@ export class LineFramer {
 
   constructor(private readonly maxLine = DEFAULT_MAX_LINE) {}
 
+  /** Each complete line of `chunk` (with what was held before it) as a frame. */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+    this.pushLines(
+      chunk,
+      (bytes, start, end) => onFrame({ line: bytes.subarray(start, end) }),
+      () => onFrame({ tooLong: true }),
+    );
+  }
+
+  /**
+   * Each complete line of `chunk` as a span of the chunk itself, or of a new buffer for a line
+   * that began in an earlier chunk: the hot paths read a line in place, with no view made per line.
+   */
+  pushLines(chunk: Buffer, onLine: OnLine, onTooLong: () => void): void {
     if (this.broken) return;
     let start = 0;
     for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
       const length = this.held + nl - start;
-      if (length > this.maxLine) return this.fail(onFrame);
-      const piece = chunk.subarray(start, nl);
-      let line = piece;
-      if (this.held !== 0) {
-        line = Buffer.concat([...this.parts, piece], length);
+      if (length > this.maxLine) return this.fail(onTooLong);
+      const from = start;
+      start = nl + 1;
+      if (this.held === 0) {
+        onLine(chunk, from, nl);
+      } else {
+        const line = Buffer.concat([...this.parts, chunk.subarray(from, nl)], length);
         this.parts = [];
         this.held = 0;
+        onLine(line, 0, length);
       }
-      start = nl + 1;
-      onFrame({ line });
       if (this.broken) return;
     }
     if (start < chunk.length) {
       this.held += chunk.length - start;
-      if (this.held > this.maxLine) return this.fail(onFrame);
+      if (this.held > this.maxLine) return this.fail(onTooLong);
       this.parts.push(chunk.subarray(start));
     }
   }
@@ -48,18 +65,23 @@ export class LineFramer {
    * original origin_server.py) close after their answer instead of ending it with a newline.
    */
   end(onFrame: (frame: Frame) => void): void {
+    this.endLines((bytes, start, end) => onFrame({ line: bytes.subarray(start, end) }));
+  }
+
+  /** `end`, the last line as a span. */
+  endLines(onLine: OnLine): void {
     if (this.broken || this.held === 0) return;
     const line = Buffer.concat(this.parts, this.held);
     this.parts = [];
     this.held = 0;
-    onFrame({ line });
+    onLine(line, 0, line.length);
   }
 
-  private fail(onFrame: (frame: Frame) => void): void {
+  private fail(onTooLong: () => void): void {
     this.broken = true;
     this.parts = [];
     this.held = 0;
-    onFrame({ tooLong: true });
+    onTooLong();
   }
 }
 

@@ -24,26 +24,26 @@ const MAX_ID_DIGITS = 15;
  * line. Any other line, good or bad, gives `undefined` and goes to the general parser, which
  * reads the lines that qualify the same way (a property spec holds the two to that).
  *
- * `end` is where the line stops, a trailing carriage return already left out.
+ * The line is `raw[start, end)`, a trailing carriage return already left out.
  */
-export function readGetLine(raw: Buffer, end: number): GetRequest | undefined {
-  if (startsWith(raw, TEXT_GET, end)) {
-    const close = keyEnd(raw, TEXT_GET.length, end, false);
-    return close === end ? keyed(raw, TEXT_GET.length, end) : undefined;
+export function readGetLine(raw: Buffer, start: number, end: number): GetRequest | undefined {
+  if (startsWith(raw, TEXT_GET, end, start)) {
+    const close = keyEnd(raw, start + TEXT_GET.length, end, false);
+    return close === end ? keyed(raw, start + TEXT_GET.length, end) : undefined;
   }
-  if (!startsWith(raw, JSON_GET, end)) return undefined;
-  const close = keyEnd(raw, JSON_GET.length, end, true);
+  if (!startsWith(raw, JSON_GET, end, start)) return undefined;
+  const close = keyEnd(raw, start + JSON_GET.length, end, true);
   if (close >= end || raw[close] !== QUOTE) return undefined;
   const at = close + 1;
-  if (at === end - 1 && raw[at] === CLOSE) return keyed(raw, JSON_GET.length, close);
+  if (at === end - 1 && raw[at] === CLOSE) return keyed(raw, start + JSON_GET.length, close);
   if (raw[end - 1] !== CLOSE || !startsWith(raw, ID_FIELD, end, at)) return undefined;
   const id = readId(raw, at + ID_FIELD.length, end - 1);
   if (id === undefined) return undefined;
-  const request = keyed(raw, JSON_GET.length, close);
+  const request = keyed(raw, start + JSON_GET.length, close);
   return request === undefined ? undefined : { op: 'GET', key: request.key, id };
 }
 
-function startsWith(raw: Buffer, prefix: Buffer, end: number, at = 0): boolean {
+function startsWith(raw: Buffer, prefix: Buffer, end: number, at: number): boolean {
   if (end - at < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (raw[at + i] !== prefix[i]) return false;
   return true;

@@ -40,10 +40,10 @@ export function isRejection(parsed: Parsed): parsed is Rejection {
   return (parsed as Rejection).error !== undefined;
 }
 
-/** One request line (without its newline) as a request, or the rejection to answer. */
-export function parseRequest(raw: Buffer): Parsed {
-  const end = lineEnd(raw);
-  return readGetLine(raw, end) ?? parseLine(raw, end);
+/** One request line, `raw[start, end)` without its newline, as a request or the rejection to answer. */
+export function parseRequest(raw: Buffer, start = 0, end = raw.length): Parsed {
+  const stop = end > start && raw[end - 1] === 0x0d ? end - 1 : end;
+  return readGetLine(raw, start, stop) ?? parseLine(start === 0 && end === raw.length ? raw : raw.subarray(start, end));
 }
 
 /** The general parser: every form, every op, every error. `parseRequest` gives the same results. */

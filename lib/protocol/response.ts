@@ -63,34 +63,35 @@ export function idSuffix(id: RequestId): string {
 export const ID_FIELD = Buffer.from(',"id":');
 
 /**
- * Splits the numeric `"id"` that `withId` appended off an encoded object: the object as it was
- * before, and the id. It works on the bytes, and when the id is the last field (our own servers
- * put it there) the answer is the same memory with the id's comma overwritten by the closing
- * brace: a relayed answer is neither decoded nor copied, and `line` must not be read again. Any
- * other placement costs a parse. Undefined when the line is not an object with a numeric id.
+ * Splits the numeric `"id"` that `withId` appended off an encoded object, the line `line[start,
+ * end)`: the object as it was before, and the id. It works on the bytes, and when the id is the
+ * last field (our own servers put it there) the answer is the same memory with the id's comma
+ * overwritten by the closing brace: a relayed answer is neither decoded nor copied, and the line
+ * must not be read again. Any other placement costs a parse. Undefined when the line is not an
+ * object with a numeric id.
  */
-export function splitId(line: Buffer): { answer: Buffer; id: number } | undefined {
-  const last = line.length - 1;
-  if (line[last] === 0x7d) {
+export function splitId(line: Buffer, start = 0, end = line.length): { answer: Buffer; id: number } | undefined {
+  const last = end - 1;
+  if (last > start && line[last] === 0x7d) {
     // Back from the closing brace over the digits, then `,"id":` before them: no search needed.
     let id = 0;
     let scale = 1;
     let i = last - 1;
-    for (; i >= 0 && last - i <= 15; i--) {
+    for (; i >= start && last - i <= 15; i--) {
       const digit = line[i]! - 0x30;
       if (digit < 0 || digit > 9) break;
       id += digit * scale;
       scale *= 10;
     }
     const at = i - (ID_FIELD.length - 1);
-    if (i < last - 1 && at >= 0 && endsWithIdField(line, i)) {
+    if (i < last - 1 && at >= start && endsWithIdField(line, i)) {
       line[at] = 0x7d;
-      return { answer: line.subarray(0, at + 1), id };
+      return { answer: line.subarray(start, at + 1), id };
     }
   }
   let value: unknown;
   try {
-    value = JSON.parse(line.toString('utf8'));
+    value = JSON.parse(line.toString('utf8', start, end));
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { parseLine, parseRequest } from '../../lib/protocol/request.js';
 
 const read = (line: string) => {
   const raw = Buffer.from(line);
-  return readGetLine(raw, raw.length);
+  return readGetLine(raw, 0, raw.length);
 };
 
 describe('readGetLine', () => {
@@ -23,7 +23,14 @@ describe('readGetLine', () => {
 
   it('stops at the given end, so a carriage return left out is not part of the key', () => {
     const raw = Buffer.from('GET a/1\r');
-    expect(readGetLine(raw, raw.length - 1)).to.deep.equal({ op: 'GET', key: 'a/1' });
+    expect(readGetLine(raw, 0, raw.length - 1)).to.deep.equal({ op: 'GET', key: 'a/1' });
+  });
+
+  it('reads a line where it lies in a larger buffer, nothing outside it', () => {
+    const raw = Buffer.from('GET x\nGET a/1\n{"op":"GET","key":"b","id":7}\n');
+    expect(readGetLine(raw, 6, 13)).to.deep.equal({ op: 'GET', key: 'a/1' });
+    expect(readGetLine(raw, 14, raw.length - 1)).to.deep.equal({ op: 'GET', key: 'b', id: 7 });
+    expect(readGetLine(raw, 14, raw.length - 2), 'cut short of its brace').to.equal(undefined);
   });
 
   it('leaves every other line to the general parser', () => {
@@ -69,10 +76,15 @@ describe('readGetLine', () => {
     const line = fc.tuple(fc.constantFrom('GET ', '{"op":"GET","key":"', ''), fc.array(piece, { maxLength: 7 })).map(([head, rest]) => head + rest.join(''));
     let fast = 0;
     fc.assert(
-      fc.property(line, (text) => {
+      fc.property(line, fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), (text, before, after) => {
         const raw = Buffer.from(text);
-        if (readGetLine(raw, raw.length) !== undefined) fast++;
-        expect(parseRequest(raw), text).to.deep.equal(parseLine(raw));
+        if (readGetLine(raw, 0, raw.length) !== undefined) fast++;
+        const expected = parseLine(raw);
+        expect(parseRequest(raw), text).to.deep.equal(expected);
+        // The same line read in place, with other bytes on either side of it.
+        const around = Buffer.concat([Buffer.from(before), raw, Buffer.from(after)]);
+        const start = Buffer.byteLength(before);
+        expect(parseRequest(around, start, start + raw.length), `${text} in place`).to.deep.equal(expected);
       }),
       { numRuns: 20_000 },
     );

@@ -76,6 +76,19 @@ describe('splitId', () => {
     expect(found.answer.toString()).to.equal('{"status":"OK","data":1}');
   });
 
+  it('reads a line where it lies in a larger buffer, nothing outside it', () => {
+    const first = withId('{"status":"OK","data":1}', 3);
+    const second = withId('{"status":"OK","data":2}', 45);
+    const bytes = Buffer.from(`${first}\n${second}\n`);
+    const start = Buffer.byteLength(first) + 1;
+    const found = splitId(bytes, start, bytes.length - 1)!;
+    expect({ answer: found.answer.toString(), id: found.id }).to.deep.equal({ answer: '{"status":"OK","data":2}', id: 45 });
+    expect(bytes.toString('utf8', 0, start), 'the line before is untouched').to.equal(`${first}\n`);
+    expect(splitId(Buffer.from(`x${first.slice(0, 8)}`), 1), 'a line that is not one is parsed as it lies').to.equal(undefined);
+    const elsewhere = Buffer.from('[{"id":5,"data":1}]');
+    expect(splitId(elsewhere, 1, elsewhere.length - 1)).to.deep.equal({ answer: Buffer.from('{"data":1}'), id: 5 });
+  });
+
   it('reads an id placed elsewhere by parsing', () => {
     expect(split('{"id":5,"status":"OK","data":1}')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 5 });
     expect(split('{"status":"OK","data":1, "id" : 6 }')).to.deep.equal({ answer: '{"status":"OK","data":1}', id: 6 });
