@@ -1,6 +1,7 @@
 // The upstream link over real loopback sockets, against small peers written here; time is virtual.
 import type net from 'node:net';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { VirtualTimeScheduler } from 'rxjs';
 import { UpstreamLink, getRequest, type LinkFailure, type LinkOptions, type LinkRequest } from '../../lib/net/upstream.js';
 import { OneShotPeer, SpecServer } from '../integration/helpers.js';
@@ -128,6 +129,17 @@ describe('getRequest', () => {
       expect(getRequest(key).json, key).to.equal(JSON.stringify({ op: 'GET', key }));
       expect(getRequest(key).jsonWithId?.(7), key).to.equal(JSON.stringify({ op: 'GET', key, id: 7 }));
     }
+  });
+
+  it('encodes every key and id as JSON.stringify would (property)', () => {
+    const key = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\ud800', '\u001f'));
+    fc.assert(
+      fc.property(key, fc.maxSafeNat(), (k, id) => {
+        expect(getRequest(k).json).to.equal(JSON.stringify({ op: 'GET', key: k }));
+        expect(getRequest(k).jsonWithId?.(id)).to.equal(JSON.stringify({ op: 'GET', key: k, id }));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
