@@ -20,6 +20,17 @@ export const consistentHash = fromChoice((context): Chooser => {
     if (h === undefined) addressHashes.set(p.address, (h = hashKey(p.address)));
     return h;
   };
+  // The address hashes of the last candidate list scored: every first attempt shares one list per
+  // view, so a request looks up no hash.
+  let hashed: readonly ProxyState[] | undefined;
+  let hashes: number[] = [];
+  const hashesOf = (choices: readonly ProxyState[]): number[] => {
+    if (choices !== hashed) {
+      hashed = choices;
+      hashes = choices.map(addressHash);
+    }
+    return hashes;
+  };
   // Keys sent to a proxy that has not answered them yet, and where. Such a key is probably being
   // fetched there, so its next requests join it (the proxy coalesces them into one origin fetch)
   // instead of spilling to a proxy that would fetch it again.
@@ -45,12 +56,14 @@ export const consistentHash = fromChoice((context): Chooser => {
     const share = ((context.hashBalanceFactor / 100) * (total + 1)) / weights;
     // The best-ranked proxy with room, else the best-ranked of all: one pass, nothing allocated.
     const keyHash = hashKey(key);
+    const proxyHashes = hashesOf(choices);
     let best = choices[0]!;
     let bestScore = -Infinity;
     let roomy: ProxyState | undefined;
     let roomyScore = -Infinity;
-    for (const p of choices) {
-      const score = -p.weight / Math.log(unit(keyHash, addressHash(p)));
+    for (let i = 0; i < choices.length; i++) {
+      const p = choices[i]!;
+      const score = -p.weight / Math.log(unit(keyHash, proxyHashes[i]!));
       if (score > bestScore) {
         best = p;
         bestScore = score;
