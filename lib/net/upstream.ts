@@ -1,7 +1,7 @@
 // An upstream link: pooled, persistent connections to one peer, following PROTOCOL.md's interop rule.
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
-import { LineFramer, type OnLine } from '../protocol/framing.js';
+import { LineFramer, contentEnd, type OnLine } from '../protocol/framing.js';
 import { IdTable } from './id-table.js';
 import { splitId, withId } from '../protocol/response.js';
 import { every, onNextTurn, type Clock } from '../time/clock.js';
@@ -441,7 +441,7 @@ class PeerConnection {
   // An answer line, read in place: in ids mode the only view made of it is the answer relayed.
   private readonly onLine: OnLine = (bytes, start, lineEnd) => {
     if (this.dead) return;
-    const end = lineEnd > start && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+    const end = contentEnd(bytes, start, lineEnd);
     const object = end - start >= 2 && bytes[start] === 0x7b && bytes[end - 1] === 0x7d;
     if (this.mode === 'ids') {
       this.onAnswerWithId(object ? splitId(bytes, start, end) : undefined);
@@ -450,8 +450,7 @@ class PeerConnection {
     this.onAnswerInOrder(bytes.subarray(start, end), object);
   };
 
-  private onAnswerInOrder(line: Buffer, object: boolean): void {
-    let answer = line;
+  private onAnswerInOrder(answer: Buffer, object: boolean): void {
     const job = this.inOrder.shift();
     if (job === undefined) {
       this.destroy('garbage', true);

@@ -10,6 +10,11 @@ export type Frame = { line: Buffer } | { tooLong: true };
 /** A complete line, `bytes[start, end)` without its `\n`: a span, so that no view is made unless wanted. */
 export type OnLine = (bytes: Buffer, start: number, end: number) => void;
 
+/** Where the line `bytes[start, end)` ends once a trailing carriage return, never part of it, is left out. */
+export function contentEnd(bytes: Buffer, start: number, end: number): number {
+  return end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+}
+
 /**
  * Incremental line splitter. Holds the unfinished tail of the stream between chunks;
  * once a line exceeds `maxLine` it reports `tooLong` once and ignores everything after,

@@ -5,6 +5,7 @@ import { errorResponse, wrongMethod } from './response.js';
 import { readAddress } from './address.js';
 import { readGetLine } from './get-line.js';
 import { MAX_KEY_BYTES } from './limits.js';
+import { contentEnd } from './framing.js';
 
 export type RequestId = string | number;
 
@@ -42,21 +43,16 @@ export function isRejection(parsed: Parsed): parsed is Rejection {
 
 /** One request line, `raw[start, end)` without its newline, as a request or the rejection to answer. */
 export function parseRequest(raw: Buffer, start = 0, end = raw.length): Parsed {
-  const stop = end > start && raw[end - 1] === 0x0d ? end - 1 : end;
-  return readGetLine(raw, start, stop) ?? parseLine(start === 0 && end === raw.length ? raw : raw.subarray(start, end));
+  return readGetLine(raw, start, contentEnd(raw, start, end)) ?? parseLine(start === 0 && end === raw.length ? raw : raw.subarray(start, end));
 }
 
 /** The general parser: every form, every op, every error. `parseRequest` gives the same results. */
-export function parseLine(raw: Buffer, end = lineEnd(raw)): Parsed {
+export function parseLine(raw: Buffer): Parsed {
+  const end = contentEnd(raw, 0, raw.length);
   if (end === 0) return reject('empty request');
   if (!isUtf8(end === raw.length ? raw : raw.subarray(0, end))) return reject('request is not valid UTF-8');
   const text = raw.toString('utf8', 0, end);
   return text.charCodeAt(0) === 0x7b /* { */ ? parseJson(text) : parseText(text);
-}
-
-// A trailing carriage return is not part of the line.
-function lineEnd(raw: Buffer): number {
-  return raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.length - 1 : raw.length;
 }
 
 function parseText(text: string): Parsed {
