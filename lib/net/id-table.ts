@@ -52,23 +52,21 @@ export class IdTable<T> {
 
   /** Removes every entry `expired` says so of, and tells `removed` of each, oldest first. */
   sweep(expired: (value: T) => boolean, removed: (id: number, value: T) => void): void {
-    const gone: number[] = [];
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.ids[slot] !== -1 && expired(this.values[slot]!)) gone.push(this.ids[slot]!);
-    }
-    gone.sort((a, b) => a - b);
-    for (const id of gone) removed(id, this.take(id)!);
+    for (const id of this.idsWhere(expired)) removed(id, this.take(id)!);
   }
 
   /** Empties the table; returns what it held, oldest first. */
   clear(): T[] {
-    const held: Array<{ id: number; value: T }> = [];
+    return this.idsWhere(() => true).map((id) => this.take(id)!);
+  }
+
+  /** The ids of the values `test` holds true of, oldest first. */
+  private idsWhere(test: (value: T) => boolean): number[] {
+    const ids: number[] = [];
     for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.ids[slot] !== -1) held.push({ id: this.ids[slot]!, value: this.values[slot]! });
+      if (this.ids[slot] !== -1 && test(this.values[slot]!)) ids.push(this.ids[slot]!);
     }
-    held.sort((a, b) => a.id - b.id);
-    for (const { id } of held) this.take(id);
-    return held.map((h) => h.value);
+    return ids.sort((a, b) => a - b);
   }
 
   private release(slot: number): void {
