@@ -25,6 +25,7 @@ const options = new Command('bench-compare')
   .description('runs the same load against our balancer, HAProxy, a minimal Node floor, one proxy and one line server')
   .option('--duration <s>', 'seconds measured per round of a cell', nonNegative, 3)
   .option('--warmup <s>', 'seconds run before measuring, per round', nonNegative, 0.5)
+  .option('--settle <s>', 'seconds each subject runs a mode unmeasured before its first round', nonNegative, 4)
   .option('--rounds <n>', 'rounds per cell, subjects interleaved; the median is reported', integer(1, 99), 3)
   .addOption(new Option('--only <subjects>', `comma-separated subset of ${SUBJECTS.join(',')}`).argParser(listOf(SUBJECTS)).default([...SUBJECTS], 'all'))
   .addOption(new Option('--modes <modes>', `comma-separated subset of ${Object.keys(MODES).join(',')}`).argParser(listOf(Object.keys(MODES) as ModeName[])).default(Object.keys(MODES), 'all'))
@@ -39,6 +40,7 @@ const options = new Command('bench-compare')
   .opts<{
     duration: number;
     warmup: number;
+    settle: number;
     rounds: number;
     only: Subject[];
     modes: ModeName[];
@@ -72,6 +74,7 @@ try {
     {
       durationMs: options.duration * 1000,
       warmupMs: options.warmup * 1000,
+      settleMs: options.settle * 1000,
       subjects: options.only,
       modes: options.modes,
       keyspace: options.keyspace,

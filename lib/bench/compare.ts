@@ -20,6 +20,11 @@ import { uniformSampler } from './zipf.js';
 export interface CompareOptions {
   durationMs: number;
   warmupMs: number;
+  /**
+   * Before a mode's first round, each subject runs that mode's load this long, unmeasured: the JIT
+   * compiles for the new traffic and the heap grows to it, so rounds measure the steady state.
+   */
+  settleMs: number;
   subjects: readonly Subject[];
   modes: readonly ModeName[];
   /** Keys `bench/k1..bench/k<keyspace>`, each a small document. */
@@ -121,6 +126,14 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
   const cells: CellResult[] = [];
   for (const mode of options.modes) {
     const runs = new Map<Subject, Round[]>();
+    if (options.settleMs > 0) {
+      for (const subject of SUBJECTS) {
+        const front = targets.get(subject);
+        if (!want.has(subject) || front === undefined) continue;
+        const settled = await runLoad({ host: '127.0.0.1', port: front.port, durationMs: options.settleMs, warmupMs: 0, ...MODES[mode], nextKey: keyStream(options) });
+        log(`${subject.padEnd(11)} ${MODES[mode].label.padEnd(14)} settling  ${String(settled.rps).padStart(7)} req/s  ok ${settled.ok}/${settled.requests}  (not measured)`);
+      }
+    }
     for (let round = 1; round <= options.rounds; round++) {
       for (const subject of SUBJECTS) {
         const front = targets.get(subject);
@@ -179,6 +192,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
     settings: {
       durationS: options.durationMs / 1000,
       warmupS: options.warmupMs / 1000,
+      settleS: options.settleMs / 1000,
       keyspace: options.keyspace,
       seed: options.seed,
       rounds: options.rounds,
@@ -210,7 +224,7 @@ async function measure(
   back: readonly Started[],
   shape: { mode: 'oneshot' | 'persistent' | 'pipeline'; conns: number; depth: number; rate?: number; durationMs?: number },
 ): Promise<Round> {
-  const pick = uniformSampler(options.keyspace, seededRandom(options.seed));
+  const nextKey = keyStream(options);
   const cpuBefore = process.cpuUsage();
   const wallBefore = monotonicMs();
   // HAProxy uses send/recv, which /proc/<pid>/io does not count: no figure rather than a zero.
@@ -224,7 +238,7 @@ async function measure(
     durationMs: options.durationMs,
     warmupMs: options.warmupMs,
     ...shape,
-    nextKey: () => `${PREFIX}${pick() + 1}`,
+    nextKey,
   });
   const used = process.cpuUsage(cpuBefore);
   const cpu = (used.user + used.system) / 1000 / (monotonicMs() - wallBefore);
@@ -250,6 +264,12 @@ async function measure(
       ? {}
       : { syscallsPerRequest: { reads: per(callsAfter.reads - callsBefore.reads), writes: per(callsAfter.writes - callsBefore.writes) } }),
   };
+}
+
+/** The keys every run asks for, in the same order each time (same seed). */
+function keyStream(options: CompareOptions): () => string {
+  const pick = uniformSampler(options.keyspace, seededRandom(options.seed));
+  return () => `${PREFIX}${pick() + 1}`;
 }
 
 /** User + system ms of all of `processes` together; undefined when there are none or one cannot be read. */

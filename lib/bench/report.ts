@@ -64,7 +64,7 @@ export interface Comparison {
   /** The machine's 1-minute load average when the run started and ended: others' work shows here. */
   loadAverage: { start: number; end: number };
   command: string;
-  settings: { durationS: number; warmupS: number; keyspace: number; seed: number; rounds: number; subjects: Subject[]; modes: ModeName[] };
+  settings: { durationS: number; warmupS: number; settleS?: number; keyspace: number; seed: number; rounds: number; subjects: Subject[]; modes: ModeName[] };
   haproxy?: Availability;
   cells: CellResult[];
   halfLoad?: HalfLoadResult | { skipped: string };
@@ -198,7 +198,7 @@ export function renderMarkdown(c: Comparison): string {
     `Run ${c.startedAt} on ${m.nproc} x ${m.cpu}, ${(m.memoryMiB / 1024).toFixed(1)} GiB, Node ${m.node}${c.haproxy?.available === true ? `, HAProxy ${c.haproxy.version}` : ''};`,
     `1-minute load average ${c.loadAverage.start.toFixed(2)} at the start, ${c.loadAverage.end.toFixed(2)} at the end.`,
     `${c.settings.keyspace} keys uniform; each cell the median of ${c.settings.rounds} round(s) of ${c.settings.durationS} s after ${c.settings.warmupS} s warmup,` +
-      ` subjects interleaved. \`${c.command}\``,
+      ` subjects interleaved${c.settings.settleS ? `, each settled ${c.settings.settleS} s per mode first` : ''}. \`${c.command}\``,
     '',
     '| subject | mode | req/s | ratio | p50 ms | p99 ms | errors |',
     '|---|---|---:|---|---:|---:|---|',

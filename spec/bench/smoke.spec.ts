@@ -10,10 +10,12 @@ describe('npm run bench (smoke)', () => {
 
   it('drives every subject but HAProxy in two modes and at half the peak, every request answered OK', async function () {
     this.timeout(60_000);
+    const logged: string[] = [];
     const comparison = await runComparison(
       {
         durationMs: 150,
         warmupMs: 50,
+        settleMs: 100,
         subjects: ['balancer', 'relay', 'proxy', 'line-server'],
         modes: ['persistent', 'pipeline'],
         keyspace: 50,
@@ -22,7 +24,7 @@ describe('npm run bench (smoke)', () => {
         halfLoad: true,
         memory: false,
         command: 'smoke',
-        log: () => undefined,
+        log: (line) => void logged.push(line),
       },
       fleet,
     );
@@ -33,6 +35,8 @@ describe('npm run bench (smoke)', () => {
       expect(cell.result!.requests, where).to.be.above(0);
       expect(cell.result!.ok, where).to.equal(cell.result!.requests);
     }
+    // Each subject ran each mode once, unmeasured, before its rounds.
+    expect(logged.filter((line) => line.includes('settling'))).to.have.length(8);
     const half = comparison.halfLoad;
     expect(half !== undefined && 'result' in half && half.result.ok === half.result.requests && half.result.requests > 0, JSON.stringify(half)).to.equal(true);
   });
