@@ -15,8 +15,11 @@ export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailu
 export type ForwarderOutput =
   | { outcome: Outcome }
   | { retry: RouteRequest }
-  /** A client was answered: how long it took on the clock, and whether that answer was an error of ours. */
-  | { answered: { latency: number; failed: boolean } }
+  /**
+   * A client was answered with an error of ours (no proxy, none answered), after `latency` ms on
+   * the clock. A proxy's answer is reported by its `answered` outcome, which carries its latency.
+   */
+  | { error: { latency: number } }
   | { budget: { used: number; allowed: number; exhausted: boolean } };
 
 export interface ForwarderOptions {
@@ -36,12 +39,12 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
       // When a request being retried was first routed, for its latency. A first attempt keeps
       // its start in the callback it sends; only a request that failed somewhere waits here.
       const retrying = new Map<GetMessage, number>();
-      const answer = (message: GetMessage, response: Answer, failed: boolean, start: number): void => {
+      const fail = (message: GetMessage, response: Answer, start: number): void => {
         message.reply(response);
-        out.next(answeredNote(clock.now() - start, failed));
+        out.next({ error: { latency: clock.now() - start } });
       };
       const unreachable = (message: GetMessage, attempts: number, why: string, start: number): void =>
-        answer(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), true, start);
+        fail(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), start);
 
       return routed.subscribe({
         next: (r) => {
@@ -55,15 +58,16 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
             retrying.delete(message);
           }
           if (proxy === undefined) {
-            if (tried.length === 0) answer(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), true, start);
+            if (tried.length === 0) fail(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), start);
             else unreachable(message, tried.length, '', start);
             return;
           }
           out.next(sentTo(proxy));
           port(proxy, message.request.key, (failure, response) => {
             if (failure === null) {
-              out.next({ outcome: { kind: 'answered', proxy, key: message.request.key } });
-              answer(message, response, false, start);
+              // One message says it all: the proxy answered (health, load) and how long the client waited (metrics).
+              out.next({ outcome: { kind: 'answered', proxy, key: message.request.key, latency: clock.now() - start } });
+              message.reply(response);
               return;
             }
             out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
@@ -80,13 +84,4 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
         complete: () => out.complete(),
       });
     });
-}
-
-// Notes of answers that took under a second on the clock, made once: nearly every answer's is one.
-const NOTES: ForwarderOutput[][] = [[], []];
-
-function answeredNote(latency: number, failed: boolean): ForwarderOutput {
-  if (!Number.isInteger(latency) || latency < 0 || latency >= 1000) return { answered: { latency, failed } };
-  const made = NOTES[failed ? 1 : 0]!;
-  return (made[latency] ??= Object.freeze({ answered: Object.freeze({ latency, failed }) }));
 }

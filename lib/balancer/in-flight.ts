@@ -11,8 +11,16 @@ export class InFlight {
 
   /** Folds one outcome in. */
   count(outcome: Outcome): void {
-    const now = this.counts[outcome.proxy] ?? 0;
-    this.counts[outcome.proxy] = outcome.kind === 'sent' ? now + 1 : Math.max(0, now - 1);
+    if (outcome.kind === 'sent') this.sent(outcome.proxy);
+    else this.done(outcome.proxy);
+  }
+
+  sent(proxy: number): void {
+    this.counts[proxy] = (this.counts[proxy] ?? 0) + 1;
+  }
+
+  done(proxy: number): void {
+    this.counts[proxy] = Math.max(0, (this.counts[proxy] ?? 0) - 1);
   }
 
   /** Requests sent to `proxy` and not answered yet. */

@@ -13,9 +13,11 @@ import { InFlight } from './in-flight.js';
 export type BalancerMetricsInput =
   | { metrics: Inbound }
   | { view: ClusterView }
-  | { routed: { cursor: number; retry: boolean; chosen: boolean } }
+  /** A routing: the strategy's cursor, whether it was a retry, and the proxy it was sent to (none: no proxy to choose). */
+  | { routed: { cursor: number; retry: boolean; proxy: number | undefined } }
+  /** What became of a forward; its send is counted from the routing, so `sent` outcomes are not needed here. */
   | { outcome: Outcome }
-  | Extract<ForwarderOutput, { answered: unknown } | { budget: unknown }>;
+  | Extract<ForwarderOutput, { error: unknown } | { budget: unknown }>;
 
 const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'errors', 'retry_budget_exhausted'] as const;
 
@@ -31,6 +33,8 @@ export function balancerMetricsActor(strategy: string) {
       let budget = { used: 0, allowed: 0 };
       let view: ClusterView = { proxies: [] };
       let cursor = 0;
+      // A 0 ms answer is recorded as the histogram's floor of 1 ms.
+      const recordLatency = (ms: number): void => void latency.recordValue(Math.max(1, ms));
       const proxyCounters = (proxy: number) => {
         let c = perProxy.get(proxy);
         if (c === undefined) perProxy.set(proxy, (c = { requests: 0, failures: 0 }));
@@ -66,24 +70,29 @@ export function balancerMetricsActor(strategy: string) {
       };
       const sub = inbox.subscribe({
         next: (input) => {
-          // The kinds every request brings first: two outcomes, one answer, one routing.
-          if ('outcome' in input) {
+          // The kinds every request brings first: its routing, then its answer.
+          if ('routed' in input) {
+            const r = input.routed;
+            cursor = r.cursor;
+            counters.inc(r.retry ? 'retries' : 'requests');
+            if (r.proxy === undefined) counters.inc('no_proxy');
+            else {
+              inFlight.sent(r.proxy);
+              proxyCounters(r.proxy).requests++;
+            }
+          } else if ('outcome' in input) {
             const o = input.outcome;
-            inFlight.count(o);
-            if (o.kind === 'sent') proxyCounters(o.proxy).requests++;
-            if (o.kind === 'failed') {
+            if (o.kind === 'sent') return;
+            inFlight.done(o.proxy);
+            if (o.kind === 'answered') {
+              if (o.latency !== undefined) recordLatency(o.latency);
+            } else {
               proxyCounters(o.proxy).failures++;
               counters.inc('forward_failures');
             }
-          } else if ('answered' in input) {
-            // A 0 ms answer is recorded as the histogram's floor of 1 ms.
-            latency.recordValue(Math.max(1, input.answered.latency));
-            if (input.answered.failed) counters.inc('errors');
-          } else if ('routed' in input) {
-            cursor = input.routed.cursor;
-            if (input.routed.retry) counters.inc('retries');
-            else counters.inc('requests');
-            if (!input.routed.chosen) counters.inc('no_proxy');
+          } else if ('error' in input) {
+            recordLatency(input.error.latency);
+            counters.inc('errors');
           } else if ('view' in input) view = input.view;
           else if ('budget' in input) {
             budget = { used: input.budget.used, allowed: input.budget.allowed };

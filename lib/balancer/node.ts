@@ -161,13 +161,15 @@ export function balancerGraph(options: Omit<BalancerOptions, 'host' | 'port'>, l
       ),
     T.route,
     // The forwarder's output sorted as it leaves: a retry back to the router, an outcome to the
-    // cluster actor and to `traffic` (the strategy and membership), and all but retries to metrics.
-    // Two topics rather than one filtered per listener: a filter costs each outcome a delivery more.
+    // cluster actor and to `traffic` (the strategy and membership), and the rest to metrics, but
+    // for `sent` outcomes: metrics counts a send from its routing note. Two topics rather than one
+    // filtered per listener: a filter costs each outcome a delivery more.
     {
       next: (f: ForwarderOutput) => {
         if ('outcome' in f) {
           cluster.next(f.outcome);
           traffic.next(f.outcome);
+          if (f.outcome.kind === 'sent') return;
         } else if ('retry' in f) return route.next(f.retry);
         metrics.next(f);
       },
@@ -188,17 +190,15 @@ export function balancerGraph(options: Omit<BalancerOptions, 'host' | 'port'>, l
 }
 
 /**
- * What metrics hears of each routing: a note per (cursor, retry, chosen), made once and reused,
+ * What metrics hears of each routing: a note per (proxy, cursor, retry), made once and reused,
  * so routing a request allocates no note.
  */
 function routingNotes(): (r: Routed) => BalancerMetricsInput {
-  const made = new Map<number, BalancerMetricsInput>();
+  // By proxy (none first), then by cursor and retry.
+  const made: BalancerMetricsInput[][] = [];
   return (r) => {
     const retry = r.tried.length > 0;
-    const chosen = r.proxy !== undefined;
-    const slot = r.cursor * 4 + (retry ? 2 : 0) + (chosen ? 1 : 0);
-    let note = made.get(slot);
-    if (note === undefined) made.set(slot, (note = Object.freeze({ routed: Object.freeze({ cursor: r.cursor, retry, chosen }) })));
-    return note;
+    const byProxy = (made[r.proxy === undefined ? 0 : r.proxy + 1] ??= []);
+    return (byProxy[r.cursor * 2 + (retry ? 1 : 0)] ??= Object.freeze({ routed: Object.freeze({ cursor: r.cursor, retry, proxy: r.proxy }) }));
   };
 }

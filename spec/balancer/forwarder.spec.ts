@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Subject, filter, map, merge, tap, type Observable } from 'rxjs';
+import { Subject, filter, map, merge, pipe, tap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { forwarder, type ForwardPort, type ForwarderOptions, type ForwarderOutput } from '../../lib/balancer/forwarder.js';
 import type { GetMessage, RouteRequest, Routed } from '../../lib/balancer/messages.js';
@@ -42,7 +42,17 @@ const outcomeOrRetry = (o: ForwarderOutput): o is Traffic => 'outcome' in o || '
 
 const label = (o: Traffic) => ('outcome' in o ? `${o.outcome.kind} ${o.outcome.proxy}` : `retry ${o.retry.tried.join(',')}`);
 
-const answered = filter((o: ForwarderOutput): o is Extract<ForwarderOutput, { answered: unknown }> => 'answered' in o);
+/** What each client waited, and whether it got an error of ours: from a proxy's answered outcome or an error note. */
+interface Waited {
+  latency: number;
+  error: boolean;
+}
+const answered = pipe(
+  map((o: ForwarderOutput): Waited | undefined =>
+    'error' in o ? { latency: o.error.latency, error: true } : 'outcome' in o && o.outcome.kind === 'answered' ? { latency: o.outcome.latency!, error: false } : undefined,
+  ),
+  filter((w): w is Waited => w !== undefined),
+);
 
 const budgets = filter((o: ForwarderOutput): o is Extract<ForwarderOutput, { budget: unknown }> => 'budget' in o);
 
@@ -83,7 +93,7 @@ describe('forwarder', () => {
     expect(r.message.replies).to.deep.equal([ANSWER]);
   });
 
-  it("reports 'sent' when it forwards and 'answered' when the proxy answers", () => {
+  it("reports 'sent' when it forwards and 'answered', with the latency, when the proxy answers", () => {
     const port = new FakePort();
     const { input, output } = start(port);
     input.next(routed(1));
@@ -91,8 +101,7 @@ describe('forwarder', () => {
     port.calls[0]!.done(null, Buffer.from(ANSWER));
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 1 } },
-      { outcome: { kind: 'answered', proxy: 1, key: 'article/1' } },
-      { answered: { latency: 0, failed: false } },
+      { outcome: { kind: 'answered', proxy: 1, key: 'article/1', latency: 0 } },
     ]);
   });
 
@@ -126,7 +135,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_ERROR","error":"no proxy available"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([{ answered: { latency: 0, failed: true } }]);
+    expect(output).to.deep.equal([{ error: { latency: 0 } }]);
   });
 
   it('answers PROXY_UNREACHABLE when no proxy is left after failed attempts', () => {
@@ -136,7 +145,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 2 attempt(s)"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([{ answered: { latency: 0, failed: true } }]);
+    expect(output).to.deep.equal([{ error: { latency: 0 } }]);
   });
 
   it('keeps forwards independent: a slow proxy does not hold back a fast one', () => {
@@ -193,7 +202,7 @@ describe('forwarder', () => {
       scheduler.run(({ cold, expectObservable }) => {
         const port = portWhere([0, 1, 2, 3], 2, calls);
         const output = withRouter(port, cold('-m', { m }), scheduler, { retries: 2 });
-        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { answered: { latency: 6, failed: true } } });
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { latency: 6, error: true } });
       });
       expect(calls).to.deep.equal(['1:0', '3:1', '5:2']);
       expect(m.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 3 attempt(s)"}']);
@@ -214,7 +223,7 @@ describe('forwarder', () => {
       const m = message();
       scheduler.run(({ cold, expectObservable }) => {
         const output = withRouter(portWhere([0, 1], 2), cold('-m', { m }), scheduler, { retries: 2 });
-        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { answered: { latency: 6, failed: false } } });
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { latency: 6, error: false } });
       });
       expect(m.replies).to.deep.equal([ANSWER]);
     });
@@ -252,7 +261,7 @@ describe('forwarder', () => {
       scheduler.run(({ cold, expectObservable }) => {
         // Routed at 2; proxy 0 fails at 5; the retry on proxy 1 answers at 8.
         const output = withRouter(portWhere([0], 3), cold('--m', { m: message() }), scheduler, {});
-        expectObservable(output.pipe(answered), '^ 20ms !').toBe('--------a', { a: { answered: { latency: 6, failed: false } } });
+        expectObservable(output.pipe(answered), '^ 20ms !').toBe('--------a', { a: { latency: 6, error: false } });
       });
     });
 
@@ -260,7 +269,7 @@ describe('forwarder', () => {
       scheduler.run(({ cold, expectObservable }) => {
         const port: ForwardPort = (proxy, _key, done) => after(scheduler, proxy === 0 ? 5 : 1, () => done(null, Buffer.from(ANSWER)));
         const requests = cold<Routed>('-a-b', { a: routed(0), b: routed(1) });
-        const latencies = forwarder(port)(requests, scheduler).pipe(answered, map((o) => o.answered.latency));
+        const latencies = forwarder(port)(requests, scheduler).pipe(answered, map((w) => w.latency));
         expectObservable(latencies).toBe('----b-a', { a: 5, b: 1 });
       });
     });

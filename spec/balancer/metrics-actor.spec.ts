@@ -27,10 +27,11 @@ function view(...changes: Partial<ProxyState>[]): { view: ClusterView } {
   return { view: { proxies: changes.map((change, id) => ({ ...proxyState(id, `127.0.0.1:${8001 + id}`), ...change })) } };
 }
 
-const sent = (proxy: number): BalancerMetricsInput => ({ outcome: { kind: 'sent', proxy } });
+/** A fresh request routed to `proxy`: metrics counts the send from its routing note. */
+const sent = (proxy: number): BalancerMetricsInput => ({ routed: { cursor: proxy, retry: false, proxy } });
 const answered = (proxy: number): BalancerMetricsInput => ({ outcome: { kind: 'answered', proxy } });
 
-const routed = (cursor: number, retry = false, chosen = true): BalancerMetricsInput => ({ routed: { cursor, retry, chosen } });
+const routed = (cursor: number, retry = false, chosen = true): BalancerMetricsInput => ({ routed: { cursor, retry, proxy: chosen ? cursor : undefined } });
 
 describe('balancer metrics actor', () => {
   it('answers with the original fields first, then the counters, the retry budget and latency', () => {
@@ -63,7 +64,7 @@ describe('balancer metrics actor', () => {
         { ejected: true, ejections: 2, reason: 'ejected after 5 consecutive failures', weight: 0.325 },
         { membership: 'draining', weight: 0.77777 },
       ),
-      // The load comes from the outcomes, not the view: three in flight on 8001, one of two left on 8004.
+      // The load comes from the routing and the outcomes, not the view: three in flight on 8001, one of two left on 8004.
       sent(0),
       sent(0),
       sent(0),
@@ -90,7 +91,7 @@ describe('balancer metrics actor', () => {
     });
   });
 
-  it('counts in_flight per proxy up with each sent outcome and down with each answered or failed one', () => {
+  it('counts in_flight per proxy up with each routing to it and down with each answered or failed outcome', () => {
     const actor = start();
     const inFlight = () => {
       const proxies = actor.metrics().proxies as Record<string, { in_flight: number }>;
@@ -121,14 +122,16 @@ describe('balancer metrics actor', () => {
     expect(Object.keys(actor.metrics().proxies as object)).to.deep.equal(['127.0.0.1:8001', '127.0.0.1:8003']);
   });
 
-  it('counts requests and failures per proxy from the outcomes', () => {
+  it('counts requests per proxy from the routing and failures from the outcomes, not sends twice', () => {
     const actor = start();
     actor.send(
       view({}, {}),
-      { outcome: { kind: 'sent', proxy: 1 } },
-      { outcome: { kind: 'sent', proxy: 1 } },
+      sent(1),
+      sent(1),
       { outcome: { kind: 'answered', proxy: 1 } },
       { outcome: { kind: 'failed', proxy: 1, failure: 'reset' } },
+      sent(0),
+      // The forwarder's own note of a send adds nothing: its routing counted it.
       { outcome: { kind: 'sent', proxy: 0 } },
     );
     const data = actor.metrics();
@@ -147,13 +150,13 @@ describe('balancer metrics actor', () => {
 
   it('reports p50, p99 and max of client latency on the clock, and counts error answers', () => {
     const actor = start();
-    for (let ms = 1; ms <= 100; ms++) actor.send({ answered: { latency: ms, failed: ms % 10 === 0 } });
+    for (let ms = 1; ms <= 100; ms++) actor.send(ms % 10 === 0 ? { error: { latency: ms } } : { outcome: { kind: 'answered', proxy: 0, latency: ms } });
     expect(actor.metrics()).to.deep.include({ latency_ms: { p50: 50, p99: 99, max: 100 }, errors: 10 });
   });
 
   it('records a 0 ms answer as 1 ms, the floor of the histogram', () => {
     const actor = start();
-    actor.send({ answered: { latency: 0, failed: false } });
+    actor.send({ outcome: { kind: 'answered', proxy: 0, latency: 0 } });
     expect(actor.metrics().latency_ms).to.deep.equal({ p50: 1, p99: 1, max: 1 });
   });
 
