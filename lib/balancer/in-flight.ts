@@ -15,10 +15,12 @@ export class InFlight {
     else this.done(outcome.proxy);
   }
 
+  /** One more request on its way to `proxy`. */
   sent(proxy: number): void {
     this.counts[proxy] = (this.counts[proxy] ?? 0) + 1;
   }
 
+  /** One request to `proxy` answered or failed. */
   done(proxy: number): void {
     this.counts[proxy] = Math.max(0, (this.counts[proxy] ?? 0) - 1);
   }
