@@ -124,20 +124,21 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
   // Rounds interleave the subjects, so a burst of noise on a shared machine hits one round of
   // each, and the median round stands for the cell.
   const cells: CellResult[] = [];
+  // The subjects asked for that started, in table order, each with the process its load goes to.
+  const fronts = SUBJECTS.flatMap((subject): [Subject, Started][] => {
+    const front = targets.get(subject);
+    return want.has(subject) && front !== undefined ? [[subject, front]] : [];
+  });
   for (const mode of options.modes) {
     const runs = new Map<Subject, Round[]>();
     if (options.settleMs > 0) {
-      for (const subject of SUBJECTS) {
-        const front = targets.get(subject);
-        if (!want.has(subject) || front === undefined) continue;
+      for (const [subject, front] of fronts) {
         const settled = await runLoad({ host: '127.0.0.1', port: front.port, durationMs: options.settleMs, warmupMs: 0, ...MODES[mode], nextKey: keyStream(options) });
         log(`${subject.padEnd(11)} ${MODES[mode].label.padEnd(14)} settling  ${String(settled.rps).padStart(7)} req/s  ok ${settled.ok}/${settled.requests}  (not measured)`);
       }
     }
     for (let round = 1; round <= options.rounds; round++) {
-      for (const subject of SUBJECTS) {
-        const front = targets.get(subject);
-        if (!want.has(subject) || front === undefined) continue;
+      for (const [subject, front] of fronts) {
         const run = await measure(options, front, behind.get(subject) ?? [], { ...MODES[mode] });
         runs.set(subject, [...(runs.get(subject) ?? []), run]);
         const { result } = run;
