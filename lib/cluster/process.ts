@@ -15,6 +15,10 @@ export function binScript(tool: string): string {
  * it: a proxy filling its cache churns through large strings, so 32 MiB stay resident for garbage.
  * Capped at 8, a proxy holding 64 MiB of values has an RSS of 158 MiB instead of 176, with
  * throughput unchanged within the noise of bin/bench (measured with both settings).
+ * The cap also keeps the balancer out of back-to-back full collections: at 16 MiB V8 started
+ * incremental marking with 10 MB used of a 33 MB old-generation limit, again and again (24-29
+ * mark-compacts in a 15 s run at 44,000 req/s, against 1 with the cap), and the p99 through the
+ * balancer at that rate was 14-26 ms instead of 6-8 ms (`bin/bench --rate`, `--trace-gc-nvp`).
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
