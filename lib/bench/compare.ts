@@ -8,7 +8,7 @@ import { isoTime, monotonicMs, realClock } from '../time/clock.js';
 import { writeDocuments } from './dataset.js';
 import { pause, type Fleet, type NodeToolOptions, type Started } from './fleet.js';
 import { ensureHaproxy, startHaproxy, type Availability } from './haproxy.js';
-import { runLoad } from './load.js';
+import { runLoad, type LoadResult } from './load.js';
 import { cpuTime, describeMachine, residentMemory, syscalls } from './machine.js';
 import { busyShare, readProfile, topSelfTime } from './profile.js';
 import { seededRandom } from './random.js';
@@ -133,7 +133,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
     const runs = new Map<Subject, Round[]>();
     if (options.settleMs > 0) {
       for (const [subject, front] of fronts) {
-        const settled = await runLoad({ host: '127.0.0.1', port: front.port, durationMs: options.settleMs, warmupMs: 0, ...MODES[mode], nextKey: keyStream(options) });
+        const settled = await loadAt(options, front, { ...MODES[mode], durationMs: options.settleMs, warmupMs: 0 });
         log(`${subject.padEnd(11)} ${MODES[mode].label.padEnd(14)} settling  ${String(settled.rps).padStart(7)} req/s  ok ${settled.ok}/${settled.requests}  (not measured)`);
       }
     }
@@ -223,9 +223,8 @@ async function measure(
   options: CompareOptions,
   front: Started,
   back: readonly Started[],
-  shape: { mode: 'oneshot' | 'persistent' | 'pipeline'; conns: number; depth: number; rate?: number; durationMs?: number },
+  shape: LoadShape,
 ): Promise<Round> {
-  const nextKey = keyStream(options);
   const cpuBefore = process.cpuUsage();
   const wallBefore = monotonicMs();
   // HAProxy uses send/recv, which /proc/<pid>/io does not count: no figure rather than a zero.
@@ -233,14 +232,7 @@ async function measure(
   const callsBefore = counted ? await syscalls(front.pid).catch(() => undefined) : undefined;
   const frontBefore = await cpuTime(front.pid).catch(() => undefined);
   const backBefore = await cpuOf(back);
-  const result = await runLoad({
-    host: '127.0.0.1',
-    port: front.port,
-    durationMs: options.durationMs,
-    warmupMs: options.warmupMs,
-    ...shape,
-    nextKey,
-  });
+  const result = await loadAt(options, front, shape);
   const used = process.cpuUsage(cpuBefore);
   const cpu = (used.user + used.system) / 1000 / (monotonicMs() - wallBefore);
   const frontAfter = await cpuTime(front.pid).catch(() => undefined);
@@ -267,10 +259,16 @@ async function measure(
   };
 }
 
-/** The keys every run asks for, in the same order each time (same seed). */
-function keyStream(options: CompareOptions): () => string {
+/** How a run loads a front; its duration and warmup default to the comparison's. */
+type LoadShape = { mode: 'oneshot' | 'persistent' | 'pipeline'; conns: number; depth: number; rate?: number; durationMs?: number; warmupMs?: number };
+
+/**
+ * Runs the comparison's key stream at `front` in `shape`: a round, a settling run or the half-load
+ * run. Every run asks for the same keys in the same order (same seed).
+ */
+function loadAt(options: CompareOptions, front: Started, shape: LoadShape): Promise<LoadResult> {
   const pick = uniformSampler(options.keyspace, seededRandom(options.seed));
-  return () => `${PREFIX}${pick() + 1}`;
+  return runLoad({ host: '127.0.0.1', port: front.port, durationMs: options.durationMs, warmupMs: options.warmupMs, ...shape, nextKey: () => `${PREFIX}${pick() + 1}` });
 }
 
 /** User + system ms of all of `processes` together; undefined when there are none or one cannot be read. */
