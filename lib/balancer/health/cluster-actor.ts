@@ -1,22 +1,16 @@
 // The cluster actor: folds probe results, traffic outcomes and membership changes into the cluster view.
-import { Observable, Subscription, catchError, of, take, timeout } from 'rxjs';
+import { NEVER, Observable, Subscription, catchError, concatWith, of, take, timeout, type Subscriber } from 'rxjs';
+import { operate } from '../../bus/actor.js';
 import { every, type Clock } from '../../time/clock.js';
 import { proxyState, type ClusterView, type ProxyState } from '../view.js';
 import type { MembershipChange, Outcome, ProbeResult } from '../messages.js';
-import { UP, nextHealth, type Health, type HealthEvent, type HealthPolicy } from './rise-fall.js';
 import { InFlight } from '../in-flight.js';
+import { UP, nextHealth, type Health, type HealthEvent, type HealthPolicy } from './rise-fall.js';
+import { NOT_EJECTED, NO_EJECTION, ejectionReason, nextEjection, type Ejection, type EjectionEvent, type EjectionPolicy } from './ejection.js';
+import { slowStartWeight } from './slow-start.js';
 
 /** Asks one proxy how it is; the TCP link implements it with a METRICS request. */
 export type ProbePort = (proxy: number) => Observable<ProbeResult>;
-
-export interface EjectionPolicy {
-  /** Consecutive failed forwards that eject a proxy (Envoy's consecutive_5xx); 0 = never. */
-  readonly consecutive: number;
-  /** First ejection lasts this many ms; the n-th lasts n times as long... */
-  readonly baseTime: number;
-  /** ...up to this. */
-  readonly maxTime: number;
-}
 
 export interface ClusterOptions extends HealthPolicy {
   addresses: readonly string[];
@@ -32,15 +26,11 @@ export interface ClusterOptions extends HealthPolicy {
 
 export type ClusterInput = Outcome | MembershipChange;
 
-const NO_EJECTION: EjectionPolicy = { consecutive: 0, baseTime: 0, maxTime: 0 };
-
 /** What the actor knows of a proxy beyond what the view shows. */
 interface Tracking {
   health: Health;
-  /** Consecutive failed forwards since the last answered one. */
-  failures: number;
-  ejectedUntil: number;
-  /** When the proxy last came back (rise or end of ejection); slow start ramps from here. */
+  ejection: Ejection;
+  /** When the proxy last came back (rise, end of ejection, or added); slow start ramps from here. */
   upSince: number;
 }
 
@@ -48,15 +38,17 @@ interface Tracking {
  * Outputs a new view on every change of health, weight, ejection or membership; traffic that
  * changes none of them (a send, an answer) makes no view. Probes run every `interval` of the
  * injected clock, each with its own timeout so one dead proxy never delays the others' checks;
- * the same tick ends ejections and steps slow-start weights.
+ * the same tick ends ejections and steps slow-start weights. The rules are rise-fall.ts,
+ * ejection.ts and slow-start.ts; this actor feeds them and writes what they decide into the view.
  */
 export function clusterActor(options: ClusterOptions) {
   const slowStart = options.slowStart ?? 0;
-  const ejection = options.ejection ?? NO_EJECTION;
+  const ejectionPolicy = options.ejection ?? NO_EJECTION;
   return (inbox: Observable<ClusterInput>, clock: Clock): Observable<ClusterView> =>
-    new Observable<ClusterView>((out) => {
+    // The view lives as long as the balancer: probes go on when no traffic is left to come.
+    operate(inbox.pipe(concatWith(NEVER)), (out: Subscriber<ClusterView>) => {
       const proxies: ProxyState[] = options.addresses.map((address, id) => proxyState(id, address));
-      const tracking: Tracking[] = proxies.map(() => ({ health: UP, failures: 0, ejectedUntil: 0, upSince: -Infinity }));
+      const tracking: Tracking[] = proxies.map(() => ({ health: UP, ejection: NOT_EJECTED, upSince: -Infinity }));
       const probes = new Set<Subscription>();
       // Only for drains: a draining proxy leaves once the last of its requests is answered.
       const inFlight = new InFlight();
@@ -64,10 +56,9 @@ export function clusterActor(options: ClusterOptions) {
       const set = (id: number, change: Partial<ProxyState>): void => {
         proxies[id] = { ...proxies[id]!, ...change };
       };
+      const weightAt = (id: number, now: number): number => slowStartWeight(tracking[id]!.upSince, slowStart, now);
 
-      const weightAt = (t: Tracking, now: number): number =>
-        slowStart > 0 && now - t.upSince < slowStart ? 0.1 + (0.9 * (now - t.upSince)) / slowStart : 1;
-
+      /** Folds an event into the proxy's rise/fall health; true when the health changed. */
       const onHealth = (id: number, event: HealthEvent): boolean => {
         const t = tracking[id]!;
         const before = t.health;
@@ -77,8 +68,23 @@ export function clusterActor(options: ClusterOptions) {
         set(id, {
           healthy: t.health.healthy,
           reason: t.health.reason ?? proxies[id]!.reason,
-          weight: weightAt(t, clock.now()),
+          weight: weightAt(id, clock.now()),
         });
+        return true;
+      };
+
+      /** Folds an event into the proxy's ejection; true when it was ejected or taken back. */
+      const onEjection = (id: number, event: EjectionEvent): boolean => {
+        const t = tracking[id]!;
+        const before = t.ejection;
+        t.ejection = nextEjection(before, event, ejectionPolicy, clock.now());
+        if (t.ejection.ejected === before.ejected) return false;
+        if (t.ejection.ejected) {
+          set(id, { ejected: true, ejections: t.ejection.ejections, reason: ejectionReason(ejectionPolicy) });
+        } else {
+          t.upSince = clock.now();
+          set(id, { ejected: false });
+        }
         return true;
       };
 
@@ -89,52 +95,27 @@ export function clusterActor(options: ClusterOptions) {
         if (changed || probe.ok) emit();
       };
 
+      const startProbe = (id: number): void => {
+        // Made before subscribing: a probe may answer and complete within subscribe (a closed link does).
+        const probe = new Subscription();
+        probes.add(probe);
+        probe.add(probeOnce(options, id, clock).subscribe({ next: onProbe, complete: () => probes.delete(probe) }));
+      };
+
       const onTick = (): void => {
         const now = clock.now();
         let changed = false;
         proxies.forEach((p, id) => {
           if (p.membership === 'removed') return;
-          const t = tracking[id]!;
-          if (p.ejected && now >= t.ejectedUntil) {
-            // Failures of requests sent before the ejection must not eject it again at once.
-            t.failures = 0;
-            t.upSince = now;
-            set(id, { ejected: false });
-            changed = true;
-          }
-          const weight = weightAt(t, now);
+          if (onEjection(id, { kind: 'tick' })) changed = true;
+          const weight = weightAt(id, now);
           if (weight !== proxies[id]!.weight) {
             set(id, { weight });
             changed = true;
           }
-          // Made before subscribing: a probe may answer and complete within subscribe (a closed link does).
-          const probe = new Subscription();
-          probes.add(probe);
-          probe.add(
-            options
-              .probe(id)
-              .pipe(
-                take(1),
-                timeout({ first: options.timeout, with: () => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe timeout' }), scheduler: clock }),
-                catchError(() => of<ProbeResult>({ proxy: id, ok: false, reason: 'probe error' })),
-              )
-              .subscribe({ next: onProbe, complete: () => probes.delete(probe) }),
-          );
+          startProbe(id);
         });
         if (changed) emit();
-      };
-
-      const onFailure = (id: number, failure: string): void => {
-        const t = tracking[id]!;
-        onHealth(id, { kind: 'traffic_failed', reason: `traffic ${failure}`, refused: failure === 'refused' });
-        t.failures++;
-        const p = proxies[id]!;
-        if (ejection.consecutive > 0 && t.failures >= ejection.consecutive && !p.ejected) {
-          const ejections = p.ejections + 1;
-          t.ejectedUntil = clock.now() + Math.min(ejection.baseTime * ejections, ejection.maxTime);
-          t.failures = 0;
-          set(id, { ejected: true, ejections, reason: `ejected after ${ejection.consecutive} consecutive failures` });
-        }
       };
 
       const onInput = (input: ClusterInput): void => {
@@ -144,18 +125,19 @@ export function clusterActor(options: ClusterOptions) {
             return;
           case 'answered':
             inFlight.count(input);
-            tracking[input.proxy]!.failures = 0;
+            onEjection(input.proxy, { kind: 'answered' });
             // An answer changes the view only when it is a draining proxy's last.
             if (proxies[input.proxy]!.membership !== 'draining' || inFlight.of(input.proxy) > 0) return;
             break;
           case 'failed':
             inFlight.count(input);
-            onFailure(input.proxy, input.failure);
+            onHealth(input.proxy, { kind: 'traffic_failed', reason: `traffic ${input.failure}`, refused: input.failure === 'refused' });
+            onEjection(input.proxy, { kind: 'failed' });
             break;
           case 'add':
             proxies[input.proxy] = proxyState(input.proxy, input.address);
-            tracking[input.proxy] = { health: UP, failures: 0, ejectedUntil: 0, upSince: clock.now() };
-            set(input.proxy, { weight: weightAt(tracking[input.proxy]!, clock.now()) });
+            tracking[input.proxy] = { health: UP, ejection: NOT_EJECTED, upSince: clock.now() };
+            set(input.proxy, { weight: weightAt(input.proxy, clock.now()) });
             break;
           case 'drain':
             set(input.proxy, { membership: 'draining' });
@@ -164,20 +146,28 @@ export function clusterActor(options: ClusterOptions) {
             set(input.proxy, { membership: 'removed' });
             break;
         }
-        const p = proxies[input.proxy]!;
         // A draining proxy leaves once the last of its requests is answered.
-        if (p.membership === 'draining' && inFlight.of(input.proxy) === 0) set(input.proxy, { membership: 'removed' });
+        if (proxies[input.proxy]!.membership === 'draining' && inFlight.of(input.proxy) === 0) set(input.proxy, { membership: 'removed' });
         emit();
       };
 
       emit();
       const ticking = every(clock, options.interval, onTick);
-      // The view lives as long as the balancer: probes go on when no traffic is left to come.
-      const reading = inbox.subscribe({ next: onInput, error: (err) => out.error(err) });
-      return () => {
-        ticking.unsubscribe();
-        reading.unsubscribe();
-        for (const probe of probes) probe.unsubscribe();
+      return {
+        next: onInput,
+        finalize: () => {
+          ticking.unsubscribe();
+          for (const probe of probes) probe.unsubscribe();
+        },
       };
     });
+}
+
+/** One probe of `proxy` that always ends in one result: a timeout or an error counts as a failed probe. */
+function probeOnce(options: ClusterOptions, proxy: number, clock: Clock): Observable<ProbeResult> {
+  return options.probe(proxy).pipe(
+    take(1),
+    timeout({ first: options.timeout, with: () => of<ProbeResult>({ proxy, ok: false, reason: 'probe timeout' }), scheduler: clock }),
+    catchError(() => of<ProbeResult>({ proxy, ok: false, reason: 'probe error' })),
+  );
 }
