@@ -45,7 +45,8 @@ export function clusterActor(options: ClusterOptions) {
   const slowStart = options.slowStart ?? 0;
   const ejectionPolicy = options.ejection ?? NO_EJECTION;
   return (inbox: Observable<ClusterInput>, clock: Clock): Observable<ClusterView> =>
-    // The view lives as long as the balancer: probes go on when no traffic is left to come.
+    // The view lives as long as the balancer, not as long as its inbox: probes go on when no traffic
+    // is left to come, so the inbox's end is never passed on.
     operate(inbox.pipe(concatWith(NEVER)), (out: Subscriber<ClusterView>) => {
       const proxies: ProxyState[] = options.addresses.map((address, id) => proxyState(id, address));
       const tracking: Tracking[] = proxies.map(() => ({ health: UP, ejection: NOT_EJECTED, upSince: -Infinity }));

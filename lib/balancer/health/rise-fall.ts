@@ -21,6 +21,12 @@ export type HealthEvent =
 
 export const UP: Health = { healthy: true, successes: 0, failures: 0, reason: null };
 
+/**
+ * The health after `event`: `fall` failures in a row (probes and traffic alike) take an up proxy
+ * down, `rise` good probes in a row bring a down one back, and refused traffic takes it down at
+ * once. HAProxy's `rise` and `fall` (https://docs.haproxy.org/2.8/configuration.html#5.2-rise);
+ * counting traffic failures too is HAProxy's `observe` with `on-error fail-check`.
+ */
 export function nextHealth(health: Health, event: HealthEvent, policy: HealthPolicy): Health {
   switch (event.kind) {
     case 'probe_ok': {
