@@ -1,12 +1,12 @@
-// bin/bench-cache: the proxy's cache actor in one process, no sockets: hit ratio and origin fetches
+// bench/bin/bench-cache: the proxy's cache actor in one process, no sockets: hit ratio and origin fetches
 // per unique key on a Zipf stream at a fixed cache size, and hit-path throughput, optionally side
-// by side with a baseline checkout (scripts/bench-cache-baseline.sh builds one from a commit).
+// by side with a baseline checkout (bench/scripts/bench-cache-baseline.sh builds one from a commit).
 import { Command } from 'commander';
-import { integer, kebabFlags, nonNegative } from '../lib/cli/options.js';
-import { seededRandom } from '../lib/bench/random.js';
-import { zipfSampler } from '../lib/bench/zipf.js';
-import type * as HitPath from '../lib/bench/hit-path.js';
-import { monotonicMs } from '../lib/time/clock.js';
+import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
+import { seededRandom } from '../lib/random.js';
+import { zipfSampler } from '../lib/zipf.js';
+import type * as HitPath from '../lib/hit-path.js';
+import { monotonicMs } from '../../lib/time/clock.js';
 
 const options = new Command('bench-cache')
   .option('--keys <n>', 'keyspace', integer(1), 100_000)
@@ -24,7 +24,7 @@ const options = new Command('bench-cache')
 
 // Each subject loads its own instance of the harness module, so no inline cache of one skews the other.
 const harnessModule = async (subject: string): Promise<typeof HitPath> =>
-  (await import(new URL(`../lib/bench/hit-path.js?subject=${subject}`, import.meta.url).href)) as typeof HitPath;
+  (await import(new URL(`../lib/hit-path.js?subject=${subject}`, import.meta.url).href)) as typeof HitPath;
 const { cacheHarness, median } = await harnessModule('ours');
 const actorOptions = { node: 1, ttl: options.ttl * 1000, maxEntries: options.capacity, maxBytes: 2 ** 30 };
 

@@ -1,16 +1,17 @@
-// bin/bench-compare (npm run bench): our balancer and proxy side by side with HAProxy and a minimal
+// bench/bin/bench-compare (npm run bench): our balancer and proxy side by side with HAProxy and a minimal
 // Node floor, same load, same run; prints a markdown table and writes bench/results/<time>.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { integer, kebabFlags, nonNegative } from '../lib/cli/options.js';
-import { runComparison } from '../lib/bench/compare.js';
-import { Fleet } from '../lib/bench/fleet.js';
-import { renderMarkdown } from '../lib/bench/report.js';
-import { MODES, SUBJECTS, type ModeName, type Subject } from '../lib/bench/subjects.js';
+import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
+import { runComparison } from '../lib/compare.js';
+import { Fleet } from '../lib/fleet.js';
+import { renderMarkdown } from '../lib/report.js';
+import { MODES, SUBJECTS, type ModeName, type Subject } from '../lib/subjects.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// Compiled to dist/bench/bin/, three levels below the repository.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function listOf<T extends string>(allowed: readonly T[]) {
   return (text: string): T[] => {
@@ -82,7 +83,7 @@ try {
       rounds: options.rounds,
       halfLoad: options.halfLoad,
       memory: options.memory,
-      installScript: options.install ? path.join(repo, 'scripts', 'install-haproxy.sh') : undefined,
+      installScript: options.install ? path.join(repo, 'bench', 'scripts', 'install-haproxy.sh') : undefined,
       cpuProfDir,
       command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
       log,

@@ -1,8 +1,8 @@
-// bin/bench-line-server: the benchmark floor's line server, a fixed pre-encoded answer per key.
+// bench/bin/bench-line-server: the benchmark floor's line server, a fixed pre-encoded answer per key.
 import { Command } from 'commander';
-import { kebabFlags, port } from '../lib/cli/options.js';
-import { loadDocuments, startLineServer } from '../lib/bench/floor/line-server.js';
-import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { kebabFlags, port } from '../../lib/cli/options.js';
+import { loadDocuments, startLineServer } from '../lib/floor/line-server.js';
+import { runUntilSignalled } from '../../lib/net/lifecycle.js';
 
 const options = new Command('bench-line-server')
   .description('answers GET <key> with the document an origin serving --data-dir would, framed like a proxy hit')

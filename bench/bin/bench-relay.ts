@@ -1,8 +1,8 @@
-// bin/bench-relay: the benchmark floor's relay, each line round-robin to the upstreams, answers in order.
+// bench/bin/bench-relay: the benchmark floor's relay, each line round-robin to the upstreams, answers in order.
 import { Command } from 'commander';
-import { kebabFlags, port } from '../lib/cli/options.js';
-import { startRelay } from '../lib/bench/floor/relay.js';
-import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { kebabFlags, port } from '../../lib/cli/options.js';
+import { startRelay } from '../lib/floor/relay.js';
+import { runUntilSignalled } from '../../lib/net/lifecycle.js';
 
 const options = new Command('bench-relay')
   .description('relays request lines round-robin to line servers over persistent connections')

@@ -1,15 +1,15 @@
-// bin/bench-routing: hit ratio and origin fetches per unique key for each balancing strategy in front
+// bench/bin/bench-routing: hit ratio and origin fetches per unique key for each balancing strategy in front
 // of N proxy caches, against one cache of the combined size. The real strategy operators and cache
 // actors, in one process, no sockets: the numbers depend on routing alone.
 import { Command } from 'commander';
 import { BehaviorSubject, Subject } from 'rxjs';
-import { integer, kebabFlags, nonNegative } from '../lib/cli/options.js';
-import { seededRandom } from '../lib/bench/random.js';
-import { zipfSampler } from '../lib/bench/zipf.js';
-import { cacheHarness } from '../lib/bench/hit-path.js';
-import { strategies } from '../lib/balancer/strategies/registry.js';
-import type { RouteRequest } from '../lib/balancer/messages.js';
-import { initialView } from '../lib/balancer/view.js';
+import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
+import { seededRandom } from '../lib/random.js';
+import { zipfSampler } from '../lib/zipf.js';
+import { cacheHarness } from '../lib/hit-path.js';
+import { strategies } from '../../lib/balancer/strategies/registry.js';
+import type { RouteRequest } from '../../lib/balancer/messages.js';
+import { initialView } from '../../lib/balancer/view.js';
 
 const options = new Command('bench-routing')
   .option('--keys <n>', 'keyspace', integer(1), 100_000)

@@ -1,9 +1,9 @@
-// bin/bench: a load generator speaking PROTOCOL.md; reports requests/s, errors, hit ratio, latency.
+// bench/bin/bench: a load generator speaking PROTOCOL.md; reports requests/s, errors, hit ratio, latency.
 import { Command, Option } from 'commander';
-import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
-import { runLoad, type Mode } from '../lib/bench/load.js';
-import { seededRandom } from '../lib/bench/random.js';
-import { uniformSampler, zipfSampler } from '../lib/bench/zipf.js';
+import { integer, kebabFlags, nonNegative, port } from '../../lib/cli/options.js';
+import { runLoad, type Mode } from '../lib/load.js';
+import { seededRandom } from '../lib/random.js';
+import { uniformSampler, zipfSampler } from '../lib/zipf.js';
 
 const options = new Command('bench')
   .description('drives GET load at a dproxy node (or any peer speaking the protocol)')

@@ -3,8 +3,8 @@
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '../client/client.js';
-import { isoTime, monotonicMs, realClock } from '../time/clock.js';
+import { Client } from '../../lib/client/client.js';
+import { isoTime, monotonicMs, realClock } from '../../lib/time/clock.js';
 import { writeDocuments } from './dataset.js';
 import { pause, type Fleet, type NodeToolOptions, type Started } from './fleet.js';
 import { ensureHaproxy, startHaproxy, type Availability } from './haproxy.js';
@@ -34,7 +34,7 @@ export interface CompareOptions {
   rounds: number;
   halfLoad: boolean;
   memory: boolean;
-  /** scripts/install-haproxy.sh, or undefined to never install. */
+  /** bench/scripts/install-haproxy.sh, or undefined to never install. */
   installScript?: string;
   /** When set, every node process runs under `node --cpu-prof` and writes its profile here. */
   cpuProfDir?: string;

@@ -5,8 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { NODE_FLAGS, binScript } from '../cluster/process.js';
-import { after, realClock } from '../time/clock.js';
+import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS, binScript } from '../../lib/cluster/process.js';
+import { after, realClock } from '../../lib/time/clock.js';
 
 export interface Started {
   /** What the run calls it, e.g. `proxy-2`. */
@@ -29,13 +30,22 @@ export interface NodeToolOptions {
 const READY = /listening on (\S+):(\d+)/;
 const STOP_GRACE_MS = 5000;
 
+/**
+ * The compiled entry point of a tool: the bench's own commands, all named `bench*`, are in bench/bin
+ * (`bench-relay` -> dist/bench/bin/bench-relay.js); the product's in bin/ (`proxy` -> dist/bin/proxy.js).
+ */
+export function toolScript(tool: string): string {
+  if (!tool.startsWith('bench')) return binScript(tool);
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', `${tool}.js`);
+}
+
 export class Fleet {
   private readonly running = new Map<number, Started>();
   private readonly dirs = new Set<string>();
 
-  /** Starts one of this repo's bin tools with node and resolves once it prints its listening line. */
+  /** Starts one of this repo's tools (see `toolScript`) with node and resolves once it prints its listening line. */
   async node(name: string, tool: string, args: readonly string[], options: NodeToolOptions = {}): Promise<Started> {
-    const child = spawn(process.execPath, [...NODE_FLAGS, ...(options.nodeArgs ?? []), binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...(options.nodeArgs ?? []), toolScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const started = this.track(name, child);
     const port = await new Promise<number>((resolve, reject) => {
       const giveUp = after(realClock, options.readyTimeoutMs ?? 15_000, () => reject(new Error(`${name} did not start in time: ${started.output()}`)));

@@ -67,7 +67,7 @@ async function locate(): Promise<string | undefined> {
 export async function ensureHaproxy(installScript: string | undefined, log: (line: string) => void): Promise<Availability> {
   let found = await locate();
   if (found === undefined && installScript !== undefined) {
-    log('haproxy: not installed; running scripts/install-haproxy.sh');
+    log('haproxy: not installed; running bench/scripts/install-haproxy.sh');
     try {
       await run('sh', [installScript], { timeout: 300_000, killSignal: 'SIGKILL' });
     } catch (err) {

@@ -1,11 +1,11 @@
 // The cache actor alone, fed straight from a Subject, its origin answering every fetch at once:
-// what bin/bench-cache measures, for this checkout or for a built baseline checkout beside it.
+// what bench/bin/bench-cache measures, for this checkout or for a built baseline checkout beside it.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Observable, Subject } from 'rxjs';
-import type { CacheActorOptions, CacheInput, CacheOutput } from '../proxy/cache-actor.js';
-import type { Answer } from '../protocol/response.js';
-import { realClock } from '../time/clock.js';
+import type { CacheActorOptions, CacheInput, CacheOutput } from '../../lib/proxy/cache-actor.js';
+import type { Answer } from '../../lib/protocol/response.js';
+import { realClock } from '../../lib/time/clock.js';
 
 /**
  * What a hit costs includes writing its answer: the reply does what a socket write does in JS,
@@ -29,7 +29,7 @@ export async function cacheHarness(options: CacheActorOptions, root?: string): P
   let cacheActor: CacheActorFactory;
   let SubjectClass: new () => Subject<CacheInput>;
   if (root === undefined) {
-    cacheActor = (await import('../proxy/cache-actor.js')).cacheActor;
+    cacheActor = (await import('../../lib/proxy/cache-actor.js')).cacheActor;
     SubjectClass = (await import('rxjs')).Subject;
   } else {
     // The baseline's own modules and its own rxjs, so the two share no code and no inline caches.

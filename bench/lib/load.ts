@@ -1,9 +1,9 @@
-// The load generator behind bin/bench: connections that send GET lines and time every answer.
+// The load generator behind bench/bin/bench: connections that send GET lines and time every answer.
 import net from 'node:net';
 import type { Histogram } from 'hdr-histogram-js';
-import { LineFramer } from '../protocol/framing.js';
-import { statusOf } from '../protocol/response.js';
-import { after, every, monotonicMs, realClock } from '../time/clock.js';
+import { LineFramer } from '../../lib/protocol/framing.js';
+import { statusOf } from '../../lib/protocol/response.js';
+import { after, every, monotonicMs, realClock } from '../../lib/time/clock.js';
 import { hitRatio, latencyHistogram, perSecond, recordMs, summarizeLatency, type LatencySummary } from './summary.js';
 
 export type Mode = 'oneshot' | 'persistent' | 'pipeline';

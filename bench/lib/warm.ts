@@ -2,9 +2,9 @@
 // run, fills one before a memory reading.
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
-import { LineFramer } from '../protocol/framing.js';
-import { statusOf } from '../protocol/response.js';
-import { after, realClock } from '../time/clock.js';
+import { LineFramer } from '../../lib/protocol/framing.js';
+import { statusOf } from '../../lib/protocol/response.js';
+import { after, realClock } from '../../lib/time/clock.js';
 
 export interface FetchAllOptions {
   host?: string;

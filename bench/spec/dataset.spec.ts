@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { document, writeDocuments } from '../../lib/bench/dataset.js';
-import { seededRandom } from '../../lib/bench/random.js';
-import { removeDir, tempDir } from '../integration/helpers.js';
+import { document, writeDocuments } from '../lib/dataset.js';
+import { seededRandom } from '../lib/random.js';
+import { removeDir, tempDir } from '../../spec/integration/helpers.js';
 
 describe('writeDocuments', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { expect } from 'chai';
-import { accepts, Fleet, freePort } from '../../lib/bench/fleet.js';
-import { alive, sampleData } from '../integration/helpers.js';
+import { accepts, Fleet, freePort } from '../lib/fleet.js';
+import { alive, sampleData } from '../../spec/integration/helpers.js';
 
 describe('Fleet', () => {
   const fleet = new Fleet();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { haproxyConfig, parseVersion } from '../../lib/bench/haproxy.js';
+import { haproxyConfig, parseVersion } from '../lib/haproxy.js';
 
 describe('haproxyConfig', () => {
   const config = haproxyConfig({

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cacheHarness, median } from '../../lib/bench/hit-path.js';
+import { cacheHarness, median } from '../lib/hit-path.js';
 
-const BENCH_CACHE = fileURLToPath(new URL('../../bin/bench-cache.js', import.meta.url));
+const BENCH_CACHE = fileURLToPath(new URL('../bin/bench-cache.js', import.meta.url));
 
-describe('bin/bench-cache harness', () => {
+describe('bench/bin/bench-cache harness', () => {
   it('fetches a key once, then answers it from cache, reading every byte of each answer', async () => {
     const harness = await cacheHarness({ node: 7, ttl: 0, maxEntries: 10, maxBytes: 1 << 20 });
     harness.get('a');

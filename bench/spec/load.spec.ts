@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { startLineServer } from '../../lib/bench/floor/line-server.js';
-import { runLoad, type LoadOptions } from '../../lib/bench/load.js';
+import { startLineServer } from '../lib/floor/line-server.js';
+import { runLoad, type LoadOptions } from '../lib/load.js';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 
 // Short real runs against an in-process line server: every request must be answered OK. Nothing

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cpuTime, describeMachine, parseCpuTime, residentMemory, statusField } from '../../lib/bench/machine.js';
+import { cpuTime, describeMachine, parseCpuTime, residentMemory, statusField } from '../lib/machine.js';
 
 describe('statusField', () => {
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';

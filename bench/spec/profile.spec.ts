@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { busyShare, topSelfTime, type CpuProfile } from '../../lib/bench/profile.js';
+import { busyShare, topSelfTime, type CpuProfile } from '../lib/profile.js';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
 

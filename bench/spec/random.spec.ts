@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { seededRandom } from '../../lib/bench/random.js';
+import { seededRandom } from '../lib/random.js';
 
 describe('seededRandom', () => {
   it('gives the same sequence for the same seed', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { LoadResult } from '../../lib/bench/load.js';
-import { evaluateTargets, medianCell, ratioText, renderMarkdown, type CellResult, type Comparison } from '../../lib/bench/report.js';
-import { SUBJECTS, type ModeName, type Subject } from '../../lib/bench/subjects.js';
+import type { LoadResult } from '../lib/load.js';
+import { evaluateTargets, medianCell, ratioText, renderMarkdown, type CellResult, type Comparison } from '../lib/report.js';
+import { SUBJECTS, type ModeName, type Subject } from '../lib/subjects.js';
 
 function result(rps: number, p99 = 1, errors: Record<string, number> = {}): LoadResult {
   const failed = Object.values(errors).reduce((a, b) => a + b, 0);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { runComparison } from '../../lib/bench/compare.js';
-import { Fleet } from '../../lib/bench/fleet.js';
+import { runComparison } from '../lib/compare.js';
+import { Fleet } from '../lib/fleet.js';
 
 // The side-by-side runner end to end, briefly, against real processes: our origin, proxies and
 // balancer, and the floor. It asserts only that every request was answered OK.

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { hitRatio, latencyHistogram, perSecond, recordMs, summarizeLatency } from '../../lib/bench/summary.js';
+import { hitRatio, latencyHistogram, perSecond, recordMs, summarizeLatency } from '../lib/summary.js';
 
 describe('latency summary', () => {
   it('reads percentiles of 1..10000 µs as 5, 9, 9.9 and 9.99 ms, max 10 ms (3 significant digits)', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { startLineServer } from '../../lib/bench/floor/line-server.js';
-import { fetchAll } from '../../lib/bench/warm.js';
+import { startLineServer } from '../lib/floor/line-server.js';
+import { fetchAll } from '../lib/warm.js';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 
 describe('fetchAll', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { seededRandom } from '../../lib/bench/random.js';
-import { uniformSampler, zipfSampler } from '../../lib/bench/zipf.js';
+import { seededRandom } from '../lib/random.js';
+import { uniformSampler, zipfSampler } from '../lib/zipf.js';
 
 /** How often each rank came up in `draws` samples. */
 function histogram(sample: () => number, n: number, draws: number): number[] {

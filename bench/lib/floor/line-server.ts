@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunningNode } from '../../net/lifecycle.js';
+import type { RunningNode } from '../../../lib/net/lifecycle.js';
 
 export interface LineServerOptions {
   host: string;

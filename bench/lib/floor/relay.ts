@@ -3,8 +3,8 @@
 // are batched per turn of the event loop, as our nodes' are, so the floor differs from them in
 // framework and design only.
 import net from 'node:net';
-import type { RunningNode } from '../../net/lifecycle.js';
-import { onNextTurn } from '../../time/clock.js';
+import type { RunningNode } from '../../../lib/net/lifecycle.js';
+import { onNextTurn } from '../../../lib/time/clock.js';
 
 export interface RelayOptions {
   host: string;

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadDocuments, startLineServer } from '../../../lib/bench/floor/line-server.js';
+import { loadDocuments, startLineServer } from '../../lib/floor/line-server.js';
 import type { RunningNode } from '../../../lib/net/lifecycle.js';
-import { open, removeDir, tempDir } from '../../integration/helpers.js';
+import { open, removeDir, tempDir } from '../../../spec/integration/helpers.js';
 
 describe('floor line server', () => {
   let dir: string;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { startLineServer } from '../../../lib/bench/floor/line-server.js';
-import { startRelay } from '../../../lib/bench/floor/relay.js';
+import { startLineServer } from '../../lib/floor/line-server.js';
+import { startRelay } from '../../lib/floor/relay.js';
 import type { RunningNode } from '../../../lib/net/lifecycle.js';
-import { open } from '../../integration/helpers.js';
+import { open } from '../../../spec/integration/helpers.js';
 
 const documents = new Map(Array.from({ length: 20 }, (_, i) => [`k${i}`, JSON.stringify({ n: i })] as const));
 
