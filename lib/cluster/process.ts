@@ -1,4 +1,4 @@
-// Starting and stopping node processes by PID: used by `npm start` and by the integration specs.
+// Starting and stopping node processes by PID: used by `npm start`, the integration specs and the bench's fleet (bench/lib/fleet.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,11 @@ export function binScript(tool: string): string {
  * V8 grows the young generation to 16 MiB per semi-space under a high allocation rate, and keeps
  * it: a proxy filling its cache churns through large strings, so 32 MiB stay resident for garbage.
  * Capped at 8, a proxy holding 64 MiB of values has an RSS of 158 MiB instead of 176, with
- * throughput unchanged within the noise of bin/bench (measured with both settings).
+ * throughput unchanged within the noise of bench/bin/bench (measured with both settings).
  * The cap also keeps the balancer out of back-to-back full collections: at 16 MiB V8 started
  * incremental marking with 10 MB used of a 33 MB old-generation limit, again and again (24-29
  * mark-compacts in a 15 s run at 44,000 req/s, against 1 with the cap), and the p99 through the
- * balancer at that rate was 14-26 ms instead of 6-8 ms (`bin/bench --rate`, `--trace-gc-nvp`).
+ * balancer at that rate was 14-26 ms instead of 6-8 ms (`bench/bin/bench --rate`, `--trace-gc-nvp`).
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 

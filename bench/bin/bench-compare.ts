@@ -1,0 +1,108 @@
+// bench/bin/bench-compare (npm run bench): our balancer and proxy side by side with HAProxy and a minimal
+// Node floor, same load, same run; prints a markdown table and writes bench/results/<time>.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
+import { runComparison } from '../lib/compare.js';
+import { Fleet } from '../lib/fleet.js';
+import { renderMarkdown } from '../lib/report.js';
+import { MODES, SUBJECTS, type ModeName, type Subject } from '../lib/subjects.js';
+
+// Compiled to dist/bench/bin/, three levels below the repository.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function listOf<T extends string>(allowed: readonly T[]) {
+  return (text: string): T[] => {
+    const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const wrong = items.filter((s) => !(allowed as readonly string[]).includes(s));
+    if (items.length === 0 || wrong.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}`);
+    return items as T[];
+  };
+}
+
+const options = new Command('bench-compare')
+  .description('runs the same load against our balancer, HAProxy, a minimal Node floor, one proxy and one line server')
+  .option('--duration <s>', 'seconds measured per round of a cell', nonNegative, 3)
+  .option('--warmup <s>', 'seconds run before measuring, per round', nonNegative, 0.5)
+  .option('--settle <s>', 'seconds each subject runs a mode unmeasured before its first round', nonNegative, 4)
+  .option('--rounds <n>', 'rounds per cell, subjects interleaved; the median is reported', integer(1, 99), 3)
+  .addOption(new Option('--only <subjects>', `comma-separated subset of ${SUBJECTS.join(',')}`).argParser(listOf(SUBJECTS)).default([...SUBJECTS], 'all'))
+  .addOption(new Option('--modes <modes>', `comma-separated subset of ${Object.keys(MODES).join(',')}`).argParser(listOf(Object.keys(MODES) as ModeName[])).default(Object.keys(MODES), 'all'))
+  .option('--keyspace <n>', 'keys bench/k1..bench/k<n>', integer(1, 1_000_000), 1000)
+  .option('--seed <n>', 'random seed for documents and keys', integer(0), 1)
+  .option('--no-half-load', 'skip the p99 run at half the balancer peak')
+  .option('--no-memory', 'skip the 64 MiB proxy memory reading')
+  .option('--no-install', 'never install HAProxy; report it as not available when missing')
+  .option('--cpu-prof', 'run every node under node --cpu-prof; print each one\'s top self-time functions')
+  .addOption(new Option('--out <dir>', 'where the JSON result goes').default(path.join(repo, 'bench', 'results'), 'bench/results'))
+  .parse(kebabFlags(process.argv))
+  .opts<{
+    duration: number;
+    warmup: number;
+    settle: number;
+    rounds: number;
+    only: Subject[];
+    modes: ModeName[];
+    keyspace: number;
+    seed: number;
+    halfLoad: boolean;
+    memory: boolean;
+    install: boolean;
+    cpuProf?: boolean;
+    out: string;
+  }>();
+
+const fleet = new Fleet();
+let interrupted = false;
+const interrupt = (signal: NodeJS.Signals): void => {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write(`\n${signal}: stopping every process this run started\n`);
+  void fleet.stopAll().finally(() => process.exit(130));
+};
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
+process.on('exit', () => fleet.killNow());
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+try {
+  const cpuProfDir = options.cpuProf === true ? path.join(options.out, `profiles-${stamp}`) : undefined;
+  if (cpuProfDir !== undefined) await mkdir(cpuProfDir, { recursive: true });
+  const comparison = await runComparison(
+    {
+      durationMs: options.duration * 1000,
+      warmupMs: options.warmup * 1000,
+      settleMs: options.settle * 1000,
+      subjects: options.only,
+      modes: options.modes,
+      keyspace: options.keyspace,
+      seed: options.seed,
+      rounds: options.rounds,
+      halfLoad: options.halfLoad,
+      memory: options.memory,
+      installScript: options.install ? path.join(repo, 'bench', 'scripts', 'install-haproxy.sh') : undefined,
+      cpuProfDir,
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      log,
+    },
+    fleet,
+  );
+  await fleet.stopAll();
+  await mkdir(options.out, { recursive: true });
+  const file = path.join(options.out, `${stamp}.json`);
+  await writeFile(file, JSON.stringify(comparison, null, 2) + '\n');
+  process.stdout.write('\n' + renderMarkdown(comparison));
+  for (const profile of comparison.profiles ?? []) {
+    process.stdout.write(`\nCPU profile of ${profile.process}: busy ${Math.round(profile.busy * 100)}% of its lifetime; self time, share of busy time:\n`);
+    for (const f of profile.top) process.stdout.write(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.location}\n`);
+  }
+  process.stdout.write(`\nresult: ${path.relative(process.cwd(), file)}${cpuProfDir === undefined ? '' : `, profiles: ${path.relative(process.cwd(), cpuProfDir)}`}\n`);
+} catch (err) {
+  log(`bench: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await fleet.stopAll();
+}
