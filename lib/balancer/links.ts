@@ -1,6 +1,7 @@
 // The balancer's TCP ports: forwarding over pooled links to each proxy, and probing over separate ones.
 import { Observable } from 'rxjs';
-import { UpstreamLink, getRequest, type LinkRequest } from '../net/upstream.js';
+import { UpstreamLink } from '../net/upstream.js';
+import { getRequest, type LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 import { parseAddress } from '../protocol/address.js';
 import type { ForwardPort } from './forwarder.js';

@@ -4,7 +4,8 @@ import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest } from '../protocol/request.js';
 import { statusOf, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import type { LinkFailure, LinkRequest } from '../net/upstream.js';
+import type { LinkFailure } from '../net/upstream.js';
+import type { LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 import type { ClusterView } from './view.js';
 

@@ -1,9 +1,7 @@
 // The GET lines that make up nearly all traffic, read straight from their bytes.
 import { MAX_KEY_BYTES } from './limits.js';
-import type { Request } from './request.js';
 import { ID_FIELD } from './response.js';
-
-export type GetRequest = Extract<Request, { op: 'GET' }>;
+import type { GetRequest } from './types.js';
 
 const TEXT_GET = Buffer.from('GET ');
 const JSON_GET = Buffer.from('{"op":"GET","key":"');

@@ -6,33 +6,11 @@ import { readAddress } from './address.js';
 import { readGetLine } from './get-line.js';
 import { MAX_KEY_BYTES } from './limits.js';
 import { contentEnd } from './framing.js';
+import type { MembershipOp, MembershipRequest, Parsed, PurgeRequest, Rejection, RequestId } from './types.js';
 
-export type RequestId = string | number;
+export type { MembershipOp, MembershipRequest, Op, Parsed, PurgeRequest, Rejection, Request, RequestId } from './types.js';
 
-/** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
-export type Request =
-  | { op: 'GET'; key: string; id?: RequestId }
-  | { op: 'METRICS'; id?: RequestId }
-  | PurgeRequest
-  | MembershipRequest;
-
-/** Balancer admin ops: change the proxy list at runtime. Need `token` when one is configured. */
-export type MembershipOp = 'ADD_PROXY' | 'REMOVE_PROXY' | 'DRAIN_PROXY';
-export type MembershipRequest = { op: MembershipOp; address: string; id?: RequestId; token?: string };
 const MEMBERSHIP_OPS: readonly string[] = ['ADD_PROXY', 'REMOVE_PROXY', 'DRAIN_PROXY'];
-
-/** Removes one key, or every key starting with `prefix` ('' = all). Needs `token` when one is configured. */
-export type PurgeRequest = { op: 'PURGE'; id?: RequestId; token?: string } & ({ key: string } | { prefix: string });
-
-export type Op = Request['op'];
-
-/** A line that could not become a request: the encoded answer, and the id to echo if one was readable. */
-export interface Rejection {
-  error: string;
-  id?: RequestId;
-}
-
-export type Parsed = Request | Rejection;
 
 // Whitespace and control characters (C0, DEL, C1) are never part of a key.
 const BAD_KEY_CHAR = /[\s\u0000-\u001f\u007f-\u009f]/u;

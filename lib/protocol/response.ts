@@ -1,12 +1,8 @@
 // Encodes responses. A response travels as the text of one JSON object, without the newline.
-import type { RequestId } from './request.js';
 import { Status } from './status.js';
+import type { Encoded, RequestId } from './types.js';
 
-/** The encoded text of one response object, e.g. `{"status":"OK","data":{...}}`. */
-export type Encoded = string;
-
-/** An encoded response as text, or as its UTF-8 bytes (what a cache holds: written with no encoding). */
-export type Answer = Encoded | Buffer;
+export type { Answer, Encoded } from './types.js';
 
 export function errorResponse(status: Status, message: string): Encoded {
   return `{"status":${JSON.stringify(status)},"error":${JSON.stringify(message)}}`;

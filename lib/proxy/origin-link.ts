@@ -1,6 +1,7 @@
 // The origin port over TCP: `GET <key>` lines on an upstream link, answers read into fetch outcomes.
 import { Observable } from 'rxjs';
-import { getRequest, type UpstreamLink } from '../net/upstream.js';
+import type { UpstreamLink } from '../net/upstream.js';
+import { getRequest } from '../protocol/upstream-request.js';
 import type { FetchOutcome } from './messages.js';
 import type { OriginPort } from './fetcher.js';
 

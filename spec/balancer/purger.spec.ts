@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Subject, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { purger, type PurgeMessage, type SendPort } from '../../lib/balancer/purger.js';
-import type { LinkFailure, LinkRequest } from '../../lib/net/upstream.js';
+import type { LinkFailure } from '../../lib/net/upstream.js';
+import type { LinkRequest } from '../../lib/protocol/upstream-request.js';
 import type { PurgeRequest } from '../../lib/protocol/request.js';
 import { initialView } from '../../lib/balancer/view.js';
 

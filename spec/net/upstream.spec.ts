@@ -1,9 +1,9 @@
 // The upstream link over real loopback sockets, against small peers written here; time is virtual.
 import type net from 'node:net';
 import { expect } from 'chai';
-import fc from 'fast-check';
 import { VirtualTimeScheduler } from 'rxjs';
-import { UpstreamLink, getRequest, type LinkFailure, type LinkOptions, type LinkRequest } from '../../lib/net/upstream.js';
+import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
+import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 import { OneShotPeer, SpecServer } from '../integration/helpers.js';
 
 /** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
@@ -115,33 +115,6 @@ async function until(what: string, check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
-
-describe('getRequest', () => {
-  it('gives GET <key> in its text form, its JSON form and its JSON form with an id', () => {
-    const request = getRequest('article/1');
-    expect(request.text).to.equal('GET article/1');
-    expect(request.json).to.equal('{"op":"GET","key":"article/1"}');
-    expect(request.jsonWithId?.(42)).to.equal('{"op":"GET","key":"article/1","id":42}');
-  });
-
-  it('encodes any key in the JSON forms exactly as JSON.stringify would', () => {
-    for (const key of ['a"b', 'a\\b', 'caf\u00e9/1', '\ud83d\ude00/1', 'lone\ud800', 'ctl\u0001']) {
-      expect(getRequest(key).json, key).to.equal(JSON.stringify({ op: 'GET', key }));
-      expect(getRequest(key).jsonWithId?.(7), key).to.equal(JSON.stringify({ op: 'GET', key, id: 7 }));
-    }
-  });
-
-  it('encodes every key and id as JSON.stringify would (property)', () => {
-    const key = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\ud800', '\u001f'));
-    fc.assert(
-      fc.property(key, fc.maxSafeNat(), (k, id) => {
-        expect(getRequest(k).json).to.equal(JSON.stringify({ op: 'GET', key: k }));
-        expect(getRequest(k).jsonWithId?.(id)).to.equal(JSON.stringify({ op: 'GET', key: k, id }));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-});
 
 describe('UpstreamLink', () => {
   const cleanup: Array<() => unknown> = [];

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { LinkCallback, LinkFailure, LinkRequest, UpstreamLink } from '../../lib/net/upstream.js';
+import type { LinkCallback, LinkFailure, UpstreamLink } from '../../lib/net/upstream.js';
+import type { LinkRequest } from '../../lib/protocol/upstream-request.js';
 import type { FetchOutcome } from '../../lib/proxy/messages.js';
 import { originOverLink, readAnswer } from '../../lib/proxy/origin-link.js';
 

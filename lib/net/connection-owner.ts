@@ -1,0 +1,64 @@
+// What a peer connection needs from the upstream link that owns it, and the requests they pass between them.
+import type { LinkRequest } from '../protocol/upstream-request.js';
+import type { Clock } from '../time/clock.js';
+
+/** Why a request over a link got no answer. */
+export type LinkFailure = 'refused' | 'reset' | 'timeout' | 'garbage' | 'closed';
+
+/** The answer line's bytes, without newline or our id: relayed as they are, decoded only by who must read them. */
+export type LinkCallback = (failure: LinkFailure | null, answer: Buffer) => void;
+
+/** What a failed request's callback gets as its answer. */
+export const NO_ANSWER = Buffer.alloc(0);
+
+/** A request waiting for its answer: queued by the link, then carried by one connection (or two, if resent). */
+export interface Job {
+  request: LinkRequest;
+  callback: LinkCallback;
+  /** When the connection carrying it wrote it, in the clock's ms. */
+  sentAt: number;
+  /** True once it has been handed back and queued again: a request is resent at most once. */
+  resent: boolean;
+}
+
+/** The link's settings a connection reads, every default filled in. Times in ms, sizes in bytes. */
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly clock: Clock;
+  /** Requests in flight at once on a connection that pipelines answers in order. */
+  readonly pipelineDepth: number;
+  /** Requests in flight at once, timed-out ones still owed an answer included, on a connection matching answers by id. */
+  readonly idsDepth: number;
+  readonly connectTimeout: number;
+  readonly requestTimeout: number;
+  /** The longest answer line; a longer one is garbage. */
+  readonly maxAnswerBytes: number;
+}
+
+/**
+ * The few calls a connection makes to the link that owns it. The link hands each connection this
+ * object, not itself, so that these calls are not part of the link's API.
+ */
+export interface ConnectionOwner<C> {
+  readonly settings: ConnectionSettings;
+  /** True while connections that have proven persistent may try requests with ids. */
+  triesIds(): boolean;
+  /** An id for a connection's trial request; requests matched by id take theirs from the connection's table. */
+  nextId(): number;
+  /** A connection's answer to a request with an id did not carry it: the peer gets text only from now on. */
+  learnNoIds(): void;
+  /** The peer closed a connection after answering exactly one request: it answers one request per connection. */
+  learnOneShot(): void;
+  /** A connection has room for more requests. */
+  hasRoom(): void;
+  /** The connection is gone, owing nothing. */
+  gone(connection: C): void;
+  /** The connection is gone, and each request it owed an answer fails with `failure`. */
+  failed(connection: C, unanswered: Job[], failure: LinkFailure): void;
+  /**
+   * The connection is gone, and hands back the requests it owed an answer: each is sent again,
+   * once (every request is idempotent); one already resent fails with `failure`.
+   */
+  handedBack(connection: C, unanswered: Job[], failure: LinkFailure): void;
+}

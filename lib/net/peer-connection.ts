@@ -1,0 +1,299 @@
+// One connection of an upstream link: answers matched in order or by id, deadlines, and what the peer's behaviour teaches the link.
+import net from 'node:net';
+import { LineFramer, contentEnd, type OnLine } from '../protocol/framing.js';
+import { splitId } from '../protocol/response.js';
+import { jsonWithId } from '../protocol/upstream-request.js';
+import { onNextTurn } from '../time/clock.js';
+import { IdTable } from './id-table.js';
+import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkFailure } from './connection-owner.js';
+
+/**
+ * `text`: answers match requests in order. `trial`: one request with an id is out, alone, to learn
+ * whether the peer echoes ids. `ids`: answers match requests by the id they echo.
+ */
+type Mode = 'text' | 'trial' | 'ids';
+
+// A connection holding this many requests that timed out and were never answered is retired:
+// slow answers come back and free their slot, but a dead peer's never do.
+const RETIRE_AFTER_UNANSWERED_TIMEOUTS = 4;
+
+/**
+ * One TCP connection to the peer. It takes requests from its owner while `canTake()`, and tells
+ * the owner when it has room, what it learned of the peer, and when it is gone, with whatever it
+ * still owed. `single`: opened for a peer known to answer one request per connection.
+ */
+export class PeerConnection {
+  private readonly settings: ConnectionSettings;
+  private readonly socket: net.Socket;
+  private readonly framer: LineFramer;
+  private mode: Mode = 'text';
+  private trialId = 0;
+  // Requests answered in order (text and trial modes).
+  private readonly inOrder: Job[] = [];
+  // Requests answered by id (ids mode).
+  private readonly byId: IdTable<Job>;
+  // Ids of requests failed for timeout whose answers may still come.
+  private readonly timedOut = new Set<number>();
+  private connected = false;
+  private answered = 0;
+  private dead = false;
+  private retired = false;
+  private readonly openedAt: number;
+  // Lines given to the connection before it connected.
+  private unsent: string[] = [];
+  // Requests of one event-loop turn leave in one write, not one syscall each.
+  private outgoing = '';
+
+  constructor(
+    private readonly owner: ConnectionOwner<PeerConnection>,
+    readonly single: boolean,
+  ) {
+    this.settings = owner.settings;
+    const { host, port, clock } = this.settings;
+    this.openedAt = clock.now();
+    this.byId = new IdTable(this.settings.idsDepth);
+    this.framer = new LineFramer(this.settings.maxAnswerBytes);
+    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket.on('connect', () => {
+      this.connected = true;
+      for (const line of this.unsent) this.queue(line);
+      this.unsent = [];
+    });
+    this.socket.on('data', (chunk: Buffer) => this.framer.pushLines(chunk, this.onLine, this.onTooLong));
+    this.socket.on('end', () => this.framer.endLines(this.onLine));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' && !this.connected) this.fail('refused');
+      else this.onPeerClosed();
+    });
+    this.socket.on('close', () => this.onPeerClosed());
+  }
+
+  /** True once the connection takes no more requests and only waits for the answers it is owed. */
+  get retiring(): boolean {
+    return this.retired;
+  }
+
+  /** Requests waiting for an answer. */
+  get inFlight(): number {
+    return this.inOrder.length + this.byId.size;
+  }
+
+  /** What the peer is working on for this connection, as far as we know. */
+  get load(): number {
+    return this.inFlight + this.timedOut.size;
+  }
+
+  /** True once answers on this connection are matched by the ids they echo. */
+  get matchesById(): boolean {
+    return this.mode === 'ids';
+  }
+
+  /**
+   * A fresh connection takes one request at a time until it has answered two; then it pipelines
+   * text, or, when the owner tries ids, takes one trial request and pipelines only once it is
+   * answered with its id. In flight at once: up to `pipelineDepth` answered in order, `idsDepth`
+   * matched by id.
+   */
+  canTake(): boolean {
+    if (this.dead || this.retired) return false;
+    if (this.single) return this.inFlight === 0 && this.answered === 0;
+    if (this.answered < 2) return this.inFlight === 0;
+    switch (this.mode) {
+      case 'ids':
+        return this.load < this.settings.idsDepth;
+      case 'trial':
+        return false;
+      case 'text':
+        return this.owner.triesIds() ? this.inFlight === 0 : this.inOrder.length < this.settings.pipelineDepth;
+    }
+  }
+
+  /** Writes the request in the form this connection carries; call only while `canTake()`. */
+  send(job: Job): void {
+    job.sentAt = this.settings.clock.now();
+    let line: string;
+    if (this.mode === 'ids') {
+      // canTake() keeps the load, and so what is in flight, below the table's capacity.
+      const id = this.byId.add(job)!;
+      line = jsonWithId(job.request, id);
+    } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.owner.triesIds()) {
+      this.mode = 'trial';
+      this.trialId = this.owner.nextId();
+      this.inOrder.push(job);
+      line = jsonWithId(job.request, this.trialId);
+    } else {
+      this.inOrder.push(job);
+      line = job.request.text ?? job.request.json;
+    }
+    if (this.connected) this.queue(line);
+    else this.unsent.push(line);
+  }
+
+  private queue(line: string): void {
+    if (this.outgoing === '') onNextTurn(() => this.flush());
+    // Appended, not pushed to be joined: the write flattens the string once.
+    this.outgoing += `${line}\n`;
+  }
+
+  private flush(): void {
+    if (this.dead || this.outgoing === '') return;
+    this.socket.write(this.outgoing);
+    this.outgoing = '';
+  }
+
+  /** Fails what has waited too long at `now` (clock ms): the connect, or a request's answer. */
+  checkDeadlines(now: number): void {
+    if (this.dead) return;
+    if (!this.connected && this.inFlight > 0 && now - this.openedAt >= this.settings.connectTimeout) {
+      this.fail('timeout');
+      return;
+    }
+    const timeout = this.settings.requestTimeout;
+    if (this.mode === 'ids') {
+      // Answers are matched by id, so a late one costs only its own request, not the connection.
+      const late: Job[] = [];
+      this.byId.sweep(
+        (job) => now - job.sentAt >= timeout,
+        (id, job) => {
+          this.timedOut.add(id);
+          late.push(job);
+        },
+      );
+      if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
+      for (const job of late) job.callback('timeout', NO_ANSWER);
+      this.retireIfIdle();
+      return;
+    }
+    const oldest = this.inOrder[0];
+    if (oldest !== undefined && now - oldest.sentAt >= timeout) {
+      // Answers are matched in order, so a connection with a lost answer cannot be trusted again.
+      this.inOrder.shift()!.callback('timeout', NO_ANSWER);
+      this.handBack('reset');
+    }
+  }
+
+  /** Closes the socket; every request still owed an answer fails with `failure`. */
+  fail(failure: LinkFailure): void {
+    const unanswered = this.shut();
+    if (unanswered !== undefined) this.owner.failed(this, unanswered, failure);
+  }
+
+  /** Takes no more requests, and closes once the answers it is owed are in, if it has been sending ids. */
+  retireIfUsingIds(): void {
+    if (this.mode === 'text') return;
+    this.retired = true;
+    this.retireIfIdle();
+  }
+
+  // Closes the socket and hands every unanswered request back to the owner, to be sent again.
+  private handBack(failure: LinkFailure): void {
+    const unanswered = this.shut();
+    if (unanswered !== undefined) this.owner.handedBack(this, unanswered, failure);
+  }
+
+  // The peer closed the connection. If it had answered exactly one request, that teaches the owner
+  // it is one-shot (a connection that answered two has shown the peer is persistent: a close then
+  // is a restart or an idle timeout, and its requests are only resent).
+  private onPeerClosed(): void {
+    const unanswered = this.shut();
+    if (unanswered === undefined) return;
+    if (this.answered === 1 && unanswered.length > 0) this.owner.learnOneShot();
+    this.owner.handedBack(this, unanswered, 'reset');
+  }
+
+  // The requests still owed an answer, taken off the connection as it closes; undefined if it already had.
+  private shut(): Job[] | undefined {
+    if (this.dead) return undefined;
+    this.dead = true;
+    this.socket.destroy();
+    return [...this.inOrder.splice(0), ...this.byId.clear()];
+  }
+
+  private readonly onTooLong = (): void => {
+    if (this.dead) return;
+    // Whose answer it was is unknown in ids mode; in order, it is the oldest request's.
+    if (this.mode !== 'ids') this.inOrder.shift()?.callback('garbage', NO_ANSWER);
+    this.handBack('garbage');
+  };
+
+  // An answer line, read in place: in ids mode the only view made of it is the answer relayed.
+  private readonly onLine: OnLine = (bytes, start, lineEnd) => {
+    if (this.dead) return;
+    const end = contentEnd(bytes, start, lineEnd);
+    const object = end - start >= 2 && bytes[start] === 0x7b && bytes[end - 1] === 0x7d;
+    if (this.mode === 'ids') {
+      this.onAnswerWithId(object ? splitId(bytes, start, end) : undefined);
+      return;
+    }
+    this.onAnswerInOrder(bytes.subarray(start, end), object);
+  };
+
+  private onAnswerInOrder(answer: Buffer, object: boolean): void {
+    const job = this.inOrder.shift();
+    if (job === undefined) {
+      this.handBack('garbage');
+      return;
+    }
+    if (!object) {
+      job.callback('garbage', NO_ANSWER);
+      this.handBack('reset');
+      return;
+    }
+    if (this.mode === 'trial') {
+      const split = splitId(answer);
+      if (split === undefined || split.id !== this.trialId) {
+        // The peer does not echo ids, and its answer was to a line it may not have understood:
+        // the request goes again, as text, and so does every later one to this peer.
+        this.inOrder.unshift(job);
+        this.fallBackToText();
+        return;
+      }
+      this.mode = 'ids';
+      answer = split.answer;
+    }
+    this.answered++;
+    job.callback(null, answer);
+    if (this.single) {
+      this.dead = true;
+      this.socket.end();
+      this.owner.gone(this);
+      return;
+    }
+    this.retireIfIdle();
+    this.owner.hasRoom();
+  }
+
+  private onAnswerWithId(split: { answer: Buffer; id: number } | undefined): void {
+    const job = split === undefined ? undefined : this.byId.take(split.id);
+    if (job === undefined) {
+      if (split !== undefined && this.timedOut.delete(split.id)) {
+        this.retireIfIdle();
+        this.owner.hasRoom();
+        return;
+      }
+      // An answer that names no request of ours: from now on no answer on this connection can be
+      // matched with confidence, so what is outstanding goes again, as text.
+      this.fallBackToText();
+      return;
+    }
+    this.answered++;
+    job.callback(null, split!.answer);
+    this.retireIfIdle();
+    this.owner.hasRoom();
+  }
+
+  // The owner learns first, so that the requests this connection hands back are resent as text;
+  // leaving ids mode first keeps the owner from retiring this connection before they are handed back.
+  private fallBackToText(): void {
+    this.mode = 'text';
+    this.owner.learnNoIds();
+    this.handBack('garbage');
+  }
+
+  private retireIfIdle(): void {
+    if (!this.retired || this.inFlight > 0 || this.dead) return;
+    this.dead = true;
+    this.socket.destroy();
+    this.owner.gone(this);
+  }
+}

@@ -1,0 +1,36 @@
+// The protocol's shapes, requests and encoded answers, declared without code so that the modules that read and write them need not import each other.
+
+/** The id a JSON request may carry, a string or a finite number; its answer echoes it (PROTOCOL.md, "Framing"). */
+export type RequestId = string | number;
+
+/** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
+export type Request =
+  | { op: 'GET'; key: string; id?: RequestId }
+  | { op: 'METRICS'; id?: RequestId }
+  | PurgeRequest
+  | MembershipRequest;
+
+export type GetRequest = Extract<Request, { op: 'GET' }>;
+
+/** Balancer admin ops: change the proxy list at runtime. Need `token` when one is configured. */
+export type MembershipOp = 'ADD_PROXY' | 'REMOVE_PROXY' | 'DRAIN_PROXY';
+export type MembershipRequest = { op: MembershipOp; address: string; id?: RequestId; token?: string };
+
+/** Removes one key, or every key starting with `prefix` ('' = all). Needs `token` when one is configured. */
+export type PurgeRequest = { op: 'PURGE'; id?: RequestId; token?: string } & ({ key: string } | { prefix: string });
+
+export type Op = Request['op'];
+
+/** A line that could not become a request: the encoded answer, and the id to echo if one was readable. */
+export interface Rejection {
+  error: Encoded;
+  id?: RequestId;
+}
+
+export type Parsed = Request | Rejection;
+
+/** The encoded text of one response object, e.g. `{"status":"OK","data":{...}}`, without the newline. */
+export type Encoded = string;
+
+/** An encoded response as text, or as its UTF-8 bytes (what a cache holds: written with no encoding). */
+export type Answer = Encoded | Buffer;

@@ -1,0 +1,231 @@
+// One peer connection over real loopback sockets, driven by a recording owner; deadlines are checked at given times.
+import type net from 'node:net';
+import { expect } from 'chai';
+import { VirtualTimeScheduler } from 'rxjs';
+import type { ConnectionOwner, ConnectionSettings, Job, LinkFailure } from '../../lib/net/connection-owner.js';
+import { PeerConnection } from '../../lib/net/peer-connection.js';
+import { getRequest } from '../../lib/protocol/upstream-request.js';
+import { SpecServer, closedPort } from '../integration/helpers.js';
+
+/** An owner that writes down every call its connection makes, as one line each. */
+class RecordingOwner implements ConnectionOwner<PeerConnection> {
+  readonly calls: string[] = [];
+  tryIds = false;
+  private lastId = 100;
+
+  constructor(readonly settings: ConnectionSettings) {}
+
+  triesIds(): boolean {
+    return this.tryIds;
+  }
+
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  learnNoIds(): void {
+    this.calls.push('learnNoIds');
+  }
+
+  learnOneShot(): void {
+    this.calls.push('learnOneShot');
+  }
+
+  hasRoom(): void {
+    this.calls.push('hasRoom');
+  }
+
+  gone(): void {
+    this.calls.push('gone');
+  }
+
+  failed(_connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
+    this.calls.push(`failed ${failure} [${keysOf(unanswered)}]`);
+  }
+
+  handedBack(_connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
+    this.calls.push(`handedBack ${failure} [${keysOf(unanswered)}]`);
+  }
+}
+
+const keysOf = (jobs: Job[]): string => jobs.map((job) => job.request.text!.slice('GET '.length)).join(' ');
+
+/** A peer that hands each line it reads, with the socket it came on, to `onLine`. */
+class LinePeer extends SpecServer {
+  readonly lines: string[] = [];
+
+  constructor(onLine: (line: string, socket: net.Socket) => void) {
+    super((socket) => {
+      let buffered = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => {
+        buffered += text;
+        for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          this.lines.push(line);
+          onLine(line, socket);
+        }
+      });
+    });
+  }
+}
+
+/** Answers OK with the key as data, echoing the id of a JSON request. */
+function answer(line: string, socket: net.Socket): void {
+  if (!line.startsWith('{')) return void socket.write(`{"status":"OK","data":"${line.slice('GET '.length)}"}\n`);
+  const { key, id } = JSON.parse(line) as { key: string; id?: number };
+  socket.write(`${JSON.stringify(id === undefined ? { status: 'OK', data: key } : { status: 'OK', data: key, id })}\n`);
+}
+
+/** Waits (at most 5 s) until `check` holds, letting sockets move in between. */
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('PeerConnection', () => {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  /** What each request's callback got, in the order they came: `<key> <failure or answer>`. */
+  let outcomes: string[];
+  beforeEach(() => (outcomes = []));
+
+  function job(key: string): Job {
+    return {
+      request: getRequest(key),
+      callback: (failure, answer) => outcomes.push(`${key} ${failure ?? answer.toString()}`),
+      sentAt: 0,
+      resent: false,
+    };
+  }
+
+  function settings(port: number): ConnectionSettings {
+    return {
+      host: '127.0.0.1',
+      port,
+      clock: new VirtualTimeScheduler(),
+      pipelineDepth: 2,
+      idsDepth: 4,
+      connectTimeout: 1000,
+      requestTimeout: 100,
+      maxAnswerBytes: 1024,
+    };
+  }
+
+  async function open(peer: LinePeer, single = false): Promise<{ owner: RecordingOwner; connection: PeerConnection }> {
+    await peer.listen();
+    cleanup.push(() => peer.close());
+    const owner = new RecordingOwner(settings(peer.port));
+    const connection = new PeerConnection(owner, single);
+    cleanup.push(() => connection.fail('closed'));
+    return { owner, connection };
+  }
+
+  /** Sends `key` and waits for its outcome. */
+  async function exchange(connection: PeerConnection, key: string): Promise<void> {
+    const before = outcomes.length;
+    connection.send(job(key));
+    await until(`the outcome of ${key}`, () => outcomes.length > before);
+  }
+
+  it('takes one request at a time until it has answered two, then pipelines up to its depth', async () => {
+    const { owner, connection } = await open(new LinePeer(answer));
+    expect(connection.canTake()).to.equal(true);
+    connection.send(job('a/1'));
+    expect(connection.canTake()).to.equal(false);
+    await until('a/1', () => outcomes.length === 1);
+    await exchange(connection, 'a/2');
+    connection.send(job('a/3'));
+    expect(connection.canTake()).to.equal(true);
+    connection.send(job('a/4'));
+    expect(connection.canTake(), 'at the pipeline depth').to.equal(false);
+    await until('a/3 and a/4', () => outcomes.length === 4);
+    expect(outcomes).to.deep.equal(['a/1', 'a/2', 'a/3', 'a/4'].map((k) => `${k} {"status":"OK","data":"${k}"}`));
+    expect(owner.calls).to.deep.equal(['hasRoom', 'hasRoom', 'hasRoom', 'hasRoom']);
+  });
+
+  it('tries one request with an id once its owner tries ids, and matches answers by id after the echo', async () => {
+    const peer = new LinePeer(answer);
+    const { owner, connection } = await open(peer);
+    owner.tryIds = true;
+    await exchange(connection, 'w/1');
+    await exchange(connection, 'w/2');
+    connection.send(job('t/1'));
+    expect(connection.canTake(), 'while the trial is out').to.equal(false);
+    await until('t/1', () => outcomes.length === 3);
+    expect(connection.matchesById).to.equal(true);
+    expect(peer.lines[2]).to.equal('{"op":"GET","key":"t/1","id":101}');
+    expect(outcomes[2]).to.equal('t/1 {"status":"OK","data":"t/1"}');
+  });
+
+  it('tells its owner the peer does not echo ids, and hands back the trial request to go again as text', async () => {
+    const { owner, connection } = await open(new LinePeer((line, socket) => answer(line.startsWith('{') ? 'GET t/1' : line, socket)));
+    owner.tryIds = true;
+    await exchange(connection, 'w/1');
+    await exchange(connection, 'w/2');
+    connection.send(job('t/1'));
+    await until('the hand-back', () => owner.calls.length === 4);
+    expect(owner.calls.slice(2)).to.deep.equal(['learnNoIds', 'handedBack garbage [t/1]']);
+    expect(outcomes).to.have.length(2);
+  });
+
+  it('learns the peer is one-shot when it closes after exactly one answer, handing back what it owed', async () => {
+    let served = 0;
+    const { owner, connection } = await open(new LinePeer((line, socket) => (++served === 1 ? answer(line, socket) : socket.destroy())));
+    await exchange(connection, 'a/1');
+    connection.send(job('a/2'));
+    await until('the hand-back', () => owner.calls.length === 3);
+    expect(owner.calls).to.deep.equal(['hasRoom', 'learnOneShot', 'handedBack reset [a/2]']);
+  });
+
+  it('only hands back what it owed when a peer that answered two closes', async () => {
+    let served = 0;
+    const { owner, connection } = await open(new LinePeer((line, socket) => (++served <= 2 ? answer(line, socket) : socket.destroy())));
+    await exchange(connection, 'a/1');
+    await exchange(connection, 'a/2');
+    connection.send(job('a/3'));
+    await until('the hand-back', () => owner.calls.length === 3);
+    expect(owner.calls).to.deep.equal(['hasRoom', 'hasRoom', 'handedBack reset [a/3]']);
+  });
+
+  it('is gone after its one answer when opened for a one-shot peer', async () => {
+    const { owner, connection } = await open(new LinePeer(answer), true);
+    await exchange(connection, 'a/1');
+    expect(connection.canTake()).to.equal(false);
+    expect(owner.calls).to.deep.equal(['gone']);
+  });
+
+  it('fails what it owes with refused when nothing listens on the port', async () => {
+    const owner = new RecordingOwner(settings(await closedPort()));
+    const connection = new PeerConnection(owner, false);
+    connection.send(job('a/1'));
+    await until('the failure', () => owner.calls.length === 1);
+    expect(owner.calls).to.deep.equal(['failed refused [a/1]']);
+  });
+
+  it('fails a request answered in order past its deadline, and hands back the ones behind it', async () => {
+    const { owner, connection } = await open(new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket)));
+    await exchange(connection, 'w/1');
+    await exchange(connection, 'w/2');
+    connection.send(job('late/1'));
+    connection.send(job('behind/1'));
+    connection.checkDeadlines(99);
+    expect(outcomes).to.have.length(2);
+    connection.checkDeadlines(100);
+    expect(outcomes.slice(2)).to.deep.equal(['late/1 timeout']);
+    expect(owner.calls.slice(2)).to.deep.equal(['handedBack reset [behind/1]']);
+  });
+
+  it('fails every request it owes with the failure it is given', async () => {
+    const { owner, connection } = await open(new LinePeer(() => undefined));
+    connection.send(job('a/1'));
+    connection.fail('closed');
+    connection.fail('closed');
+    expect(owner.calls).to.deep.equal(['failed closed [a/1]']);
+    expect(connection.canTake()).to.equal(false);
+  });
+});
