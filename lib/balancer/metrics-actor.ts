@@ -1,6 +1,7 @@
 // The balancer's metrics actor: the original METRICS shape from the cluster view, plus its own counters.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import * as hdr from 'hdr-histogram-js';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters } from '../metrics/counters.js';
@@ -23,7 +24,7 @@ const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'errors', 
 
 export function balancerMetricsActor(strategy: string) {
   return (inbox: Observable<BalancerMetricsInput>, clock: Clock): Observable<never> =>
-    new Observable<never>((out) => {
+    operate<BalancerMetricsInput, never>(inbox, () => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
       const perProxy = new Map<number, { requests: number; failures: number }>();
@@ -68,7 +69,7 @@ export function balancerMetricsActor(strategy: string) {
           latency_ms: { p50: latency.getValueAtPercentile(50), p99: latency.getValueAtPercentile(99), max: latency.maxValue },
         });
       };
-      const sub = inbox.subscribe({
+      return {
         next: (input) => {
           // The kinds every request brings first: its routing, then its answer.
           if ('routed' in input) {
@@ -101,12 +102,7 @@ export function balancerMetricsActor(strategy: string) {
             input.metrics.reply(report());
           }
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        sub.unsubscribe();
-        latency.destroy();
+        finalize: () => latency.destroy(),
       };
     });
 }

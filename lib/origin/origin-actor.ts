@@ -1,5 +1,5 @@
 // The origin's actor: answers GET from a data source after the configured latency, and METRICS.
-import { Observable, from, mergeMap, timer, map, of } from 'rxjs';
+import { defer, from, ignoreElements, mergeMap, timer, map, of, type Observable } from 'rxjs';
 import type { Inbound } from '../bus/inbound.js';
 import { errorResponse, notFound, ok, okEncoded, wrongMethod } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
@@ -17,10 +17,14 @@ export interface OriginActorOptions {
 
 const NAMES = ['requests', 'found', 'not_found', 'bad_key'] as const;
 
-/** METRICS here reports the origin's own counters, so a test can see how many fetches reached it. */
+/**
+ * METRICS here reports the origin's own counters, so a test can see how many fetches reached it.
+ * Its state is made per subscription by `defer` rather than `operate`: it is a pipeline, and
+ * `mergeMap` lets the output complete only once every GET already waiting has been answered.
+ */
 export function originActor(options: OriginActorOptions) {
   return (inbox: Observable<Inbound>, clock: Clock): Observable<never> =>
-    new Observable<never>((out) => {
+    defer(() => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
       const answer = (lookup: Lookup): string => {
@@ -30,25 +34,24 @@ export function originActor(options: OriginActorOptions) {
         return errorResponse(Status.BAD_REQUEST, lookup.reason);
       };
       const wait = options.latency > 0 ? timer(options.latency, clock) : of(0);
-      return inbox
-        .pipe(
-          mergeMap((message) => {
-            const request = message.request;
-            if (request.op === 'METRICS') {
-              message.reply(ok({ start_time: startTime, total_requests: counters.get('requests'), ...counters.snapshot() }));
-              return [];
-            }
-            if (request.op !== 'GET') {
-              message.reply(wrongMethod((request as { op: string }).op));
-              return [];
-            }
-            counters.inc('requests');
-            return wait.pipe(
-              mergeMap(() => from(options.source(request.key))),
-              map((lookup) => message.reply(answer(lookup))),
-            );
-          }),
-        )
-        .subscribe({ error: (err) => out.error(err), complete: () => out.complete() });
+      return inbox.pipe(
+        mergeMap((message) => {
+          const request = message.request;
+          if (request.op === 'METRICS') {
+            message.reply(ok({ start_time: startTime, total_requests: counters.get('requests'), ...counters.snapshot() }));
+            return [];
+          }
+          if (request.op !== 'GET') {
+            message.reply(wrongMethod((request as { op: string }).op));
+            return [];
+          }
+          counters.inc('requests');
+          return wait.pipe(
+            mergeMap(() => from(options.source(request.key))),
+            map((lookup) => message.reply(answer(lookup))),
+          );
+        }),
+        ignoreElements(),
+      );
     });
 }

@@ -86,6 +86,20 @@ describe('origin actor', () => {
     expect(lookups).to.deep.equal([{ key: 'a', at: 0 }]);
   });
 
+  it('answers the GETs still waiting when its inbox completes, and only then completes', async () => {
+    const clock = new TestScheduler(() => undefined);
+    const inbox = new Subject<Inbound>();
+    const events: string[] = [];
+    originActor({ source: async () => ({ kind: 'ok', data: '1' }), latency: 100 })(inbox, clock).subscribe({ complete: () => events.push(`complete at ${clock.now()}`) });
+    inbox.next({ request: get('a'), reply: () => events.push(`reply at ${clock.now()}`) });
+    inbox.complete();
+    expect(events).to.deep.equal([]);
+    clock.flush();
+    // The lookup's promise settles after the flush: a turn of the event loop lets it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).to.deep.equal(['reply at 100', 'complete at 100']);
+  });
+
   it('answers METRICS with its start time on its clock and GETs counted by outcome', async () => {
     const { send } = start(0, 1_700_000_000_000);
     await send(get('article/1'));

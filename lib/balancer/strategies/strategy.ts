@@ -1,5 +1,6 @@
 // The strategy contract: an operator from requests to routed requests, given the cluster view.
-import { EMPTY, Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, type Observable, type OperatorFunction } from 'rxjs';
+import { operate } from '../../bus/actor.js';
 import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
 import type { Outcome, RouteRequest, Routed } from '../messages.js';
@@ -41,7 +42,7 @@ export interface Chooser {
  */
 export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Chooser): Strategy {
   return (view$, context) => (requests) =>
-    new Observable<Routed>((out) => {
+    operate<RouteRequest, Routed>(requests, (out) => {
       const full = { ...defaultContext, ...context };
       const made = makeChoose(full);
       const choose = typeof made === 'function' ? made : made.choose;
@@ -59,7 +60,7 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
         inFlight.count(o);
         heard?.outcome(o);
       });
-      const routing = requests.subscribe({
+      return {
         next: (request) => {
           const choices = request.tried.length === 0 ? firstChoices : candidates(view, request.tried);
           if (choices.length === 0) {
@@ -71,13 +72,10 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
           // Spelled out, not spread: this runs for every request.
           out.next({ message: request.message, tried: request.tried, proxy: choice.proxy.id, cursor });
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        viewing.unsubscribe();
-        hearing.unsubscribe();
-        routing.unsubscribe();
+        finalize: () => {
+          viewing.unsubscribe();
+          hearing.unsubscribe();
+        },
       };
     });
 }
