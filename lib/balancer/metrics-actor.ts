@@ -14,8 +14,11 @@ import { InFlight } from './in-flight.js';
 export type BalancerMetricsInput =
   | { metrics: Inbound }
   | { view: ClusterView }
-  /** A routing: the strategy's cursor, whether it was a retry, and the proxy it was sent to (none: no proxy to choose). */
-  | { routed: { cursor: number; retry: boolean; proxy: number | undefined } }
+  /**
+   * A routing: the strategy's cursor when it takes the proxies in turn, whether it was a retry,
+   * and the proxy it was sent to (none: no proxy to choose).
+   */
+  | { routed: { cursor?: number; retry: boolean; proxy: number | undefined } }
   /** What became of a forward; its send is counted from the routing, so `sent` outcomes are not needed here. */
   | { outcome: Outcome }
   | Extract<ForwarderOutput, { error: unknown } | { budget: unknown }>;
@@ -33,7 +36,8 @@ export function balancerMetricsActor(strategy: string) {
       const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
       let budget = { used: 0, allowed: 0 };
       let view: ClusterView = { proxies: [] };
-      let cursor = 0;
+      // The original's `current_index`: a strategy's turn where it has one, else the proxy chosen last.
+      let currentIndex = 0;
       // A 0 ms answer is recorded as the histogram's floor of 1 ms.
       const recordLatency = (ms: number): void => void latency.recordValue(Math.max(1, ms));
       const proxyCounters = (proxy: number) => {
@@ -61,7 +65,7 @@ export function balancerMetricsActor(strategy: string) {
         }
         return ok({
           strategy,
-          current_index: cursor,
+          current_index: currentIndex,
           proxies,
           start_time: startTime,
           ...counters.snapshot(),
@@ -74,7 +78,8 @@ export function balancerMetricsActor(strategy: string) {
           // The kinds every request brings first: its routing, then its answer.
           if ('routed' in input) {
             const r = input.routed;
-            cursor = r.cursor;
+            if (r.cursor !== undefined) currentIndex = r.cursor;
+            else if (r.proxy !== undefined) currentIndex = r.proxy;
             counters.inc(r.retry ? 'retries' : 'requests');
             if (r.proxy === undefined) counters.inc('no_proxy');
             else {

@@ -194,11 +194,14 @@ export function balancerGraph(options: Omit<BalancerOptions, 'host' | 'port'>, l
  * so routing a request allocates no note.
  */
 function routingNotes(): (r: Routed) => BalancerMetricsInput {
-  // By proxy (none first), then by cursor and retry.
+  // By proxy (none first), then by cursor (none first) and retry.
   const made: BalancerMetricsInput[][] = [];
   return (r) => {
     const retry = r.tried.length > 0;
     const byProxy = (made[r.proxy === undefined ? 0 : r.proxy + 1] ??= []);
-    return (byProxy[r.cursor * 2 + (retry ? 1 : 0)] ??= Object.freeze({ routed: Object.freeze({ cursor: r.cursor, retry, proxy: r.proxy }) }));
+    const slot = (r.cursor === undefined ? 0 : r.cursor + 1) * 2 + (retry ? 1 : 0);
+    return (byProxy[slot] ??= Object.freeze({
+      routed: Object.freeze(r.cursor === undefined ? { retry, proxy: r.proxy } : { cursor: r.cursor, retry, proxy: r.proxy }),
+    }));
   };
 }
