@@ -1,13 +1,16 @@
 // The origin's actor: answers GET from a data source after the configured latency, and METRICS.
 import { defer, from, ignoreElements, mergeMap, timer, map, of, type Observable } from 'rxjs';
-import type { Inbound } from '../bus/inbound.js';
-import { errorResponse, notFound, ok, okEncoded, wrongMethod } from '../protocol/response.js';
+import type { InboundOf } from '../bus/routes.js';
+import { errorResponse, notFound, ok, okEncoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { Counters } from '../metrics/counters.js';
 import { isoTime, type Clock } from '../time/clock.js';
 import type { Lookup } from './data-dir.js';
 
 export type Source = (key: string) => Promise<Lookup>;
+
+/** What the origin actor serves: GET, and METRICS from the counters it keeps. */
+export type OriginMessage = InboundOf<'GET' | 'METRICS'>;
 
 export interface OriginActorOptions {
   source: Source;
@@ -23,7 +26,7 @@ const NAMES = ['requests', 'found', 'not_found', 'bad_key'] as const;
  * `mergeMap` lets the output complete only once every GET already waiting has been answered.
  */
 export function originActor(options: OriginActorOptions) {
-  return (inbox: Observable<Inbound>, clock: Clock): Observable<never> =>
+  return (inbox: Observable<OriginMessage>, clock: Clock): Observable<never> =>
     defer(() => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
@@ -39,10 +42,6 @@ export function originActor(options: OriginActorOptions) {
           const request = message.request;
           if (request.op === 'METRICS') {
             message.reply(ok({ start_time: startTime, total_requests: counters.get('requests'), ...counters.snapshot() }));
-            return [];
-          }
-          if (request.op !== 'GET') {
-            message.reply(wrongMethod((request as { op: string }).op));
             return [];
           }
           counters.inc('requests');
