@@ -4,6 +4,7 @@ import type { RunningNode } from '../net/lifecycle.js';
 import { balancerGraph, type BalancerGraphOptions } from './graph.js';
 import { proxyLinks } from './links.js';
 
+/** How `bin/load-balancer` starts a balancer: the graph's options, where it listens, and its link timeouts. */
 export interface BalancerOptions extends BalancerGraphOptions {
   host: string;
   port: number;
@@ -13,6 +14,7 @@ export interface BalancerOptions extends BalancerGraphOptions {
   requestTimeout: number;
 }
 
+/** Starts a balancer listening on `host:port` with links to every proxy; resolves once it listens. Rejects when it cannot listen. */
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
   const links = proxyLinks(options.proxies, options);
   const graph = balancerGraph(options, links);

@@ -4,6 +4,7 @@ import { router, type NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
 import { originActor, type OriginActorOptions, type OriginMessage } from './origin-actor.js';
 
+/** The origin actor's options and the clock its latency waits on. */
 export interface OriginGraphOptions extends OriginActorOptions {
   clock: Clock;
 }

@@ -5,14 +5,17 @@ import type { Clock } from '../time/clock.js';
 import { DataDir } from './data-dir.js';
 import { originGraph } from './graph.js';
 
+/** How `bin/origin` starts an origin: where it listens, the folder it serves, its latency (ms). */
 export interface OriginOptions {
   host: string;
   port: number;
   dataDir: string;
+  /** Milliseconds added before each GET answer, to play a slow origin. */
   latency: number;
   clock: Clock;
 }
 
+/** Starts an origin listening on `host:port`; resolves once it listens. Rejects when it cannot listen. */
 export async function startOrigin(options: OriginOptions): Promise<RunningNode> {
   const data = new DataDir(options.dataDir);
   const graph = originGraph({ clock: options.clock, latency: options.latency, source: (key) => data.lookup(key) });

@@ -7,6 +7,7 @@ import { fetcher, type OriginPort } from './fetcher.js';
 import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
 import type { FetchOrder } from './messages.js';
 
+/** The clock every actor reads, the cache's options (in ms), and the admin token. */
 export interface ProxyGraphOptions {
   clock: Clock;
   cache: CacheActorOptions;

@@ -9,6 +9,7 @@ import { originOverLink } from './origin-link.js';
 
 export type CacheType = 'ttl' | 'lru';
 
+/** How `bin/proxy` starts a proxy: where it listens, its origin, its cache (times in seconds), its admin token. */
 export interface ProxyOptions {
   host: string;
   port: number;
@@ -31,6 +32,10 @@ export interface ProxyOptions {
   adminToken?: string;
 }
 
+/**
+ * Starts a proxy listening on `host:port` with one upstream link to its origin; resolves once it
+ * listens. Rejects when it cannot listen.
+ */
 export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   // The cache names the proxy by its port, known once listening. The graph is built in the same
   // turn as `listen` resolves, before any socket can deliver a request.
