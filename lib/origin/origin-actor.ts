@@ -7,6 +7,7 @@ import { Counters } from '../metrics/counters.js';
 import { isoTime, type Clock } from '../time/clock.js';
 import type { Lookup } from './data-dir.js';
 
+/** Looks a key up in the origin's data: the data folder in a process, anything in a spec. */
 export type Source = (key: string) => Promise<Lookup>;
 
 /** What the origin actor serves: GET, and METRICS from the counters it keeps. */

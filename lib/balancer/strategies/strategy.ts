@@ -47,7 +47,8 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
     operate<RouteRequest, Routed>(requests, (out) => {
       const full = { ...defaultContext, ...context };
       const made = makeChoose(full);
-      const { choose, outcome, cursor } = typeof made === 'function' ? ({ choose: made } as Chooser) : made;
+      const chooser: Chooser = typeof made === 'function' ? { choose: made } : made;
+      const cursor = chooser.cursor?.bind(chooser);
       let view: ClusterView = { proxies: [] };
       let firstChoices: ProxyState[] = [];
       const inFlight = new InFlight();
@@ -58,7 +59,7 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       // Its own subscription: a view stream that completes must not stop the counting.
       const hearing = full.outcomes.subscribe((o) => {
         inFlight.count(o);
-        outcome?.(o);
+        chooser.outcome?.(o);
       });
       // Spelled out, not spread: this runs for every request.
       const routed =
@@ -68,7 +69,7 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       return {
         next: (request) => {
           const choices = request.tried.length === 0 ? firstChoices : candidates(view, request.tried);
-          out.next(routed(request, choices.length === 0 ? undefined : choose(choices, view, request, inFlight).id));
+          out.next(routed(request, choices.length === 0 ? undefined : chooser.choose(choices, view, request, inFlight).id));
         },
         finalize: () => {
           viewing.unsubscribe();
