@@ -1,7 +1,8 @@
 // The forwarder actor: sends each routed request to its proxy, relays the answer, and on failure
 // sends the request back to the router with that proxy marked as tried (HAProxy's redispatch),
 // within a retry count and a retry budget.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { operate } from '../bus/actor.js';
 import { errorResponse, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import type { LinkFailure } from '../net/upstream.js';
@@ -31,7 +32,7 @@ export interface ForwarderOptions {
 export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
   const retries = options.retries ?? 2;
   return (routed: Observable<Routed>, clock: Clock): Observable<ForwarderOutput> =>
-    new Observable<ForwarderOutput>((out) => {
+    operate<Routed, ForwarderOutput>(routed, (out) => {
       const budget = new RetryBudget(clock, options.budget ?? DEFAULT_RETRY_BUDGET);
       // One `sent` message per proxy, made once: every request sends one.
       const sent: ForwarderOutput[] = [];
@@ -46,42 +47,38 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
       const unreachable = (message: GetMessage, attempts: number, why: string, start: number): void =>
         fail(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), start);
 
-      return routed.subscribe({
-        next: (r) => {
-          const { message, proxy, tried } = r;
-          let start: number;
-          if (tried.length === 0) {
-            start = clock.now();
-            budget.request(start);
-          } else {
-            start = retrying.get(message) ?? clock.now();
-            retrying.delete(message);
-          }
-          if (proxy === undefined) {
-            if (tried.length === 0) fail(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), start);
-            else unreachable(message, tried.length, '', start);
+      return (r) => {
+        const { message, proxy, tried } = r;
+        let start: number;
+        if (tried.length === 0) {
+          start = clock.now();
+          budget.request(start);
+        } else {
+          start = retrying.get(message) ?? clock.now();
+          retrying.delete(message);
+        }
+        if (proxy === undefined) {
+          if (tried.length === 0) fail(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), start);
+          else unreachable(message, tried.length, '', start);
+          return;
+        }
+        out.next(sentTo(proxy));
+        port(proxy, message.request.key, (failure, response) => {
+          if (failure === null) {
+            // One message says it all: the proxy answered (health, load) and how long the client waited (metrics).
+            out.next({ outcome: { kind: 'answered', proxy, key: message.request.key, latency: clock.now() - start } });
+            message.reply(response);
             return;
           }
-          out.next(sentTo(proxy));
-          port(proxy, message.request.key, (failure, response) => {
-            if (failure === null) {
-              // One message says it all: the proxy answered (health, load) and how long the client waited (metrics).
-              out.next({ outcome: { kind: 'answered', proxy, key: message.request.key, latency: clock.now() - start } });
-              message.reply(response);
-              return;
-            }
-            out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
-            const attempts = tried.length + 1;
-            if (attempts > retries) return unreachable(message, attempts, '', start);
-            const allowed = budget.tryRetry();
-            out.next({ budget: { ...budget.usage(), exhausted: !allowed } });
-            if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)', start);
-            retrying.set(message, start);
-            out.next({ retry: { message, tried: [...tried, proxy] } });
-          });
-        },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
+          out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
+          const attempts = tried.length + 1;
+          if (attempts > retries) return unreachable(message, attempts, '', start);
+          const allowed = budget.tryRetry();
+          out.next({ budget: { ...budget.usage(), exhausted: !allowed } });
+          if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)', start);
+          retrying.set(message, start);
+          out.next({ retry: { message, tried: [...tried, proxy] } });
+        });
+      };
     });
 }

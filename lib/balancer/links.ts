@@ -4,17 +4,10 @@ import { UpstreamLink } from '../net/upstream.js';
 import { getRequest, type LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 import { parseAddress } from '../protocol/address.js';
-import type { ForwardPort } from './forwarder.js';
-import type { ProbePort } from './health/cluster-actor.js';
-import type { SendPort } from './purger.js';
+import type { ProxyPorts } from './graph.js';
 
-export interface ProxyLinks {
-  forward: ForwardPort;
-  /** Any request to a proxy, on the traffic links. */
-  send: SendPort;
-  probe: ProbePort;
-  /** Opens links to one more proxy (runtime membership); returns its id. */
-  open(address: string): number;
+/** The proxy ports over TCP, and the links to close when the balancer stops. */
+export interface ProxyLinks extends ProxyPorts {
   close(): void;
 }
 

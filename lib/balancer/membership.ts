@@ -1,5 +1,6 @@
 // The membership actor: the admin ops that add, drain and remove proxies at runtime.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import type { MembershipRequest } from '../protocol/request.js';
 import { errorResponse, ok } from '../protocol/response.js';
@@ -20,12 +21,12 @@ export type OpenPort = (address: string) => number;
  */
 export function membershipActor(view$: Observable<ClusterView>, outcomes: Observable<Outcome>, open: OpenPort) {
   return (inbox: Observable<MembershipMessage>, _clock: Clock): Observable<MembershipChange> =>
-    new Observable<MembershipChange>((out) => {
+    operate<MembershipMessage, MembershipChange>(inbox, (out) => {
       let view: ClusterView = { proxies: [] };
       const inFlight = new InFlight();
       const viewing = view$.subscribe((v) => (view = v));
       viewing.add(outcomes.subscribe((o) => inFlight.count(o)));
-      const reading = inbox.subscribe({
+      return {
         next: (message) => {
           const { op, address } = message.request;
           const member = view.proxies.find((p) => p.address === address && p.membership !== 'removed');
@@ -42,12 +43,7 @@ export function membershipActor(view$: Observable<ClusterView>, outcomes: Observ
           out.next({ kind: 'remove', proxy: member.id });
           return message.reply(ok({ address, state: 'removed' }));
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        viewing.unsubscribe();
-        reading.unsubscribe();
+        finalize: viewing,
       };
     });
 }

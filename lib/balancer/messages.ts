@@ -14,8 +14,11 @@ export interface RouteRequest {
 /** A routing decision: the proxy chosen, or none left to choose. */
 export interface Routed extends RouteRequest {
   readonly proxy: number | undefined;
-  /** The strategy's position after this choice (round robin's `current_index`). */
-  readonly cursor: number;
+  /**
+   * Where a strategy that takes the proxies in turn stands after this choice (round robin's
+   * `current_index`); absent from the routings of a strategy without a turn.
+   */
+  readonly cursor?: number;
 }
 
 /** What happened to traffic sent to a proxy: the passive half of health checking, and the live load. */

@@ -1,6 +1,7 @@
 // The balancer's metrics actor: the original METRICS shape from the cluster view, plus its own counters.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import * as hdr from 'hdr-histogram-js';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters } from '../metrics/counters.js';
@@ -13,8 +14,11 @@ import { InFlight } from './in-flight.js';
 export type BalancerMetricsInput =
   | { metrics: Inbound }
   | { view: ClusterView }
-  /** A routing: the strategy's cursor, whether it was a retry, and the proxy it was sent to (none: no proxy to choose). */
-  | { routed: { cursor: number; retry: boolean; proxy: number | undefined } }
+  /**
+   * A routing: the strategy's cursor when it takes the proxies in turn, whether it was a retry,
+   * and the proxy it was sent to (none: no proxy to choose).
+   */
+  | { routed: { cursor?: number; retry: boolean; proxy: number | undefined } }
   /** What became of a forward; its send is counted from the routing, so `sent` outcomes are not needed here. */
   | { outcome: Outcome }
   | Extract<ForwarderOutput, { error: unknown } | { budget: unknown }>;
@@ -23,7 +27,7 @@ const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'errors', 
 
 export function balancerMetricsActor(strategy: string) {
   return (inbox: Observable<BalancerMetricsInput>, clock: Clock): Observable<never> =>
-    new Observable<never>((out) => {
+    operate<BalancerMetricsInput, never>(inbox, () => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
       const perProxy = new Map<number, { requests: number; failures: number }>();
@@ -32,7 +36,8 @@ export function balancerMetricsActor(strategy: string) {
       const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
       let budget = { used: 0, allowed: 0 };
       let view: ClusterView = { proxies: [] };
-      let cursor = 0;
+      // The original's `current_index`: a strategy's turn where it has one, else the proxy chosen last.
+      let currentIndex = 0;
       // A 0 ms answer is recorded as the histogram's floor of 1 ms.
       const recordLatency = (ms: number): void => void latency.recordValue(Math.max(1, ms));
       const proxyCounters = (proxy: number) => {
@@ -60,7 +65,7 @@ export function balancerMetricsActor(strategy: string) {
         }
         return ok({
           strategy,
-          current_index: cursor,
+          current_index: currentIndex,
           proxies,
           start_time: startTime,
           ...counters.snapshot(),
@@ -68,12 +73,13 @@ export function balancerMetricsActor(strategy: string) {
           latency_ms: { p50: latency.getValueAtPercentile(50), p99: latency.getValueAtPercentile(99), max: latency.maxValue },
         });
       };
-      const sub = inbox.subscribe({
+      return {
         next: (input) => {
           // The kinds every request brings first: its routing, then its answer.
           if ('routed' in input) {
             const r = input.routed;
-            cursor = r.cursor;
+            if (r.cursor !== undefined) currentIndex = r.cursor;
+            else if (r.proxy !== undefined) currentIndex = r.proxy;
             counters.inc(r.retry ? 'retries' : 'requests');
             if (r.proxy === undefined) counters.inc('no_proxy');
             else {
@@ -101,12 +107,7 @@ export function balancerMetricsActor(strategy: string) {
             input.metrics.reply(report());
           }
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        sub.unsubscribe();
-        latency.destroy();
+        finalize: () => latency.destroy(),
       };
     });
 }

@@ -1,5 +1,6 @@
 // The purger actor: sends a PURGE to every proxy and answers once all have answered or failed.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest } from '../protocol/request.js';
 import { statusOf, type Encoded } from '../protocol/response.js';
@@ -27,11 +28,11 @@ interface ProxyResult {
  */
 export function purger(view$: Observable<ClusterView>, send: SendPort) {
   return (inbox: Observable<PurgeMessage>, _clock: Clock): Observable<never> =>
-    new Observable<never>((out) => {
+    operate<PurgeMessage, never>(inbox, () => {
       // Every current member, draining ones too: they may still hold the purged keys.
       let members: { id: number; address: string }[] = [];
       const viewing = view$.subscribe((view) => (members = view.proxies.filter((p) => p.membership !== 'removed')));
-      const reading = inbox.subscribe({
+      return {
         next: (message) => {
           const addresses = members.map((p) => p.address);
           const { id: _id, op, ...target } = message.request;
@@ -47,12 +48,7 @@ export function purger(view$: Observable<ClusterView>, send: SendPort) {
             }),
           );
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        viewing.unsubscribe();
-        reading.unsubscribe();
+        finalize: viewing,
       };
     });
 }

@@ -1,33 +1,31 @@
-// An origin node: server edge -> origin actor -> data folder.
-import { Bus, topic } from '../bus/bus.js';
-import type { Inbound } from '../bus/inbound.js';
+// An origin node: server edge -> origin graph (the origin actor) -> data folder.
 import { ServerEdge } from '../net/server.js';
 import type { RunningNode } from '../net/lifecycle.js';
 import type { Clock } from '../time/clock.js';
 import { DataDir } from './data-dir.js';
-import { originActor } from './origin-actor.js';
+import { originGraph } from './graph.js';
 
+/** How `bin/origin` starts an origin: where it listens, the folder it serves, its latency (ms). */
 export interface OriginOptions {
   host: string;
   port: number;
   dataDir: string;
+  /** Milliseconds added before each GET answer, to play a slow origin. */
   latency: number;
   clock: Clock;
 }
 
-const requests = topic<Inbound>('requests');
-
+/** Starts an origin listening on `host:port`; resolves once it listens. Rejects when it cannot listen. */
 export async function startOrigin(options: OriginOptions): Promise<RunningNode> {
-  const bus = new Bus(options.clock);
   const data = new DataDir(options.dataDir);
-  bus.spawn(originActor({ source: (key) => data.lookup(key), latency: options.latency }), requests);
-  const edge = new ServerEdge(options, (message) => bus.publish(requests, message));
+  const graph = originGraph({ clock: options.clock, latency: options.latency, source: (key) => data.lookup(key) });
+  const edge = new ServerEdge(options, (message) => graph.accept(message));
   const address = await edge.listen();
   return {
     address,
     drain: async () => {
       await edge.drain();
-      bus.close();
+      graph.close();
     },
   };
 }

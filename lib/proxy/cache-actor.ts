@@ -1,6 +1,7 @@
 // The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes
 // back, and serves stale values in grace or when the origin fails.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import type { PurgeRequest, Request } from '../protocol/request.js';
 import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
@@ -54,7 +55,7 @@ export function cacheActor(options: CacheActorOptions) {
   const stale = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, -1), STALE]);
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
-    new Observable<CacheOutput>((out) => {
+    operate<CacheInput, CacheOutput>(inbox, (out) => {
       const store = new CacheStore({ ...options, clock, staleWindow: Math.max(grace, staleIfError) });
       const pending = new Map<string, Pending>();
       const event = (name: CacheEvent): void => out.next(EVENTS[name]);
@@ -150,14 +151,10 @@ export function cacheActor(options: CacheActorOptions) {
         gauges();
       };
 
-      return inbox.subscribe({
-        next: (input) => {
-          if ('get' in input) onGet(input.get);
-          else if ('fetched' in input) onFetched(input.fetched);
-          else onPurge(input.purge);
-        },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
+      return (input) => {
+        if ('get' in input) onGet(input.get);
+        else if ('fetched' in input) onFetched(input.fetched);
+        else onPurge(input.purge);
+      };
     });
 }

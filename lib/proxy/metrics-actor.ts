@@ -1,5 +1,6 @@
 // The proxy's metrics actor: folds cache events and gauges into counters and answers METRICS.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import { ok } from '../protocol/response.js';
 import { Counters, hitRate } from '../metrics/counters.js';
@@ -11,42 +12,38 @@ export type ProxyMetricsInput = { event: CacheEvent } | { gauges: CacheGauges } 
 /** The report keeps the original field names first (PROTOCOL.md); extensions follow. */
 export function proxyMetricsActor() {
   return (inbox: Observable<ProxyMetricsInput>, clock: Clock): Observable<never> =>
-    new Observable<never>((out) => {
+    operate<ProxyMetricsInput, never>(inbox, () => {
       const startTime = isoTime(clock);
       const counters = new Counters(CACHE_EVENTS);
       let gauges: CacheGauges = { entries: 0, bytes: 0, evictions: 0 };
-      return inbox.subscribe({
-        next: (input) => {
-          if ('event' in input) {
-            counters.inc(input.event);
-            return;
-          }
-          if ('gauges' in input) {
-            gauges = input.gauges;
-            return;
-          }
-          const hits = counters.get('hit');
-          const misses = counters.get('miss');
-          input.metrics.reply(
-            ok({
-              start_time: startTime,
-              total_requests: hits + misses,
-              hit_rate: hitRate(hits, misses),
-              hits,
-              misses,
-              origin_fetches: counters.get('origin_fetch'),
-              coalesced: counters.get('coalesced'),
-              origin_errors: counters.get('origin_error'),
-              stale_served: counters.get('stale_served'),
-              negative_hits: counters.get('negative_hit'),
-              evictions: gauges.evictions,
-              entries: gauges.entries,
-              bytes: gauges.bytes,
-            }),
-          );
-        },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
+      return (input) => {
+        if ('event' in input) {
+          counters.inc(input.event);
+          return;
+        }
+        if ('gauges' in input) {
+          gauges = input.gauges;
+          return;
+        }
+        const hits = counters.get('hit');
+        const misses = counters.get('miss');
+        input.metrics.reply(
+          ok({
+            start_time: startTime,
+            total_requests: hits + misses,
+            hit_rate: hitRate(hits, misses),
+            hits,
+            misses,
+            origin_fetches: counters.get('origin_fetch'),
+            coalesced: counters.get('coalesced'),
+            origin_errors: counters.get('origin_error'),
+            stale_served: counters.get('stale_served'),
+            negative_hits: counters.get('negative_hit'),
+            evictions: gauges.evictions,
+            entries: gauges.entries,
+            bytes: gauges.bytes,
+          }),
+        );
+      };
     });
 }

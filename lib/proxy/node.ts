@@ -1,20 +1,15 @@
-// A proxy node: server edge -> cache actor <-> fetcher -> origin link, with a metrics actor beside.
-import { Bus, topic } from '../bus/bus.js';
-import type { Inbound } from '../bus/inbound.js';
+// A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin link.
 import { ServerEdge } from '../net/server.js';
 import { UpstreamLink } from '../net/upstream.js';
 import type { RunningNode } from '../net/lifecycle.js';
-import { refuseUnauthorized } from '../protocol/admin.js';
-import { wrongMethod } from '../protocol/response.js';
+import type { NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
-import { cacheActor, type CacheInput, type CacheOutput, type GetMessage, type PurgeMessage } from './cache-actor.js';
-import { fetcher } from './fetcher.js';
-import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
-import type { FetchOrder } from './messages.js';
+import { proxyGraph } from './graph.js';
 import { originOverLink } from './origin-link.js';
 
 export type CacheType = 'ttl' | 'lru';
 
+/** How `bin/proxy` starts a proxy: where it listens, its origin, its cache (times in seconds), its admin token. */
 export interface ProxyOptions {
   host: string;
   port: number;
@@ -37,17 +32,15 @@ export interface ProxyOptions {
   adminToken?: string;
 }
 
-const T = {
-  requests: topic<Inbound>('requests'),
-  cache: topic<CacheInput>('cache'),
-  fetch: topic<FetchOrder>('fetch'),
-  metrics: topic<ProxyMetricsInput>('metrics'),
-};
-
+/**
+ * Starts a proxy listening on `host:port` with one upstream link to its origin; resolves once it
+ * listens. Rejects when it cannot listen.
+ */
 export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
-  const bus = new Bus(options.clock);
-  const requests = bus.topic(T.requests);
-  const edge = new ServerEdge(options, (message) => requests.next(message));
+  // The cache names the proxy by its port, known once listening. The graph is built in the same
+  // turn as `listen` resolves, before any socket can deliver a request.
+  let accept: NodeGraph['accept'] | undefined;
+  const edge = new ServerEdge(options, (message) => accept!(message));
   const address = await edge.listen();
   const link = new UpstreamLink({
     host: options.originHost,
@@ -55,50 +48,30 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     clock: options.clock,
     requestTimeout: options.originTimeout,
   });
-
-  // Held, not looked up by name, on the hot path.
-  const cache = bus.topic(T.cache);
-  const metrics = bus.topic(T.metrics);
-  const fetch = bus.topic(T.fetch);
-  requests.subscribe((message) => {
-    switch (message.request.op) {
-      case 'GET':
-        return cache.next({ get: message as GetMessage });
-      case 'METRICS':
-        return metrics.next({ metrics: message });
-      case 'PURGE': {
-        const refusal = refuseUnauthorized(message.request, options.adminToken);
-        if (refusal !== undefined) return message.reply(refusal);
-        return cache.next({ purge: message as PurgeMessage });
-      }
-      default:
-        return message.reply(wrongMethod((message.request as { op: string }).op));
-    }
-  });
-  bus.spawn(
-    cacheActor({
-      node: address.port,
-      ttl: options.ttl * 1000,
-      grace: options.grace * 1000,
-      staleIfError: options.staleIfError * 1000,
-      negativeTtl: options.negativeTtl * 1000,
-      maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
-      maxBytes: options.cacheMaxBytes,
-    }),
-    T.cache,
-    // The cache's output sorted as it leaves: fetch orders to the fetcher, events and gauges to metrics.
-    { next: (o: CacheOutput) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)) },
+  const graph = proxyGraph(
+    {
+      clock: options.clock,
+      adminToken: options.adminToken,
+      cache: {
+        node: address.port,
+        ttl: options.ttl * 1000,
+        grace: options.grace * 1000,
+        staleIfError: options.staleIfError * 1000,
+        negativeTtl: options.negativeTtl * 1000,
+        maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
+        maxBytes: options.cacheMaxBytes,
+      },
+    },
+    originOverLink(link),
   );
-  // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
-  bus.spawn(fetcher(originOverLink(link)), T.fetch, { next: (fetched) => cache.next({ fetched }) });
-  bus.spawn(proxyMetricsActor(), T.metrics);
+  accept = graph.accept;
 
   return {
     address,
     drain: async () => {
       await edge.drain();
       link.close();
-      bus.close();
+      graph.close();
     },
   };
 }

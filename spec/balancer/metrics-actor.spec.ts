@@ -148,6 +148,12 @@ describe('balancer metrics actor', () => {
     expect(actor.metrics()).to.deep.include({ current_index: 0, requests: 3, retries: 2, no_proxy: 2 });
   });
 
+  it('shows the proxy chosen last as current_index when the strategy takes no turns, unchanged by a choice of none', () => {
+    const actor = start();
+    actor.send({ routed: { retry: false, proxy: 2 } }, { routed: { retry: false, proxy: 1 } }, { routed: { retry: true, proxy: undefined } });
+    expect(actor.metrics()).to.deep.include({ current_index: 1, requests: 2, retries: 1, no_proxy: 1 });
+  });
+
   it('reports p50, p99 and max of client latency on the clock, and counts error answers', () => {
     const actor = start();
     for (let ms = 1; ms <= 100; ms++) actor.send(ms % 10 === 0 ? { error: { latency: ms } } : { outcome: { kind: 'answered', proxy: 0, latency: ms } });

@@ -43,7 +43,7 @@ export const consistentHash = fromChoice((context): Chooser => {
     const key = request.message.request.key;
     const pending = unanswered.get(key);
     if (pending !== undefined) {
-      for (const p of choices) if (p.id === pending) return { proxy: p, cursor: p.id };
+      for (const p of choices) if (p.id === pending) return p;
     }
     let total = 0;
     let weights = 0;
@@ -75,7 +75,7 @@ export const consistentHash = fromChoice((context): Chooser => {
     }
     const within = roomy ?? best;
     unanswered.set(key, within.id);
-    return { proxy: within, cursor: within.id };
+    return within;
   };
   return { choose, outcome: settle };
 });

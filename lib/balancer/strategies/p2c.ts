@@ -8,10 +8,9 @@ import { fromChoice, weightedLoad } from './strategy.js';
  */
 export const p2c = fromChoice(({ random }) => (choices, _view, _request, inFlight) => {
   const first = Math.floor(random() * choices.length);
-  if (choices.length === 1) return { proxy: choices[0]!, cursor: choices[0]!.id };
+  if (choices.length === 1) return choices[0]!;
   const second = (first + 1 + Math.floor(random() * (choices.length - 1))) % choices.length;
   const a = choices[first]!;
   const b = choices[second]!;
-  const proxy = weightedLoad(b, inFlight) < weightedLoad(a, inFlight) ? b : a;
-  return { proxy, cursor: proxy.id };
+  return weightedLoad(b, inFlight) < weightedLoad(a, inFlight) ? b : a;
 });

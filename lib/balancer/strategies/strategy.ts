@@ -1,5 +1,6 @@
 // The strategy contract: an operator from requests to routed requests, given the cluster view.
-import { EMPTY, Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, type Observable, type OperatorFunction } from 'rxjs';
+import { operate } from '../../bus/actor.js';
 import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
 import type { Outcome, RouteRequest, Routed } from '../messages.js';
@@ -20,18 +21,20 @@ export const defaultContext: StrategyContext = { clock: realClock, random: Math.
 
 export type Strategy = (view$: Observable<ClusterView>, context?: Partial<StrategyContext>) => OperatorFunction<RouteRequest, Routed>;
 
-/** One choice: among the candidates (never empty), which proxy, and the cursor to report. */
-export type Choose = (
-  choices: readonly ProxyState[],
-  view: ClusterView,
-  request: RouteRequest,
-  inFlight: InFlight,
-) => { proxy: ProxyState; cursor: number };
+/** One choice: among the candidates (never empty), the proxy the request goes to. */
+export type Choose = (choices: readonly ProxyState[], view: ClusterView, request: RouteRequest, inFlight: InFlight) => ProxyState;
 
-/** A choice function that also hears what became of forwarded requests. */
+/** A choice function and what else a strategy keeps, each part its own state. */
 export interface Chooser {
   choose: Choose;
-  outcome(outcome: Outcome): void;
+  /** Hears what became of forwarded requests, beyond the load every strategy is given. */
+  outcome?(outcome: Outcome): void;
+  /**
+   * Where a strategy that takes the proxies in turn stands after its last choice: the position
+   * its next turn starts from (the original balancer's `current_index`). A strategy without a
+   * turn has none, and its routings carry no cursor.
+   */
+  cursor?(): number;
 }
 
 /**
@@ -41,43 +44,37 @@ export interface Chooser {
  */
 export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Chooser): Strategy {
   return (view$, context) => (requests) =>
-    new Observable<Routed>((out) => {
+    operate<RouteRequest, Routed>(requests, (out) => {
       const full = { ...defaultContext, ...context };
       const made = makeChoose(full);
-      const choose = typeof made === 'function' ? made : made.choose;
+      const chooser: Chooser = typeof made === 'function' ? { choose: made } : made;
+      const cursor = chooser.cursor?.bind(chooser);
       let view: ClusterView = { proxies: [] };
       let firstChoices: ProxyState[] = [];
-      let cursor = 0;
       const inFlight = new InFlight();
       const viewing = view$.subscribe((v) => {
         view = v;
         firstChoices = candidates(v, []);
       });
-      const heard = typeof made === 'function' ? undefined : made;
       // Its own subscription: a view stream that completes must not stop the counting.
       const hearing = full.outcomes.subscribe((o) => {
         inFlight.count(o);
-        heard?.outcome(o);
+        chooser.outcome?.(o);
       });
-      const routing = requests.subscribe({
+      // Spelled out, not spread: this runs for every request.
+      const routed =
+        cursor === undefined
+          ? (request: RouteRequest, proxy: number | undefined): Routed => ({ message: request.message, tried: request.tried, proxy })
+          : (request: RouteRequest, proxy: number | undefined): Routed => ({ message: request.message, tried: request.tried, proxy, cursor: cursor() });
+      return {
         next: (request) => {
           const choices = request.tried.length === 0 ? firstChoices : candidates(view, request.tried);
-          if (choices.length === 0) {
-            out.next({ message: request.message, tried: request.tried, proxy: undefined, cursor });
-            return;
-          }
-          const choice = choose(choices, view, request, inFlight);
-          cursor = choice.cursor;
-          // Spelled out, not spread: this runs for every request.
-          out.next({ message: request.message, tried: request.tried, proxy: choice.proxy.id, cursor });
+          out.next(routed(request, choices.length === 0 ? undefined : chooser.choose(choices, view, request, inFlight).id));
         },
-        error: (err) => out.error(err),
-        complete: () => out.complete(),
-      });
-      return () => {
-        viewing.unsubscribe();
-        hearing.unsubscribe();
-        routing.unsubscribe();
+        finalize: () => {
+          viewing.unsubscribe();
+          hearing.unsubscribe();
+        },
       };
     });
 }

@@ -287,6 +287,15 @@ describe('consistent_hash', () => {
     });
   });
 
+  it('routes without a cursor: it takes no turns, so it has no position to report', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const r = requestFor('article/1');
+      const { views, outcomes } = inputs(hot('v', { v: view('U0', 'U0', 'U0') }));
+      const routed = cold('-r', { r }).pipe(consistentHash(views, { outcomes }), map((o) => ('cursor' in o ? 'cursor' : 'none')));
+      expectObservable(routed).toBe('-n', { n: 'none' });
+    });
+  });
+
   describe('weights', () => {
     it('gives a proxy at weight 0.1 about 0.1 / 2.1 of the keys, the rest evenly to the others', () => {
       const spread = shares(routeKeys(view('U0*0.1', 'U0', 'U0'), keys(10_000)), 3);

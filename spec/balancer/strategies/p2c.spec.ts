@@ -126,6 +126,16 @@ describe('p2c', () => {
     });
   });
 
+  it('routes without a cursor: it takes no turns, so it has no position to report', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const r = request();
+      const { views, outcomes } = inputs(hot('v', { v: view('U0', 'U1') }));
+      expectObservable(cold('-r', { r }).pipe(p2c(views, { clock: scheduler, outcomes, random: draws(0, 0) }))).toBe('-o', {
+        o: { message: r.message, tried: [], proxy: 0 },
+      });
+    });
+  });
+
   it('spreads an idle cluster evenly with a uniform random source', () => {
     // A fixed linear congruential source: the same draws on every run.
     let seed = 12345;

@@ -1,0 +1,49 @@
+// The proxy's actors on one bus, without its TCP edges: cache <-> fetcher -> origin port, metrics beside.
+import { Bus, topic } from '../bus/bus.js';
+import { router, withAdminToken, type NodeGraph } from '../bus/routes.js';
+import type { Clock } from '../time/clock.js';
+import { cacheActor, type CacheActorOptions, type CacheInput, type CacheOutput } from './cache-actor.js';
+import { fetcher, type OriginPort } from './fetcher.js';
+import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
+import type { FetchOrder } from './messages.js';
+
+/** The clock every actor reads, the cache's options (in ms), and the admin token. */
+export interface ProxyGraphOptions {
+  clock: Clock;
+  cache: CacheActorOptions;
+  /** When set, PURGE needs `"token"` equal to it. */
+  adminToken?: string;
+}
+
+const T = {
+  cache: topic<CacheInput>('cache'),
+  fetch: topic<FetchOrder>('fetch'),
+  metrics: topic<ProxyMetricsInput>('metrics'),
+};
+
+/** Wires the proxy's actors to its table of ops: GET and PURGE to the cache, METRICS to metrics. */
+export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort): NodeGraph {
+  const bus = new Bus(options.clock);
+  // Held, not looked up by name, on the hot path.
+  const cache = bus.topic(T.cache);
+  const metrics = bus.topic(T.metrics);
+  const fetch = bus.topic(T.fetch);
+  bus.spawn(
+    cacheActor(options.cache),
+    T.cache,
+    // The cache's output sorted as it leaves: fetch orders to the fetcher, events and gauges to metrics.
+    { next: (o: CacheOutput) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)) },
+  );
+  // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
+  bus.spawn(fetcher(origin), T.fetch, { next: (fetched) => cache.next({ fetched }) });
+  bus.spawn(proxyMetricsActor(), T.metrics);
+
+  return {
+    accept: router({
+      GET: (message) => cache.next({ get: message }),
+      METRICS: (message) => metrics.next({ metrics: message }),
+      PURGE: withAdminToken(options.adminToken, (message) => cache.next({ purge: message })),
+    }),
+    close: () => bus.close(),
+  };
+}

@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import { Subject, map, of } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { balancerGraph, type BalancerGraphOptions, type ProxyPorts } from '../../lib/balancer/graph.js';
+import type { ProbeResult } from '../../lib/balancer/messages.js';
+import type { LinkFailure } from '../../lib/net/upstream.js';
+import type { Request } from '../../lib/protocol/request.js';
+
+const PROXIES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
+
+/** Probes every 100 ms, each failed after 50; down after 2 failures; no ejection, no slow start. */
+const OPTIONS: Omit<BalancerGraphOptions, 'clock'> = {
+  proxies: PROXIES,
+  strategy: 'round_robin',
+  healthInterval: 100,
+  healthTimeout: 50,
+  rise: 2,
+  fall: 2,
+  hashBalanceFactor: 125,
+  retries: 2,
+  retryBudget: 20,
+  slowStart: 0,
+  ejectAfter: 0,
+  ejectTime: 0,
+};
+
+/** What the in-memory proxies do: each forward's failure (null: it answers), each probe's result. */
+interface Script {
+  forward?(proxy: number, key: string): LinkFailure | null;
+  probeOk?(proxy: number): boolean;
+}
+
+/** A forward the spec saw: the key, the proxy it went to, and when (virtual ms). */
+interface Forward {
+  key: string;
+  proxy: number;
+  at: number;
+}
+
+/**
+ * The balancer's graph on the scheduler with in-memory proxy ports: a proxy answers a forward
+ * 1 ms later with `{"status":"OK","data":"<key>","node":<its port>}` or fails as the script says,
+ * answers a probe at once, and answers a PURGE 1 ms later with one key purged. The graph is
+ * closed at 1 s, which stops its probes so the scheduler can finish.
+ */
+function start(scheduler: TestScheduler, script: Script, options: Partial<BalancerGraphOptions> = {}) {
+  const forwards: Forward[] = [];
+  const purges: number[] = [];
+  const ports: ProxyPorts = {
+    forward: (proxy, key, done) => {
+      forwards.push({ key, proxy, at: scheduler.now() });
+      const failure = script.forward?.(proxy, key) ?? null;
+      const answer = failure === null ? Buffer.from(`{"status":"OK","data":${JSON.stringify(key)},"node":${8001 + proxy}}`) : Buffer.alloc(0);
+      scheduler.schedule(() => done(failure, answer), 1);
+    },
+    send: (proxy, _request, done) => {
+      purges.push(proxy);
+      scheduler.schedule(() => done(null, Buffer.from('{"status":"OK","data":{"purged":1}}')), 1);
+    },
+    probe: (proxy) =>
+      of<ProbeResult>(script.probeOk?.(proxy) ?? true ? { proxy, ok: true, metrics: { total_requests: 0 } } : { proxy, ok: false, reason: 'probe refused' }),
+    open: () => {
+      throw new Error('no proxy is added in this spec');
+    },
+  };
+  const graph = balancerGraph({ ...OPTIONS, clock: scheduler, ...options }, ports);
+  scheduler.schedule(() => graph.close(), 1000);
+  const replies = new Subject<Record<string, unknown>>();
+  // Replies per request, in the order they were asked.
+  const answered: number[] = [];
+  const ask = (request: Request): void => {
+    const n = answered.push(0) - 1;
+    graph.accept({
+      request,
+      reply: (r) => {
+        answered[n]!++;
+        replies.next(JSON.parse(r.toString()) as Record<string, unknown>);
+      },
+    });
+  };
+  const get = (key: string): void => ask({ op: 'GET', key });
+  /** METRICS data, asked now; its reply stays out of `replies`. */
+  const metrics = (): Record<string, unknown> => {
+    let data: Record<string, unknown> = {};
+    graph.accept({ request: { op: 'METRICS' }, reply: (r) => (data = (JSON.parse(r.toString()) as { data: Record<string, unknown> }).data) });
+    return data;
+  };
+  return { forwards, purges, replies, answered, ask, get, metrics };
+}
+
+/** A reply as a marble character: the index of the proxy that answered, or x for an error of the balancer's own. */
+const answeredBy = map((r: Record<string, unknown>) => (typeof r.node === 'number' ? String(r.node - 8001) : 'x'));
+
+const scheduler = (): TestScheduler =>
+  new TestScheduler((actual, expected) => {
+    expect(actual).to.deep.equal(expected);
+  });
+
+describe('balancer graph', () => {
+  it('routes each GET to a proxy by the strategy and relays the proxy\'s answer', () => {
+    const s = scheduler();
+    s.run(({ hot, expectObservable }) => {
+      const { get, replies } = start(s, {});
+      hot('-a-b-c-d').subscribe(get);
+      expectObservable(replies.pipe(answeredBy)).toBe('--0-1-2-0');
+    });
+  });
+
+  it('retries a failed forward on a proxy not yet tried, and the client gets that proxy\'s answer', () => {
+    const s = scheduler();
+    s.run(({ hot, expectObservable, flush }) => {
+      const { get, replies, forwards, metrics } = start(s, { forward: (proxy) => (proxy === 1 ? 'reset' : null) });
+      hot('-a---b---c').subscribe(get);
+      expectObservable(replies.pipe(answeredBy)).toBe('--0----2--0');
+      let data: Record<string, unknown> = {};
+      s.schedule(() => (data = metrics()), 20);
+      flush();
+      expect(forwards.map((f) => `${f.key}->${f.proxy}`)).to.deep.equal(['a->0', 'b->1', 'b->2', 'c->0']);
+      expect(data).to.deep.include({ requests: 3, retries: 1, forward_failures: 1 });
+      expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ requests: 1, failures: 1, healthy: true });
+    });
+  });
+
+  it('marks a proxy down after `fall` failed probes and sends its traffic to the others', () => {
+    const s = scheduler();
+    s.run(({ hot, flush }) => {
+      const { get, forwards, metrics } = start(s, { probeOk: (proxy) => proxy !== 1 });
+      // Probes at 100 and 200: after the first failure proxy 1 still takes its turn, after the second it is down.
+      hot('10ms a 9ms b 9ms c 79ms d 9ms e 9ms f 79ms g 9ms h 9ms i').subscribe(get);
+      let atTheEnd: Record<string, unknown> = {};
+      s.schedule(() => (atTheEnd = metrics()), 300);
+      flush();
+      expect(forwards.map((f) => `${f.at} ${f.key}->${f.proxy}`)).to.deep.equal([
+        '10 a->0',
+        '20 b->1',
+        '30 c->2',
+        '110 d->0',
+        '120 e->1',
+        '130 f->2',
+        '210 g->0',
+        '220 h->2',
+        '230 i->0',
+      ]);
+      expect((atTheEnd.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ healthy: false, reason: 'probe refused' });
+    });
+  });
+
+  it('answers METRICS in the original shape, then its own counters, with each proxy by address', () => {
+    const s = scheduler();
+    s.run(({ hot, flush }) => {
+      const { get, metrics } = start(s, {});
+      hot('-a-b').subscribe(get);
+      let data: Record<string, unknown> = {};
+      // After the probes at 100 have brought each proxy's METRICS.
+      s.schedule(() => (data = metrics()), 150);
+      flush();
+      expect(Object.keys(data)).to.deep.equal([
+        'strategy',
+        'current_index',
+        'proxies',
+        'start_time',
+        'requests',
+        'retries',
+        'no_proxy',
+        'forward_failures',
+        'errors',
+        'retry_budget_exhausted',
+        'retry_budget',
+        'latency_ms',
+      ]);
+      expect(data).to.deep.include({ strategy: 'round_robin', current_index: 2, requests: 2, start_time: '1970-01-01T00:00:00.000Z' });
+      const proxies = data.proxies as Record<string, Record<string, unknown>>;
+      expect(Object.keys(proxies)).to.deep.equal(PROXIES);
+      expect(proxies['127.0.0.1:8001']).to.deep.equal({
+        healthy: true,
+        metrics: { total_requests: 0 },
+        reason: null,
+        in_flight: 0,
+        requests: 1,
+        failures: 0,
+        ejected: false,
+        ejections: 0,
+        weight: 1,
+        state: 'active',
+      });
+    });
+  });
+
+  it('answers every request exactly once, whether a proxy answers, one fails, or all do', () => {
+    const s = scheduler();
+    s.run(({ hot, flush }) => {
+      // Keys ending in x fail on every proxy; proxy 2 fails every forward.
+      const script: Script = { forward: (proxy, key) => (key.endsWith('x') ? 'timeout' : proxy === 2 ? 'reset' : null) };
+      const { get, ask, replies, answered } = start(s, script, { strategy: 'consistent_hash' });
+      const statuses: string[] = [];
+      replies.subscribe((r) => statuses.push(String(r.status)));
+      hot('-a-b-x-c-dx-e-f-g-hx-i', { a: 'k1', b: 'k2', c: 'k3', d: 'k4', e: 'k5', f: 'k6', g: 'k7', h: 'k8', i: 'k9', x: 'kx' }).subscribe(get);
+      s.schedule(() => ask({ op: 'PURGE', prefix: '' }), 30);
+      flush();
+      expect(answered).to.deep.equal(Array(13).fill(1));
+      expect(statuses.filter((status) => status === 'OK')).to.have.length(10);
+      expect(statuses.filter((status) => status === 'PROXY_UNREACHABLE')).to.have.length(3);
+    });
+  });
+
+  it('sends a PURGE to every proxy, and only with the admin token', () => {
+    const s = scheduler();
+    s.run(({ flush }) => {
+      const { ask, replies, purges } = start(s, {}, { adminToken: 's3cret' });
+      const seen: Record<string, unknown>[] = [];
+      replies.subscribe((r) => seen.push(r));
+      ask({ op: 'PURGE', key: 'a' });
+      ask({ op: 'PURGE', key: 'a', token: 's3cret' });
+      flush();
+      expect(purges).to.deep.equal([0, 1, 2]);
+      expect(seen.map((r) => r.status)).to.deep.equal(['UNAUTHORIZED', 'OK']);
+      expect(seen[1]!.data).to.deep.include({ purged: 3 });
+    });
+  });
+});
