@@ -29,8 +29,8 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
     new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize, ids });
   // Up to two connections per proxy. With ids nothing waits behind a slow miss, so requests fill
   // the first connection (up to the link's ids depth) before the second: fewer connections carry
-  // more requests per write. Measured with bin/bench against 3 proxies: 2 beat 8 by 1.8x
-  // (persistent) and 3.4x (pipeline 16x16); packing them beat spreading them by 1.1-1.25x (pipeline).
+  // more requests per write. Two packed connections beat eight, and packing beat spreading, in
+  // `bench/bin/bench` runs against three proxies (docs/performance.md has the figures).
   const TRAFFIC_CONNECTIONS = 2;
   const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC_CONNECTIONS, true));
   const probes = addresses.map((a) => make(a, settings.healthTimeout, 1, false));

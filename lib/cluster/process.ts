@@ -11,14 +11,12 @@ export function binScript(tool: string): string {
 
 /**
  * Flags for node itself, the same for every node however it is started (bin/run says them too).
- * V8 grows the young generation to 16 MiB per semi-space under a high allocation rate, and keeps
- * it: a proxy filling its cache churns through large strings, so 32 MiB stay resident for garbage.
- * Capped at 8, a proxy holding 64 MiB of values has an RSS of 158 MiB instead of 176, with
- * throughput unchanged within the noise of bench/bin/bench (measured with both settings).
- * The cap also keeps the balancer out of back-to-back full collections: at 16 MiB V8 started
- * incremental marking with 10 MB used of a 33 MB old-generation limit, again and again (24-29
- * mark-compacts in a 15 s run at 44,000 req/s, against 1 with the cap), and the p99 through the
- * balancer at that rate was 14-26 ms instead of 6-8 ms (`bench/bin/bench --rate`, `--trace-gc-nvp`).
+ * `--max-semi-space-size` caps V8's young generation (in MiB per semi-space). Left to itself, V8
+ * grows it under a high allocation rate and keeps it: a proxy filling its cache churns through
+ * large strings, and what stays resident for garbage adds to its RSS without adding throughput.
+ * The cap also keeps the balancer out of back-to-back full collections, which V8 otherwise
+ * starts early and often under load, at a cost in the tail latency through it. The measurements
+ * with and without the cap are in docs/performance.md ("Young generation capped").
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 

@@ -8,8 +8,8 @@
  * Why not a Map: a Map that takes and deletes an entry per request rehashes every few hundred
  * requests, and V8 keeps each replaced table linked to its successor, with the entries it held
  * (for live iterators). Once one table of the chain is in old space, every later table and every
- * request they held survives young collections, until the next full one. Under pipelined load on
- * the balancer's upstream connections that chain was 2.5-3.7 MB promoted per scavenge.
+ * request they held survives young collections, until the next full one: under pipelined load on
+ * the balancer's upstream connections, whole megabytes promoted per scavenge (docs/performance.md).
  */
 export class IdTable<T> {
   private readonly values: (T | undefined)[];

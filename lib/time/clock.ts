@@ -15,11 +15,11 @@ const forgetReading = (): void => {
  *
  * It is read once per callback of the event loop: the first `now()` in a callback reads the
  * machine's time, and every later one until that callback's microtasks have run gets the same
- * value, as HAProxy's and nginx's `now` is updated once per turn of their loops. A read of the
- * machine's time costs 60-80 ns on the machines we bench on, and a balancer took three per request
- * (the forward's start and end, the send's deadline), a proxy one (the TTL check): with a reading
- * per callback, a read of 16 requests or 28 answers takes one. Timers run on RxJS's
- * `asyncScheduler`.
+ * value, as HAProxy's and nginx's `now` is updated once per turn of their loops. Reading the
+ * machine's time is not free, and a balancer needs several readings per request (the forward's
+ * start and end, the send's deadline), a proxy one (the TTL check): with a reading per callback,
+ * a whole read of pipelined requests or answers takes one (docs/performance.md has the figures).
+ * Timers run on RxJS's `asyncScheduler`.
  */
 export const realClock: Clock = {
   now: () => {
