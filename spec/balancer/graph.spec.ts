@@ -145,7 +145,7 @@ describe('balancer graph', () => {
     });
   });
 
-  it('answers METRICS in the original shape, then its own counters, with each proxy by address', () => {
+  it('answers METRICS with the original fields first, the requests it routed, and each proxy by address as its probes report it', () => {
     const s = scheduler();
     s.run(({ hot, flush }) => {
       const { get, metrics } = start(s, {});
@@ -154,20 +154,8 @@ describe('balancer graph', () => {
       // After the probes at 100 have brought each proxy's METRICS.
       s.schedule(() => (data = metrics()), 150);
       flush();
-      expect(Object.keys(data)).to.deep.equal([
-        'strategy',
-        'current_index',
-        'proxies',
-        'start_time',
-        'requests',
-        'retries',
-        'no_proxy',
-        'forward_failures',
-        'errors',
-        'retry_budget_exhausted',
-        'retry_budget',
-        'latency_ms',
-      ]);
+      // The report's field order is the metrics actor's spec; here, that the graph feeds it.
+      expect(Object.keys(data).slice(0, 3)).to.deep.equal(['strategy', 'current_index', 'proxies']);
       expect(data).to.deep.include({ strategy: 'round_robin', current_index: 2, requests: 2, start_time: '1970-01-01T00:00:00.000Z' });
       const proxies = data.proxies as Record<string, Record<string, unknown>>;
       expect(Object.keys(proxies)).to.deep.equal(PROXIES);

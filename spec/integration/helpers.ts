@@ -150,6 +150,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/** Waits (at most 5 s) until `check` holds, letting sockets move in between. */
+export async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await sleep(10);
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
 /** Data of an OK answer to METRICS on a fresh connection. */
 export async function metricsOf(port: number): Promise<Record<string, unknown>> {
   const answer = await ask(port, 'METRICS');

@@ -5,7 +5,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import type { ConnectionOwner, ConnectionSettings, Job, LinkFailure } from '../../lib/net/connection-owner.js';
 import { PeerConnection } from '../../lib/net/peer-connection.js';
 import { getRequest } from '../../lib/protocol/upstream-request.js';
-import { SpecServer, closedPort } from '../integration/helpers.js';
+import { SpecServer, closedPort, until } from '../integration/helpers.js';
 
 /** An owner that writes down every call its connection makes, as one line each. */
 class RecordingOwner implements ConnectionOwner<PeerConnection> {
@@ -76,12 +76,6 @@ function answer(line: string, socket: net.Socket): void {
   if (!line.startsWith('{')) return void socket.write(`{"status":"OK","data":"${line.slice('GET '.length)}"}\n`);
   const { key, id } = JSON.parse(line) as { key: string; id?: number };
   socket.write(`${JSON.stringify(id === undefined ? { status: 'OK', data: key } : { status: 'OK', data: key, id })}\n`);
-}
-
-/** Waits (at most 5 s) until `check` holds, letting sockets move in between. */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('PeerConnection', () => {

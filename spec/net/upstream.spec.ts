@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
-import { OneShotPeer, SpecServer } from '../integration/helpers.js';
+import { OneShotPeer, SpecServer, until } from '../integration/helpers.js';
 
 /** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
 interface Seen {
@@ -108,12 +108,6 @@ function ask(link: UpstreamLink, request: LinkRequest | string): Promise<Outcome
       resolve({ failure, answer: answer.toString() });
     });
   });
-}
-
-/** Waits (at most 5 s) until `check` holds, letting sockets move in between. */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('UpstreamLink', () => {
