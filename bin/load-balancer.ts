@@ -25,7 +25,7 @@ const options = new Command('load-balancer')
   .option('--fall <n>', 'consecutive failures that take a proxy down', integer(1), 3)
   .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
   .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
-  .option('--admin-token <token>', 'PURGE must carry this token')
+  .option('--admin-token <token>', 'PURGE, ADD_PROXY, DRAIN_PROXY and REMOVE_PROXY must carry this token')
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
   .opts<Omit<BalancerOptions, 'clock'>>();
