@@ -126,6 +126,9 @@ class Connection {
     this.lastActive = options.clock.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
+      // Bytes after the last newline, then the peer's half-close (`printf 'GET a' | nc`), are its
+      // last request: answered before our side closes, as the upstream link reads a last line.
+      if (!this.closed) this.framer.endLines(this.onLine);
       this.readEnded = true;
       if (this.closed) this.destroyOnceWritten();
       else this.maybeEnd();
