@@ -1,6 +1,7 @@
 // The origin's source of truth: JSON documents in a folder, `article/1` -> `<dir>/article/1.json`,
 // with optional metadata beside each in `<dir>/article/1.meta.json` (`{"ttl": seconds}`).
-import { readFile, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export type Lookup =
@@ -9,7 +10,20 @@ export type Lookup =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'bad_key'; readonly reason: string };
 
-/** Reads documents by key; no key can name a file outside the folder, however it is spelled. */
+// O_NONBLOCK: opening a FIFO that has no writer blocks until one comes, in one of libuv's four
+// threadpool threads; four such opens stall every file read of the process. Non-blocking, the open
+// returns at once and fstat turns the FIFO away. O_NOFOLLOW: the path was resolved by realpath
+// and checked; a symlink put in its place since is not followed. (Both are 0 where they do not exist.)
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+// What `resolve` gives for a path whose target is outside the data folder.
+const OUTSIDE = Symbol('outside');
+
+/**
+ * Reads documents by key; no key can name a file outside the folder, however it is spelled, and
+ * only regular files are read: a FIFO, device, socket or folder named `<key>.json` is `not_found`,
+ * and one named `<key>.meta.json` is ignored, as is a sidecar that resolves out of the folder.
+ */
 export class DataDir {
   private root?: Promise<string>;
 
@@ -21,29 +35,59 @@ export class DataDir {
     // Metadata files are not documents.
     if (key.endsWith('.meta')) return { kind: 'not_found' };
     let root: string;
-    let file: string;
     try {
       root = await (this.root ??= realpath(this.dir));
-      // realpath follows symlinks, so a link pointing out of the folder is caught below.
-      file = await realpath(path.join(root, `${key}.json`));
     } catch {
       return { kind: 'not_found' };
     }
-    if (!file.startsWith(root + path.sep)) return { kind: 'bad_key', reason: 'key leaves the data folder' };
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return { kind: 'not_found' };
-    }
+    const file = await resolve(root, path.join(root, `${key}.json`));
+    if (file === OUTSIDE) return { kind: 'bad_key', reason: 'key leaves the data folder' };
+    if (file === undefined) return { kind: 'not_found' };
+    const text = await readRegular(file);
+    if (text === undefined) return { kind: 'not_found' };
     let data: string;
     try {
       data = JSON.stringify(JSON.parse(text));
     } catch {
       return { kind: 'not_found' };
     }
-    const ttl = await readTtl(`${file.slice(0, -'.json'.length)}.meta.json`);
+    // The sidecar beside the document as resolved, held to the same containment.
+    const sidecar = await resolve(root, `${file.slice(0, -'.json'.length)}.meta.json`);
+    const ttl = sidecar === undefined || sidecar === OUTSIDE ? undefined : readTtl(await readRegular(sidecar));
     return ttl === undefined ? { kind: 'ok', data } : { kind: 'ok', data, ttl };
+  }
+}
+
+/**
+ * `file` with every symlink followed (realpath), or OUTSIDE when that leaves `root` (itself
+ * resolved), or undefined when it does not exist.
+ */
+async function resolve(root: string, file: string): Promise<string | typeof OUTSIDE | undefined> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return undefined;
+  }
+  return real.startsWith(root + path.sep) ? real : OUTSIDE;
+}
+
+/** The text of `file` when it is a regular file; undefined for anything else, or when it cannot be read. */
+async function readRegular(file: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, OPEN_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    // fstat of the handle that is read, not a stat of the path: nothing can be swapped in between.
+    if (!(await handle.stat()).isFile()) return undefined;
+    return await handle.readFile('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -58,10 +102,11 @@ function unsafe(key: string): string | undefined {
   return undefined;
 }
 
-/** The `ttl` of a metadata file, or undefined when there is none or it is not a number >= 0. */
-async function readTtl(file: string): Promise<number | undefined> {
+/** The `ttl` of a metadata file's text, or undefined when there is none or it is not a number >= 0. */
+function readTtl(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   try {
-    const { ttl } = JSON.parse(await readFile(file, 'utf8')) as { ttl?: unknown };
+    const { ttl } = JSON.parse(text) as { ttl?: unknown };
     return typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? ttl : undefined;
   } catch {
     return undefined;

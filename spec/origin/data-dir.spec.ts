@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { DataDir } from '../../lib/origin/data-dir.js';
 
 describe('DataDir', () => {
@@ -90,6 +93,41 @@ describe('DataDir', () => {
     });
   });
 
+  describe('files that are not regular files', () => {
+    /** A FIFO at `name` under the data folder, made by coreutils' mkfifo. */
+    const fifo = (name: string): Promise<unknown> => promisify(execFile)('mkfifo', [path.join(dir, name)]);
+
+    it('answers not_found for a FIFO named <key>.json, and keeps reading other documents', async () => {
+      // Opened blocking, each lookup of a FIFO with no writer would hold one of libuv's four
+      // threadpool threads for good, and the good lookup after them would never finish.
+      await fifo('pipe.json');
+      await put('good.json', '{"ok":true}');
+      const lookups = await Promise.all(Array.from({ length: 6 }, () => data.lookup('pipe')));
+      expect(lookups).to.deep.equal(Array.from({ length: 6 }, () => ({ kind: 'not_found' })));
+      expect(await data.lookup('good')).to.deep.equal({ kind: 'ok', data: '{"ok":true}' });
+    });
+
+    it('answers not_found for a Unix socket named <key>.json', async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(path.join(dir, 'sock.json'), resolve));
+      try {
+        expect(await data.lookup('sock')).to.deep.equal({ kind: 'not_found' });
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('ignores a sidecar that is a FIFO or a folder, and serves the document', async () => {
+      await put('a.json', '1');
+      await fifo('a.meta.json');
+      await put('b.json', '2');
+      await mkdir(path.join(dir, 'b.meta.json'));
+      const lookups = await Promise.all(Array.from({ length: 6 }, () => data.lookup('a')));
+      expect(lookups).to.deep.equal(Array.from({ length: 6 }, () => ({ kind: 'ok', data: '1' })));
+      expect(await data.lookup('b')).to.deep.equal({ kind: 'ok', data: '2' });
+    });
+  });
+
   describe('unsafe keys', () => {
     const badKey = (reason: string) => ({ kind: 'bad_key', reason });
     const segment = badKey('key has an empty, "." or ".." segment');
@@ -133,6 +171,20 @@ describe('DataDir', () => {
     it('refuses a key under a symlinked folder that points out of the folder', async () => {
       await symlink(top, path.join(dir, 'up'));
       expect(await data.lookup('up/secret')).to.deep.equal(badKey('key leaves the data folder'));
+    });
+
+    it('ignores a sidecar that is a symlink out of the folder', async () => {
+      await writeFile(path.join(top, 'outside.meta.json'), '{"ttl":5}');
+      await put('article/1.json', '{"title":"x"}');
+      await symlink(path.join(top, 'outside.meta.json'), path.join(dir, 'article', '1.meta.json'));
+      expect(await data.lookup('article/1')).to.deep.equal({ kind: 'ok', data: '{"title":"x"}' });
+    });
+
+    it('reads a sidecar that is a symlink inside the folder', async () => {
+      await put('shared.meta.json', '{"ttl":7}');
+      await put('article/2.json', '{"title":"y"}');
+      await symlink(path.join(dir, 'shared.meta.json'), path.join(dir, 'article', '2.meta.json'));
+      expect(await data.lookup('article/2')).to.deep.equal({ kind: 'ok', data: '{"title":"y"}', ttl: 7 });
     });
 
     it('follows a symlink that stays inside the folder', async () => {
