@@ -1,6 +1,6 @@
 // bin/proxy: a caching node in front of an origin.
 import { Command, Option } from 'commander';
-import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { realClock } from '../lib/time/clock.js';
@@ -12,7 +12,7 @@ const options = new Command('proxy')
   .option('--origin-host <host>', 'origin address', '127.0.0.1')
   .option('--origin-port <port>', 'origin port', port, 8000)
   .addOption(new Option('--cache-type <type>', 'eviction policy').choices(['ttl', 'lru']).default('ttl'))
-  .option('--ttl <seconds>', 'time to live (ttl: default 30; lru: default none)', nonNegative)
+  .option('--ttl <seconds>', `seconds a value is fresh; 0 = not cached, "${FOREVER}" = never expires (ttl: default 30; lru: default ${FOREVER})`, ttlSeconds)
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
   .option('--cache-max-bytes <bytes>', 'bytes of values held at most', integer(1), 64 * 1024 * 1024)
   .option('--origin-timeout <ms>', 'an origin answer slower than this failed (retried once)', integer(1), 2000)
@@ -23,5 +23,5 @@ const options = new Command('proxy')
   .parse(kebabFlags(process.argv))
   .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
 
-const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : 0);
+const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : Infinity);
 runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));

@@ -2,7 +2,7 @@
 // per unique key on a Zipf stream at a fixed cache size, and hit-path throughput, optionally side
 // by side with a baseline checkout (bench/scripts/bench-cache-baseline.sh builds one from a commit).
 import { Command } from 'commander';
-import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
+import { FOREVER, integer, kebabFlags, nonNegative, ttlSeconds } from '../../lib/cli/options.js';
 import { seededRandom } from '../lib/random.js';
 import { zipfSampler } from '../lib/zipf.js';
 import type * as HitPath from '../lib/hit-path.js';
@@ -12,7 +12,7 @@ const options = new Command('bench-cache')
   .option('--keys <n>', 'keyspace', integer(1), 100_000)
   .option('--zipf-s <s>', 'Zipf exponent', nonNegative, 1.0)
   .option('--capacity <entries>', 'cache size in entries', integer(1), 10_000)
-  .option('--ttl <seconds>', 'seconds a value is fresh; 0 = until evicted', nonNegative, 30)
+  .option('--ttl <seconds>', `seconds a value is fresh; "${FOREVER}" = until evicted`, ttlSeconds, 30)
   .option('--requests <n>', 'requests in the hit-ratio run', integer(1), 1_000_000)
   .option('--hit-requests <n>', 'requests in each hit-path round', integer(1), 250_000)
   .option('--rounds <n>', 'hit-path rounds; the median is reported', integer(1), 40)
@@ -68,7 +68,7 @@ const result = {
   keys: options.keys,
   zipfS: options.zipfS,
   capacity: options.capacity,
-  ttl: options.ttl,
+  ttl: options.ttl === Infinity ? FOREVER : options.ttl,
   requests: options.requests,
   hitRatio: Number(hitRatio.toFixed(4)),
   uniqueKeys: seen.size,

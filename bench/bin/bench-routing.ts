@@ -23,7 +23,7 @@ const options = new Command('bench-routing')
   .opts<{ keys: number; zipfS: number; proxies: number; capacity: number; requests: number; seed: number; json?: boolean }>();
 
 /** A proxy's cache actor whose origin answers at once (the hit-path bench's harness); counts origin fetches. */
-const cache = (capacity: number) => cacheHarness({ node: 0, ttl: 0, maxEntries: capacity, maxBytes: 1 << 30 });
+const cache = (capacity: number) => cacheHarness({ node: 0, ttl: Infinity, maxEntries: capacity, maxBytes: 1 << 30 });
 
 /** The same key stream for every subject. */
 function stream(): string[] {

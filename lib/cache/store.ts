@@ -80,11 +80,16 @@ export class CacheStore {
   }
 
   /**
-   * Stores an answer fresh for `freshMs` (0 = until evicted), kept the stale window longer;
-   * `negative` marks a NOT_FOUND.
+   * Stores an answer fresh for `freshMs` (Infinity = until evicted), kept the stale window longer;
+   * `negative` marks a NOT_FOUND. A `freshMs` of 0 or less expires at once: nothing is stored,
+   * and an older entry for the key is dropped (lru-cache itself would read a ttl of 0 as "never").
    */
   set(key: string, answer: Buffer, freshMs: number, negative = false): void {
-    this.lru.set(key, answer, { ttl: freshMs > 0 ? freshMs + this.window : 0 });
+    if (!(freshMs > 0)) {
+      this.lru.delete(key);
+      return;
+    }
+    this.lru.set(key, answer, { ttl: freshMs === Infinity ? 0 : freshMs + this.window });
     // After the set: replacing an entry disposes of the old one, which clears its mark.
     if (negative && this.lru.has(key)) this.negatives.add(key);
   }

@@ -28,3 +28,19 @@ export function nonNegative(text: string): number {
 }
 
 export const port = integer(0, 65535);
+
+/** The word `--ttl` takes for "never expires", as nginx's `expires max` names the far end. */
+export const FOREVER = 'forever';
+
+/**
+ * A time to live in seconds: a number >= 0 (0 = expires at once: not cached, as the original
+ * system and a per-key `"ttl":0` mean it), or `forever`, read as Infinity (never expires).
+ */
+export function ttlSeconds(text: string): number {
+  if (text === FOREVER) return Infinity;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError(`expected seconds >= 0, or "${FOREVER}" for no expiry, got "${text}"`);
+  }
+  return value;
+}

@@ -23,7 +23,10 @@ export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gaug
 export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWindow'> {
   /** The proxy's port, reported as `node` in every answer (as the original does). */
   node: number;
-  /** Milliseconds a value is fresh; 0 = until evicted. The origin's per-key ttl wins. */
+  /**
+   * Milliseconds a value is fresh: 0 = expires at once (not cached; concurrent misses still share
+   * one fetch), Infinity = until evicted. The origin's per-key ttl wins.
+   */
   ttl: number;
   /** Milliseconds past its TTL a value is still served at once while one refresh runs (Varnish grace). */
   grace?: number;
@@ -103,14 +106,9 @@ export function cacheActor(options: CacheActorOptions) {
         pending.delete(key);
         let answer: Answer;
         if (outcome.kind === 'ok') {
-          const fresh = outcome.ttl ?? ttl;
-          // A per-key ttl of 0 from the origin means "do not cache"; our own 0 means "forever".
-          if (storable && outcome.ttl === 0) {
-            // The origin's newer answer replaces an older value kept for grace or stale-if-error.
-            store.delete(key);
-          } else if (storable) {
-            store.set(key, okBytes(outcome.data, hitSuffix), fresh);
-          }
+          // The origin's per-key ttl, else ours. With either at 0 the store keeps nothing, and the
+          // origin's newer answer still replaces an older value kept for grace or stale-if-error.
+          if (storable) store.set(key, okBytes(outcome.data, hitSuffix), outcome.ttl ?? ttl);
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {

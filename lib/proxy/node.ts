@@ -17,7 +17,7 @@ export interface ProxyOptions {
   originPort: number;
   clock: Clock;
   cacheType: CacheType;
-  /** Seconds; 0 means entries never expire (the default for `lru`). */
+  /** Seconds a value is fresh: 0 = not cached, Infinity = never expires (the default for `lru`). */
   ttl: number;
   lruCapacity: number;
   cacheMaxBytes: number;

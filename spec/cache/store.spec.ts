@@ -55,7 +55,7 @@ describe('CacheStore', () => {
 
   it('returns the answer it was given, the very text', () => {
     const s = store();
-    s.set('article/1', bytes('{"title":"x",  "n":1}'), 0);
+    s.set('article/1', bytes('{"title":"x",  "n":1}'), Infinity);
     expect(s.fresh('article/1')?.toString()).to.equal('{"title":"x",  "n":1}');
     expect(s.fresh('article/2')?.toString()).to.equal(undefined);
   });
@@ -77,8 +77,21 @@ describe('CacheStore', () => {
     expectTimeline(store(), 10, 's 5ms s 9ms gg', 'o 5ms o 9ms vx');
   });
 
-  it('keeps an entry until evicted when its fresh time is 0', () => {
-    expectTimeline(store(), 0, 's 999999ms g', 'o 999999ms v');
+  it('keeps an entry until evicted when its fresh time is Infinity', () => {
+    expectTimeline(store(), Infinity, 's 999999ms g', 'o 999999ms v');
+  });
+
+  it('stores nothing when the fresh time is 0: it expires at once', () => {
+    expectTimeline(store(), 0, 'sg', 'ox');
+  });
+
+  it('drops the older entry of a key written again with a fresh time of 0', () => {
+    const s = store();
+    s.set('k', bytes('"old"'), Infinity);
+    s.set('k', bytes('"new"'), 0);
+    expect(s.fresh('k')).to.equal(undefined);
+    expect(s.kept('k')).to.equal(undefined);
+    expect(s.entries).to.equal(0);
   });
 
   it('gives each entry its own fresh time', () => {
@@ -87,7 +100,7 @@ describe('CacheStore', () => {
       const s = store();
       s.set('short', bytes('1'), 5);
       s.set('long', bytes('2'), 50);
-      s.set('forever', bytes('3'), 0);
+      s.set('forever', bytes('3'), Infinity);
       for (const at of [5, 6, 51]) {
         scheduler.schedule(() => seen.push({ short: s.fresh('short')?.toString(), long: s.fresh('long')?.toString(), forever: s.fresh('forever')?.toString() }), at);
       }
@@ -130,42 +143,48 @@ describe('CacheStore', () => {
       expect(keptAt([0, 12], true).map((k) => k?.negative)).to.deep.equal([true, true]);
     });
 
-    it('keeps an entry whose fresh time is 0 fresh until evicted', () => {
+    it('keeps an entry whose fresh time is Infinity fresh until evicted', () => {
       scheduler.run(() => {
         const s = store({ staleWindow: 5 });
-        s.set('k', bytes('"v"'), 0);
+        s.set('k', bytes('"v"'), Infinity);
         scheduler.schedule(() => expect(s.fresh('k')?.toString()).to.equal('"v"'), 999_999);
       });
+    });
+
+    it('keeps nothing, not even for the window, of an entry whose fresh time is 0', () => {
+      const s = store({ staleWindow: 5 });
+      s.set('k', bytes('"v"'), 0);
+      expect(s.kept('k')).to.equal(undefined);
     });
   });
 
   it('forgets the negative mark when the key is written again, deleted or evicted', () => {
     const s = store({ maxEntries: 2 });
-    s.set('a', bytes('nf'), 0, true);
-    s.set('b', bytes('nf'), 0, true);
+    s.set('a', bytes('nf'), Infinity, true);
+    s.set('b', bytes('nf'), Infinity, true);
     expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([true, true]);
-    s.set('a', bytes('ok'), 0);
+    s.set('a', bytes('ok'), Infinity);
     s.delete('b');
     expect([s.isNegative('a'), s.isNegative('b')]).to.deep.equal([false, false]);
-    s.set('c', bytes('nf'), 0, true);
-    s.set('d', bytes('ok'), 0);
-    s.set('e', bytes('ok'), 0); // evicts c
+    s.set('c', bytes('nf'), Infinity, true);
+    s.set('d', bytes('ok'), Infinity);
+    s.set('e', bytes('ok'), Infinity); // evicts c
     expect(s.fresh('c')?.toString()).to.equal(undefined);
     expect(s.isNegative('c')).to.equal(false);
   });
 
   it('evicts the least recently written entry past maxEntries', () => {
-    expectTimeline(store({ maxEntries: 2 }), 0, 'abc(ABC)', 'ooo(xBC)');
+    expectTimeline(store({ maxEntries: 2 }), Infinity, 'abc(ABC)', 'ooo(xBC)');
   });
 
   it('counts a read as a use: the entry read most recently survives', () => {
-    expectTimeline(store({ maxEntries: 2 }), 0, 'abAc(ABC)', 'ooAo(AxC)');
+    expectTimeline(store({ maxEntries: 2 }), Infinity, 'abAc(ABC)', 'ooAo(AxC)');
   });
 
   it('evicts least recently used entries to stay within maxBytes, counting key and body', () => {
     const s = store({ maxBytes: 10 });
-    s.set('a', bytes('12345'), 0); // 6 bytes
-    s.set('b', bytes('1234'), 0); // 5 bytes: 11 in all, so `a` goes
+    s.set('a', bytes('12345'), Infinity); // 6 bytes
+    s.set('b', bytes('1234'), Infinity); // 5 bytes: 11 in all, so `a` goes
     expect(s.fresh('a')?.toString()).to.equal(undefined);
     expect(s.fresh('b')?.toString()).to.equal('1234');
     expect(s.bytes).to.equal(5);
@@ -174,13 +193,13 @@ describe('CacheStore', () => {
 
   it('counts bytes in UTF-8, not characters', () => {
     const s = store();
-    s.set('é', bytes('"ü"'), 0); // 2 + 4 bytes
+    s.set('é', bytes('"ü"'), Infinity); // 2 + 4 bytes
     expect(s.bytes).to.equal(6);
   });
 
   it('does not store an entry larger than maxBytes', () => {
     const s = store({ maxBytes: 10 });
-    s.set('k', bytes('1234567890'), 0);
+    s.set('k', bytes('1234567890'), Infinity);
     expect(s.fresh('k')?.toString()).to.equal(undefined);
     expect(s.entries).to.equal(0);
   });
@@ -202,7 +221,7 @@ describe('CacheStore', () => {
 
   it('forgets a deleted entry', () => {
     const s = store();
-    s.set('k', bytes('v'), 0);
+    s.set('k', bytes('v'), Infinity);
     expect(s.delete('k')).to.equal(true);
     expect(s.fresh('k')?.toString()).to.equal(undefined);
     expect(s.delete('k')).to.equal(false);
@@ -219,7 +238,7 @@ describe('CacheStore', () => {
   it('deletes every key starting with a prefix and says how many', () => {
     const s = store();
     const keys = ['user/1', 'user/2', 'users', 'item/user/1'];
-    for (const key of keys) s.set(key, bytes('1'), 0);
+    for (const key of keys) s.set(key, bytes('1'), Infinity);
     expect(s.deletePrefix('user/')).to.equal(2);
     expect(keys.map((k) => s.fresh(k)?.toString() !== undefined)).to.deep.equal([false, false, true, true]);
     expect(s.entries).to.equal(2);
@@ -228,7 +247,7 @@ describe('CacheStore', () => {
 
   it('deletes every key for the empty prefix', () => {
     const s = store();
-    for (const key of ['a', 'b', 'c']) s.set(key, bytes('1'), 0);
+    for (const key of ['a', 'b', 'c']) s.set(key, bytes('1'), Infinity);
     expect(s.deletePrefix('')).to.equal(3);
     expect(s.entries).to.equal(0);
     expect(s.bytes).to.equal(0);
@@ -245,7 +264,7 @@ describe('CacheStore', () => {
 
   it('does not count purges as evictions', () => {
     const s = store();
-    s.set('a', bytes('1'), 0);
+    s.set('a', bytes('1'), Infinity);
     s.deletePrefix('');
     expect(s.evictions).to.equal(0);
   });

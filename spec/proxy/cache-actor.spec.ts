@@ -38,7 +38,7 @@ function proxy(clock: TestScheduler, sends: Observable<Send>, origin: OriginPort
       return { purge: { request, reply: (reply) => notes.next({ reply: reply.toString(), key }) } };
     };
     const inbox = merge(sends.pipe(map(input)), fetched.pipe(map((f): CacheInput => ({ fetched: f }))));
-    return cacheActor({ node: 8001, ttl: 0, maxBytes: 1 << 20, ...options })(inbox, clock)
+    return cacheActor({ node: 8001, ttl: Infinity, maxBytes: 1 << 20, ...options })(inbox, clock)
       .pipe(
         mergeMap((out) => {
           if (!('fetch' in out)) {
@@ -212,8 +212,20 @@ describe('cache actor', () => {
       expectTimeline('-a 10ms aa', ['-o|'], '-Aa 9ms hAa', { ttl: 10 });
     });
 
-    it('keeps entries until evicted when ttl is 0', () => {
-      expectTimeline('-a 99999ms a', ['-o|'], '-Aa 99998ms h', { ttl: 0 });
+    it('keeps entries until evicted when ttl is Infinity', () => {
+      expectTimeline('-a 99999ms a', ['-o|'], '-Aa 99998ms h', { ttl: Infinity });
+    });
+
+    it('stores nothing when ttl is 0: every get after an answer fetches again', () => {
+      expectTimeline('-a-a-a', ['-o|'], '-AaAaAa', { ttl: 0 });
+    });
+
+    it('still coalesces when ttl is 0: the waiters of one fetch all get its answer', () => {
+      expectTimeline('-aaa', ['---o|'], '-A--(aaa)', { ttl: 0 });
+    });
+
+    it('keeps nothing for stale-if-error when ttl is 0', () => {
+      expectTimeline('-a-a', ['-o|', '-f|'], '-AaAe', { ttl: 0, staleIfError: 100 });
     });
 
     it('evicts the least recently used entry past its capacity, a get counting as a use', () => {
@@ -446,6 +458,10 @@ describe('cache actor', () => {
     });
 
     it("expires a key with the origin's ttl even when the actor keeps entries forever", () => {
+      expectTimeline('-a 5ms aa', ['-t|', '-o|'], '-Aa 4ms hAa', { ttl: Infinity });
+    });
+
+    it("caches a key for the origin's ttl when the actor's ttl is 0", () => {
       expectTimeline('-a 5ms aa', ['-t|', '-o|'], '-Aa 4ms hAa', { ttl: 0 });
     });
 

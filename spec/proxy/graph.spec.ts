@@ -16,7 +16,7 @@ function start(adminToken?: string) {
     fetched.push(key);
     return new Observable<FetchOutcome>((subscriber) => clock.schedule(() => subscriber.next({ kind: 'ok', data: '{"v":1}' }), 10));
   };
-  const graph = proxyGraph({ clock, adminToken, cache: { node: 8001, ttl: 0, maxBytes: 1 << 20 } }, origin);
+  const graph = proxyGraph({ clock, adminToken, cache: { node: 8001, ttl: Infinity, maxBytes: 1 << 20 } }, origin);
   const replies: { at: number; reply: Record<string, unknown> }[] = [];
   const ask = (request: Request): void =>
     graph.accept({ request, reply: (r) => replies.push({ at: clock.now(), reply: JSON.parse(r.toString()) as Record<string, unknown> }) });
