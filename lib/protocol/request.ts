@@ -6,6 +6,7 @@ import { readAddress } from './address.js';
 import { readGetLine } from './get-line.js';
 import { MAX_KEY_BYTES } from './limits.js';
 import { contentEnd } from './framing.js';
+import { exactId } from './id-text.js';
 import type { MembershipOp, MembershipRequest, Parsed, PurgeRequest, Rejection, RequestId } from './types.js';
 
 export type { MembershipOp, MembershipRequest, Op, Parsed, PurgeRequest, Rejection, Request, RequestId } from './types.js';
@@ -70,10 +71,12 @@ function parseJson(text: string): Parsed {
   }
   // The line starts with `{`, so whatever parsed is an object.
   const fields = value as Record<string, unknown>;
-  const id = fields.id;
-  if (id !== undefined && typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {
+  const parsedId = fields.id;
+  if (parsedId !== undefined && typeof parsedId !== 'string' && !(typeof parsedId === 'number' && Number.isFinite(parsedId))) {
     return reject('id must be a string or a number');
   }
+  // Echoed as sent, not as parsed: 9007199254740993 parses to ...992.
+  const id = parsedId === undefined ? undefined : exactId(parsedId, text);
   const withId = <T extends object>(r: T): T & { id?: RequestId } => (id === undefined ? r : { ...r, id });
   const op = fields.op;
   if (typeof op !== 'string') return withId(reject('op must be a string'));

@@ -52,7 +52,8 @@ export function withId(encoded: Encoded, id: RequestId | undefined): Encoded {
 
 /** What replaces an encoded object's closing `}` to add `"id"` as its last field. */
 export function idSuffix(id: RequestId): string {
-  return typeof id === 'number' ? `,"id":${id}}` : `,"id":${JSON.stringify(id)}}`;
+  if (typeof id === 'number') return `,"id":${id}}`;
+  return typeof id === 'string' ? `,"id":${JSON.stringify(id)}}` : `,"id":${id.json}}`;
 }
 
 /** The bytes before an id appended as the last field of an answer or request. */

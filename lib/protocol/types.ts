@@ -1,7 +1,16 @@
 // The protocol's shapes, requests and encoded answers, declared without code so that the modules that read and write them need not import each other.
 
-/** The id a JSON request may carry, a string or a finite number; its answer echoes it (PROTOCOL.md, "Framing"). */
-export type RequestId = string | number;
+/**
+ * The id a JSON request may carry, a string or a finite number; its answer echoes it byte for byte
+ * (PROTOCOL.md, "Framing"). Held as the parsed value when writing that back gives the text that
+ * was sent (short integers, plain strings: the hot path), else as `IdText`.
+ */
+export type RequestId = string | number | IdText;
+
+/** An id as the JSON text it was sent as (`9007199254740993`, `1.0`, `"\u0041"`), written back as it is. */
+export interface IdText {
+  readonly json: string;
+}
 
 /** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
 export type Request =
