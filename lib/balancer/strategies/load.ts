@@ -17,8 +17,8 @@ import type { ClusterView, ProxyState } from '../view.js';
  * one request from the proxy chosen. The balance, the requests a proxy is owed (> 0) or has taken
  * beyond its share (< 0), is kept within one request either way, so a ramping proxy's count stays
  * within about one request of its share when nothing overlaps, and under load the balance never
- * outweighs the load itself for long. A proxy at full weight
- * keeps no ledger: with every proxy at full weight the strategies choose exactly as by load alone.
+ * outweighs the load itself for long. A proxy at full weight keeps no ledger: with every proxy at
+ * full weight the strategies choose exactly as by load alone.
  */
 export class Load {
   private readonly inFlights = new InFlight();
