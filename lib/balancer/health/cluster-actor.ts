@@ -42,8 +42,8 @@ interface Tracking {
  * changes none of them (a send; an answer, which at most clears failed forwards from the count
  * toward fall) makes no view. Probes run every `interval` of the injected clock, each with its
  * own timeout so one dead proxy never delays the others' checks; the same tick ends ejections
- * and steps slow-start weights. The rules are rise-fall.ts,
- * ejection.ts and slow-start.ts; this actor feeds them and writes what they decide into the view.
+ * and steps slow-start weights. The rules are rise-fall.ts, ejection.ts and slow-start.ts; this
+ * actor feeds them and writes what they decide into the view.
  */
 export function clusterActor(options: ClusterOptions) {
   const slowStart = options.slowStart ?? 0;
