@@ -111,13 +111,44 @@ describe('balancer graph', () => {
     s.run(({ hot, expectObservable, flush }) => {
       const { get, replies, forwards, metrics } = start(s, { forward: (proxy) => (proxy === 1 ? 'reset' : null) });
       hot('-a---b---c').subscribe(get);
-      expectObservable(replies.pipe(answeredBy)).toBe('--0----2--0');
+      // The retry of b leaves the turn with first attempts (issue 15): c takes the turn after b's, 2.
+      expectObservable(replies.pipe(answeredBy)).toBe('--0----2--2');
       let data: Record<string, unknown> = {};
       s.schedule(() => (data = metrics()), 20);
       flush();
-      expect(forwards.map((f) => `${f.key}->${f.proxy}`)).to.deep.equal(['a->0', 'b->1', 'b->2', 'c->0']);
+      expect(forwards.map((f) => `${f.key}->${f.proxy}`)).to.deep.equal(['a->0', 'b->1', 'b->2', 'c->2']);
       expect(data).to.deep.include({ requests: 3, retries: 1, forward_failures: 1 });
       expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ requests: 1, failures: 1, healthy: true });
+    });
+  });
+
+  it('keeps round robin\'s rotation to first attempts: 300 GETs with one of 3 proxies always failing go 100 / 100 / 100 first', () => {
+    const s = scheduler();
+    s.run(({ flush }) => {
+      // Health and the budget left wide open, so every failure is retried and proxy 1 stays in turn.
+      const { get, forwards, replies, metrics } = start(s, { forward: (proxy) => (proxy === 1 ? 'garbage' : null) }, { fall: 1000, retryBudget: 100 });
+      const answers = [0, 0, 0];
+      replies.pipe(answeredBy).subscribe((by) => answers[Number(by)]!++);
+      // One at a time: each GET is answered (1 ms, or 2 with its retry) before the next.
+      for (let i = 0; i < 300; i++) s.schedule(() => get(`k/${i}`), 1 + 3 * i);
+      let data: Record<string, unknown> = {};
+      s.schedule(() => (data = metrics()), 950);
+      flush();
+      const first = [0, 0, 0];
+      const retried = [0, 0, 0];
+      const seen = new Set<string>();
+      for (const f of forwards) {
+        if (seen.has(f.key)) retried[f.proxy]!++;
+        else first[f.proxy]!++;
+        seen.add(f.key);
+      }
+      expect(first).to.deep.equal([100, 100, 100]);
+      expect(retried).to.deep.equal([0, 0, 100]);
+      expect(answers).to.deep.equal([100, 0, 200]);
+      // current_index is the rotation's: past the last first attempt (on 2), not moved by retries.
+      expect(data).to.deep.include({ current_index: 0, requests: 300, retries: 100 });
+      const proxies = data.proxies as Record<string, Record<string, unknown>>;
+      expect(PROXIES.map((a) => proxies[a]!.requests)).to.deep.equal([100, 100, 200]);
     });
   });
 

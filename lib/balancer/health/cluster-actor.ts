@@ -9,6 +9,9 @@ import { UP, nextHealth, type Health, type HealthEvent, type HealthPolicy } from
 import { NOT_EJECTED, NO_EJECTION, ejectionReason, nextEjection, type Ejection, type EjectionEvent, type EjectionPolicy } from './ejection.js';
 import { slowStartWeight } from './slow-start.js';
 
+/** Made once: every answered forward reports it. */
+const ANSWERED: HealthEvent = Object.freeze({ kind: 'traffic_ok' });
+
 /** Asks one proxy how it is; the TCP link implements it with a METRICS request. */
 export type ProbePort = (proxy: number) => Observable<ProbeResult>;
 
@@ -36,10 +39,11 @@ interface Tracking {
 
 /**
  * Outputs a new view on every change of health, weight, ejection or membership; traffic that
- * changes none of them (a send, an answer) makes no view. Probes run every `interval` of the
- * injected clock, each with its own timeout so one dead proxy never delays the others' checks;
- * the same tick ends ejections and steps slow-start weights. The rules are rise-fall.ts,
- * ejection.ts and slow-start.ts; this actor feeds them and writes what they decide into the view.
+ * changes none of them (a send; an answer, which at most clears failed forwards from the count
+ * toward fall) makes no view. Probes run every `interval` of the injected clock, each with its
+ * own timeout so one dead proxy never delays the others' checks; the same tick ends ejections
+ * and steps slow-start weights. The rules are rise-fall.ts, ejection.ts and slow-start.ts; this
+ * actor feeds them and writes what they decide into the view.
  */
 export function clusterActor(options: ClusterOptions) {
   const slowStart = options.slowStart ?? 0;
@@ -124,12 +128,17 @@ export function clusterActor(options: ClusterOptions) {
           case 'sent':
             inFlight.count(input);
             return;
-          case 'answered':
+          case 'answered': {
             inFlight.count(input);
             onEjection(input.proxy, { kind: 'answered' });
+            // An answer clears failed forwards from the count toward fall but changes nothing the
+            // view shows, so it makes no view: answers are the hot path.
+            const t = tracking[input.proxy]!;
+            t.health = nextHealth(t.health, ANSWERED, options);
             // An answer changes the view only when it is a draining proxy's last.
             if (proxies[input.proxy]!.membership !== 'draining' || inFlight.of(input.proxy) > 0) return;
             break;
+          }
           case 'failed':
             inFlight.count(input);
             onHealth(input.proxy, { kind: 'traffic_failed', reason: `traffic ${input.failure}`, refused: input.failure === 'refused' });

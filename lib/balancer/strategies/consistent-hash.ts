@@ -39,7 +39,7 @@ export const consistentHash = fromChoice((context): Chooser => {
     if (o.kind === 'sent' || o.key === undefined) return;
     if (unanswered.get(o.key) === o.proxy) unanswered.delete(o.key);
   };
-  const choose: Choose = (choices, _view, request, inFlight) => {
+  const choose: Choose = (choices, _view, request, load) => {
     const key = request.message.request.key;
     const pending = unanswered.get(key);
     if (pending !== undefined) {
@@ -48,7 +48,7 @@ export const consistentHash = fromChoice((context): Chooser => {
     let total = 0;
     let weights = 0;
     for (const p of choices) {
-      total += inFlight.of(p.id);
+      total += load.inFlight(p.id);
       weights += p.weight;
     }
     // Each proxy's share of the load, counting the request being placed, times the factor;
@@ -68,7 +68,7 @@ export const consistentHash = fromChoice((context): Chooser => {
         best = p;
         bestScore = score;
       }
-      if (score > roomyScore && inFlight.of(p.id) + 1 <= Math.ceil(share * p.weight)) {
+      if (score > roomyScore && load.inFlight(p.id) + 1 <= Math.ceil(share * p.weight)) {
         roomy = p;
         roomyScore = score;
       }

@@ -4,7 +4,7 @@ import { operate } from '../../bus/actor.js';
 import { realClock, type Clock } from '../../time/clock.js';
 import { candidates, type ClusterView, type ProxyState } from '../view.js';
 import type { Outcome, RouteRequest, Routed } from '../messages.js';
-import { InFlight } from '../in-flight.js';
+import { Load } from './load.js';
 
 /** What a strategy may read besides the view: all injected, so a marble spec fixes every input. */
 export interface StrategyContext {
@@ -21,8 +21,11 @@ export const defaultContext: StrategyContext = { clock: realClock, random: Math.
 
 export type Strategy = (view$: Observable<ClusterView>, context?: Partial<StrategyContext>) => OperatorFunction<RouteRequest, Routed>;
 
-/** One choice: among the candidates (never empty), the proxy the request goes to. */
-export type Choose = (choices: readonly ProxyState[], view: ClusterView, request: RouteRequest, inFlight: InFlight) => ProxyState;
+/**
+ * One choice: among the candidates (never empty), the proxy the request goes to. `request.tried`
+ * is empty for a first attempt, and names the proxies that failed it for a retry.
+ */
+export type Choose = (choices: readonly ProxyState[], view: ClusterView, request: RouteRequest, load: Load) => ProxyState;
 
 /** A choice function and what else a strategy keeps, each part its own state. */
 export interface Chooser {
@@ -40,7 +43,8 @@ export interface Chooser {
 /**
  * Builds a strategy from a choice function. `makeChoose` runs once per subscription, so each
  * balancer gets its own strategy state; the latest view is kept by one subscription, not per
- * request, and so are the candidates of a first attempt. The load comes from the outcomes.
+ * request, and so are the candidates of a first attempt. The load comes from the outcomes, and
+ * every choice is booked in it (slow start's shares, load.ts).
  */
 export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Chooser): Strategy {
   return (view$, context) => (requests) =>
@@ -51,14 +55,15 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       const cursor = chooser.cursor?.bind(chooser);
       let view: ClusterView = { proxies: [] };
       let firstChoices: ProxyState[] = [];
-      const inFlight = new InFlight();
+      const load = new Load();
       const viewing = view$.subscribe((v) => {
         view = v;
         firstChoices = candidates(v, []);
+        load.view(v);
       });
       // Its own subscription: a view stream that completes must not stop the counting.
       const hearing = full.outcomes.subscribe((o) => {
-        inFlight.count(o);
+        load.count(o);
         chooser.outcome?.(o);
       });
       // Spelled out, not spread: this runs for every request.
@@ -69,7 +74,10 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       return {
         next: (request) => {
           const choices = request.tried.length === 0 ? firstChoices : candidates(view, request.tried);
-          out.next(routed(request, choices.length === 0 ? undefined : chooser.choose(choices, view, request, inFlight).id));
+          if (choices.length === 0) return out.next(routed(request, undefined));
+          const chosen = chooser.choose(choices, view, request, load);
+          load.chose(choices, chosen);
+          out.next(routed(request, chosen.id));
         },
         finalize: () => {
           viewing.unsubscribe();
@@ -77,9 +85,4 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
         },
       };
     });
-}
-
-/** Load per unit of weight: what least_loaded, p2c and bounded loads compare. */
-export function weightedLoad(p: ProxyState, inFlight: InFlight): number {
-  return inFlight.of(p.id) / p.weight;
 }

@@ -214,6 +214,68 @@ describe('cluster actor', () => {
     });
   });
 
+  describe('answered forwards and fall', () => {
+    /** Inputs from a marble whose values are lists of inputs at one frame. */
+    const inputs = (marbles: Observable<ClusterInput[]>): Observable<ClusterInput> => marbles.pipe(concatAll());
+    const ok = [sent(0), answered(0)];
+    const bad = [sent(0), failed(0, 'garbage')];
+
+    it('keeps a proxy up through ok, ok, fail three times over with fall 3', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-aafaafaaf', { a: ok, f: bad }));
+        const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, traffic);
+        expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('u', { u: 'up' });
+      });
+    });
+
+    it('takes it down on the third failure in a row, answers before it or not', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-aafff', { a: ok, f: bad }));
+        const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, traffic);
+        expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('u----d', { u: 'up', d: 'down: traffic garbage' });
+      });
+    });
+
+    it('makes no view for an answer that breaks a streak: only the failures make one', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const traffic = inputs(hot('-f-a-a-f', { a: ok, f: bad }));
+        const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, traffic);
+        expectObservable(views, '^ 20ms !').toBe('vv-----v', { v: initialView(ONE) });
+      });
+    });
+
+    it('leaves failed probes in the count: a failed probe, an answer, two failed forwards take the proxy down', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // The probe sent at 10 times out at 14; traffic is answered at 15 and fails at 16 and 17.
+        const silent = cold<ProbeResult>('-');
+        const traffic = inputs(hot('15ms aff', { a: ok, f: bad }));
+        const views = start({ addresses: ONE, probe: scripted([silent]) }, traffic);
+        expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 19ms !').toBe('u 16ms d', { u: 'up', d: 'down: traffic garbage' });
+      });
+    });
+
+    it('takes failed forwards out of the count when one is answered, with a failed probe among them', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // Fails at 12, the probe times out at 14, answered at 15, fails at 16: one probe and one forward.
+        const silent = cold<ProbeResult>('-');
+        const traffic = inputs(hot('12ms f--af', { a: ok, f: bad }));
+        const views = start({ addresses: ONE, probe: scripted([silent]) }, traffic);
+        expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 19ms !').toBe('u', { u: 'up' });
+      });
+    });
+
+    it('never brings a down proxy back by answered traffic: rise good probes do', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // Refused at 1 takes it down; in panic mode it answers at 2..9, which neither brings it back
+        // nor counts toward rise (2); the good probes at 10 and 20 bring it back at 20.
+        const good = cold<ProbeResult>('r', { r: { proxy: 0, ok: true, metrics: {} } });
+        const traffic = inputs(hot('-raaaaaaaa', { r: [sent(0), failed(0, 'refused')], a: ok }));
+        const views = start({ addresses: ONE, probe: scripted([good]) }, traffic);
+        expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 35ms !').toBe('ud 18ms u', { u: 'up', d: 'down: traffic refused' });
+      });
+    });
+  });
+
   it('goes on probing after its inbox completes: the view lives as long as the balancer', () => {
     const calls: number[] = [];
     scheduler.run(({ cold, expectObservable }) => {

@@ -1,8 +1,10 @@
 // What the strategy specs share: clusters written as short strings, the load as outcomes, requests
 // and the routed stream as marble characters.
-import { concatMap, map, pairwise, startWith, type Observable } from 'rxjs';
+import { concatMap, map, pairwise, startWith, toArray, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import type { GetMessage, Outcome, RouteRequest, Routed } from '../../../lib/balancer/messages.js';
 import { proxyState, type ClusterView, type ProxyState } from '../../../lib/balancer/view.js';
+import type { Strategy, StrategyContext } from '../../../lib/balancer/strategies/strategy.js';
 
 /** A cluster as a spec sets it up: the view the strategy reads, and each proxy's requests in flight. */
 export interface Cluster {
@@ -81,3 +83,28 @@ export function request(tried: number[] = []): RouteRequest {
 
 /** The routed stream as marble characters: the chosen proxy's id, or x when none was chosen. */
 export const chosen = map((r: Routed) => (r.proxy === undefined ? 'x' : String(r.proxy)));
+
+/**
+ * Routes `n` fresh requests one after another against a fixed cluster, none overlapping: nothing
+ * is reported in flight, as when each is answered before the next comes. How many each proxy got.
+ */
+export function sequentialCounts(scheduler: TestScheduler, strategy: Strategy, cluster: Cluster, n: number, context: Partial<StrategyContext> = {}): number[] {
+  let counts: number[] = [];
+  scheduler.run(({ cold, hot }) => {
+    const { views, outcomes } = inputs(hot('v', { v: cluster }));
+    // One frame after the view, so every request sees it.
+    cold('-(r|)', { r: n })
+      .pipe(
+        concatMap((count) => Array.from({ length: count }, () => request())),
+        strategy(views, { clock: scheduler, outcomes, ...context }),
+        toArray(),
+      )
+      .subscribe((routed) => (counts = cluster.view.proxies.map((p) => routed.filter((r) => r.proxy === p.id).length)));
+  });
+  return counts;
+}
+
+/** A fixed linear congruential source of uniform draws in [0, 1): the same draws on every run. */
+export function seeded(seed: number): () => number {
+  return () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+}

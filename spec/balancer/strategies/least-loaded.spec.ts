@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { leastLoaded } from '../../../lib/balancer/strategies/least-loaded.js';
-import { chosen, inputs, request, view } from './clusters.js';
+import { chosen, inputs, request, sequentialCounts, view } from './clusters.js';
 
 describe('least_loaded', () => {
   let scheduler: TestScheduler;
@@ -93,6 +93,47 @@ describe('least_loaded', () => {
       const requests = cold('-r', { r: request() });
       const { views, outcomes } = inputs(clusters);
       expectObservable(requests.pipe(leastLoaded(views, { outcomes }), map((r) => String(r.cursor)))).toBe('-2');
+    });
+  });
+
+  it('leaves the turn where it is on a retry: ties among first attempts still go round', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
+      // The retry of a request that failed on 0 takes the tie at 1 and leaves the turn at 1.
+      const requests = cold('-r-f-r-r', { r: request(), f: request([0]) });
+      const { views, outcomes } = inputs(clusters);
+      expectObservable(requests.pipe(leastLoaded(views, { outcomes }), chosen)).toBe('-0-1-1-2');
+    });
+  });
+
+  describe('weights (slow start) when requests do not overlap', () => {
+    // Every proxy has 0 in flight at every choice, so in-flight load per unit of weight is 0 for
+    // all and the weight alone cannot tell them apart. The ledger (load.ts) gives the ramping proxy
+    // weight / sum of weights of each request and takes one for each it gets, within one request
+    // either way: over N requests it gets N * share, +-1; the others take turns with the rest.
+    for (const weight of [0.1, 0.5]) {
+      it(`gives a proxy at weight ${weight} its share ${weight} / ${2 + weight} of 2100 requests, give or take one, and the others the rest evenly`, () => {
+        const counts = sequentialCounts(scheduler, leastLoaded, view('U0', 'U0', `U0*${weight}`), 2100);
+        const expected = (2100 * weight) / (2 + weight);
+        expect(counts[2]).to.be.within(expected - 1, expected + 1);
+        expect(Math.abs(counts[0]! - counts[1]!)).to.be.at.most(1);
+      });
+    }
+
+    it('spreads them evenly at full weight', () => {
+      expect(sequentialCounts(scheduler, leastLoaded, view('U0', 'U0', 'U0'), 300)).to.deep.equal([100, 100, 100]);
+    });
+  });
+
+  it('still counts a ramping proxy that has had its share as busier than its in-flight count alone', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // Taken at once while owed nothing (a tie at 0 in turn), then it has had more than its
+      // share: 0 in flight + (1 - 1/3) over weight 0.5 is 1.33, more than 1 in flight at full
+      // weight; a second request in flight at 1 (2) makes it the least loaded again.
+      const clusters = hot(' a-b-c', { a: view('U0*0.5', 'U0'), b: view('U0*0.5', 'U1'), c: view('U0*0.5', 'U2') });
+      const requests = cold('-r-r-r', { r: request() });
+      const { views, outcomes } = inputs(clusters);
+      expectObservable(requests.pipe(leastLoaded(views, { outcomes }), chosen)).toBe('-0-1-0');
     });
   });
 });

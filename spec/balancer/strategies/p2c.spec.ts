@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { concatMap, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { p2c } from '../../../lib/balancer/strategies/p2c.js';
-import { chosen, inputs, request, view, type Cluster } from './clusters.js';
+import { chosen, inputs, request, seeded, sequentialCounts, view, type Cluster } from './clusters.js';
 
 /** A random source that returns the given draws in turn, over and over. */
 function draws(...values: number[]): () => number {
@@ -153,5 +153,30 @@ describe('p2c', () => {
     });
     expect(counts).to.have.length(3);
     for (const n of counts) expect(n).to.be.within(900, 1100);
+  });
+
+  describe('weights (slow start) when requests do not overlap', () => {
+    // Every proxy has 0 in flight at every choice, so in-flight load per unit of weight is 0 for
+    // all, and without the ledger the first drawn would win: a third each. The ledger (load.ts)
+    // gives the ramping proxy weight / sum of weights of each request and takes one for each it
+    // gets, within one request either way, so over N requests it gets N * share, +-1; it could
+    // lose share only by going undrawn for 1 / share requests in a row while owed.
+    for (const weight of [0.1, 0.5]) {
+      it(`gives a proxy at weight ${weight} its share ${weight} / ${2 + weight} of 2100 requests, give or take one`, () => {
+        const counts = sequentialCounts(scheduler, p2c, view('U0', 'U0', `U0*${weight}`), 2100, { random: seeded(12345) });
+        const expected = (2100 * weight) / (2 + weight);
+        expect(counts[2]).to.be.within(expected - 1, expected + 1);
+      });
+    }
+
+    it('gives an owed ramping proxy the tie when drawn second', () => {
+      scheduler.run(({ cold, hot, expectObservable }) => {
+        // Both idle; the first request goes to 0 (drawn first, nothing owed yet), which leaves
+        // 1 owed 1/3 of a request: drawn second on the next tie, it wins.
+        const { views, outcomes } = inputs(hot('v', { v: view('U0', 'U0*0.5') }));
+        const requests = cold('-r-r', { r: request() });
+        expectObservable(requests.pipe(p2c(views, { clock: scheduler, outcomes, random: draws(0, 0) }), chosen)).toBe('-0-1');
+      });
+    });
   });
 });
