@@ -1,6 +1,6 @@
 // bin/load-balancer: routes each request to a healthy proxy and fails over.
 import { Command, Option } from 'commander';
-import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { idleTimeoutOption, integer, kebabFlags, maxConnectionsOption, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/protocol/address.js';
@@ -26,6 +26,8 @@ const options = new Command('load-balancer')
   .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
   .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
   .option('--admin-token <token>', 'PURGE, ADD_PROXY, DRAIN_PROXY and REMOVE_PROXY must carry this token')
+  .addOption(idleTimeoutOption())
+  .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
   .opts<Omit<BalancerOptions, 'clock'>>();
