@@ -31,6 +31,12 @@ export function nonNegative(text: string): number {
 
 export const port = integer(0, 65535);
 
+/** An --admin-token: any text but the empty one, which would be a secret anyone can guess. */
+export function adminToken(text: string): string {
+  if (text === '') throw new InvalidArgumentError('the admin token must not be empty');
+  return text;
+}
+
 /** The flags of every node's server edge, as `ServerOptions` names them. */
 export interface EdgeFlags {
   idleTimeout: number;

@@ -29,7 +29,7 @@ export interface ProxyOptions extends EdgeBounds {
   staleIfError: number;
   /** Seconds a NOT_FOUND is cached. */
   negativeTtl: number;
-  /** When set, PURGE needs `"token"` equal to it. */
+  /** PURGE needs `"token"` equal to it; without one, PURGE is refused UNAUTHORIZED. */
   adminToken?: string;
 }
 
