@@ -1,8 +1,9 @@
 // bin/cluster: a whole cluster in the foreground (origin, proxies, balancer); Ctrl-C stops it all.
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { adminToken, integer, kebabFlags, port } from '../lib/cli/options.js';
+import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { startNode, type NodeProcess } from '../lib/cluster/process.js';
+import { adminToken } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 
 const options = new Command('cluster')

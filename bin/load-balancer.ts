@@ -1,7 +1,8 @@
 // bin/load-balancer: routes each request to a healthy proxy and fails over.
 import { Command, Option } from 'commander';
-import { adminToken, idleTimeoutOption, integer, kebabFlags, maxConnectionsOption, nonNegative, port } from '../lib/cli/options.js';
+import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';

@@ -2,8 +2,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { idleTimeoutOption, kebabFlags, maxConnectionsOption, nonNegative, port, type EdgeFlags } from '../lib/cli/options.js';
+import { kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
 import { startOrigin } from '../lib/origin/node.js';
 import { realClock } from '../lib/time/clock.js';
 

@@ -1,7 +1,8 @@
 // bin/proxy: a caching node in front of an origin.
 import { Command, Option } from 'commander';
-import { adminToken, idleTimeoutOption, integer, kebabFlags, maxConnectionsOption, nonNegative, port } from '../lib/cli/options.js';
+import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { realClock } from '../lib/time/clock.js';
 
