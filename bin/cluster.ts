@@ -1,7 +1,9 @@
 // bin/cluster: a whole cluster in the foreground (origin, proxies, balancer); Ctrl-C stops it all.
+import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { startNode, type NodeProcess } from '../lib/cluster/process.js';
+import { adminToken } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 
 const options = new Command('cluster')
@@ -13,8 +15,11 @@ const options = new Command('cluster')
   .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
+  .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
   .parse(kebabFlags(process.argv))
-  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number }>();
+  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number; adminToken?: string }>();
+// Admin ops are refused without a token, so the cluster gets one: the balancer passes PURGE on with it.
+const token = options.adminToken ?? randomBytes(16).toString('hex');
 
 const started: NodeProcess[] = [];
 let stopping = false;
@@ -38,14 +43,16 @@ try {
   const proxies: string[] = [];
   for (let i = 0; i < options.proxies; i++) {
     const wanted = options.proxyPort === 0 ? 0 : options.proxyPort + i;
-    const proxy = await startNode('proxy', ['--port', String(wanted), '--origin-port', String(origin.port)]);
+    const proxy = await startNode('proxy', ['--port', String(wanted), '--origin-port', String(origin.port), '--admin-token', token]);
     started.push(proxy);
     proxies.push(`127.0.0.1:${proxy.port}`);
     console.log(`proxy          127.0.0.1:${proxy.port}  pid ${proxy.child.pid}`);
   }
-  const balancer = await startNode('load-balancer', ['--port', String(options.port), '--strategy', options.strategy, '--proxies', ...proxies]);
+  const balancer = await startNode('load-balancer', ['--port', String(options.port), '--strategy', options.strategy, '--admin-token', token, '--proxies', ...proxies]);
   started.push(balancer);
   console.log(`load balancer  127.0.0.1:${balancer.port}  pid ${balancer.child.pid}  (${options.strategy})`);
+  console.log(`admin token    ${token}  (PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY need it)`);
+  console.log(`               bin/client --port ${balancer.port} --purge article/1 --token ${token}`);
   console.log(`ready: try  bin/client --port ${balancer.port} --get article/1   (Ctrl-C stops the cluster)`);
   for (const node of started) {
     void node.exited.then((code) => {

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
@@ -25,7 +26,9 @@ const options = new Command('load-balancer')
   .option('--fall <n>', 'consecutive failures that take a proxy down', integer(1), 3)
   .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
   .option('--request-timeout <ms>', 'a proxy answer slower than this failed', integer(1), 5000)
-  .option('--admin-token <token>', 'PURGE, ADD_PROXY, DRAIN_PROXY and REMOVE_PROXY must carry this token')
+  .option('--admin-token <token>', 'enables PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY for requests carrying this token (give the proxies the same); without it they are refused', adminToken)
+  .addOption(idleTimeoutOption())
+  .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
   .opts<Omit<BalancerOptions, 'clock'>>();

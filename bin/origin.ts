@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
 import { startOrigin } from '../lib/origin/node.js';
 import { realClock } from '../lib/time/clock.js';
 
@@ -15,7 +16,9 @@ const options = new Command('origin')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 8000)
   .option('--data-dir <dir>', 'folder of JSON documents', sampleData)
   .option('--latency <ms>', 'milliseconds added before each answer', nonNegative, 0)
+  .addOption(idleTimeoutOption())
+  .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
-  .opts<{ host: string; port: number; dataDir: string; latency: number }>();
+  .opts<EdgeFlags & { host: string; port: number; dataDir: string; latency: number }>();
 
 runUntilSignalled('origin', await startOrigin({ ...options, clock: realClock }));

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { realClock } from '../lib/time/clock.js';
 
@@ -19,7 +20,9 @@ const options = new Command('proxy')
   .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
-  .option('--admin-token <token>', 'PURGE must carry this token')
+  .option('--admin-token <token>', 'enables PURGE for requests carrying this token; without it PURGE is refused', adminToken)
+  .addOption(idleTimeoutOption())
+  .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
   .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
 

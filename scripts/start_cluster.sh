@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts origin, proxies and load balancer in the background; records their PIDs for kill_cluster.sh.
 # Settings (environment): ORIGIN_PORT=8000 PROXY_PORTS="8001 8002 8003" LB_PORT=9000
-#   STRATEGY=consistent_hash CLUSTER_DIR=.cluster. Extra arguments go to every proxy (e.g. --ttl 5).
+#   STRATEGY=consistent_hash CLUSTER_DIR=.cluster ADMIN_TOKEN=<random>. Extra arguments go to every
+#   proxy (e.g. --ttl 5). The admin token (PURGE, membership ops) is written to $CLUSTER_DIR/admin-token, mode 0600.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${CLUSTER_DIR:-$root/.cluster}"
@@ -9,6 +10,7 @@ origin_port="${ORIGIN_PORT:-8000}"
 proxy_ports="${PROXY_PORTS:-8001 8002 8003}"
 lb_port="${LB_PORT:-9000}"
 strategy="${STRATEGY:-consistent_hash}"
+token="${ADMIN_TOKEN:-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')}"
 
 if [ -s "$dir/pids" ]; then
   echo "a cluster started from here is still recorded in $dir/pids; run scripts/kill_cluster.sh first" >&2
@@ -17,6 +19,9 @@ fi
 [ -f "$root/dist/bin/origin.js" ] || (cd "$root" && npx tsc -p .)
 mkdir -p "$dir"
 : > "$dir/pids"
+# Only the user who started the cluster may read the token.
+rm -f "$dir/admin-token"
+(umask 077 && printf '%s\n' "$token" > "$dir/admin-token")
 
 # start NAME TOOL ARGS...: runs one node in the background, records its PID, waits for its ready line.
 start() {
@@ -42,8 +47,9 @@ start() {
 start origin origin --port "$origin_port"
 proxies=()
 for port in $proxy_ports; do
-  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" "$@"
+  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" --admin-token "$token" "$@"
   proxies+=("127.0.0.1:$port")
 done
-start load-balancer load-balancer --port "$lb_port" --strategy "$strategy" --proxies "${proxies[@]}"
+start load-balancer load-balancer --port "$lb_port" --strategy "$strategy" --admin-token "$token" --proxies "${proxies[@]}"
+echo "admin token in $dir/admin-token: bin/client --port $lb_port --purge article/1 --token \"\$(cat $dir/admin-token)\""
 echo "ready: bin/client --port $lb_port --get article/1; stop with scripts/kill_cluster.sh (logs in $dir)"

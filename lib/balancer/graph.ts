@@ -25,7 +25,10 @@ export interface BalancerGraphOptions {
   healthTimeout: number;
   rise: number;
   fall: number;
-  /** When set, PURGE and the membership ops need `"token"` equal to it (and PURGE passes it on). */
+  /**
+   * PURGE and the membership ops need `"token"` equal to it, and PURGE passes it on to the
+   * proxies, which must have the same; without one, those ops are refused UNAUTHORIZED.
+   */
   adminToken?: string;
   /** Percent of the mean load a proxy may take under consistent_hash before keys spill. */
   hashBalanceFactor: number;

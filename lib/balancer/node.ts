@@ -1,11 +1,12 @@
 // A load balancer node: server edge -> balancer graph -> TCP links to the proxies.
-import { ServerEdge } from '../net/server.js';
+import { ServerEdge, type EdgeBounds } from '../net/server.js';
+import { withEdgeMetrics } from '../net/edge-metrics.js';
 import type { RunningNode } from '../net/lifecycle.js';
 import { balancerGraph, type BalancerGraphOptions } from './graph.js';
 import { proxyLinks } from './links.js';
 
 /** How `bin/load-balancer` starts a balancer: the graph's options, where it listens, and its link timeouts. */
-export interface BalancerOptions extends BalancerGraphOptions {
+export interface BalancerOptions extends BalancerGraphOptions, EdgeBounds {
   host: string;
   port: number;
   /** Milliseconds a connection to a proxy may take to open. */
@@ -18,7 +19,7 @@ export interface BalancerOptions extends BalancerGraphOptions {
 export async function startBalancer(options: BalancerOptions): Promise<RunningNode> {
   const links = proxyLinks(options.proxies, options);
   const graph = balancerGraph(options, links);
-  const edge = new ServerEdge(options, (message) => graph.accept(message));
+  const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics(graph.accept, () => edge.metrics));
   const address = await edge.listen();
   return {
     address,

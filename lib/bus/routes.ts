@@ -37,7 +37,8 @@ export function router(routes: Routes): (message: Inbound) => void {
 
 /**
  * A route for an op that changes state: its request goes on only with the node's admin token
- * (always, when `adminToken` is undefined); otherwise it is answered UNAUTHORIZED here.
+ * (never, when `adminToken` is undefined: admin ops are closed unless the operator opened them);
+ * otherwise it is answered UNAUTHORIZED here (`refuseUnauthorized`).
  */
 export function withAdminToken<M extends Inbound<Request & { token?: string }>>(adminToken: string | undefined, route: (message: M) => void): (message: M) => void {
   return (message) => {

@@ -47,6 +47,9 @@ export class Client {
   private nextId = 1;
   private current = 0;
   private closed = false;
+  // What the last node said of the connection itself, in a line with no id (a refusal such as
+  // TOO_MANY_CONNECTIONS): the answer a request gets when no balancer is left to try.
+  private refusal?: Response;
   private readonly clock: Clock;
   private readonly addresses: readonly Address[];
 
@@ -94,7 +97,7 @@ export class Client {
   private async dispatch(id: number, waiter: Waiter): Promise<void> {
     while (this.waiters.get(id) === waiter) {
       if (waiter.attempts >= this.addresses.length || this.closed) {
-        this.settle(id, waiter, connectionError(`cannot reach ${this.describeAll()}`));
+        this.settle(id, waiter, this.refusal ?? connectionError(`cannot reach ${this.describeAll()}`));
         return;
       }
       const tried = this.current;
@@ -130,6 +133,7 @@ export class Client {
       let open = false;
       socket.once('connect', () => {
         open = true;
+        this.refusal = undefined;
         this.socket = socket;
         this.connecting = undefined;
         resolve(socket);
@@ -164,6 +168,7 @@ export class Client {
       return;
     }
     const id = response.id;
+    if (id === undefined && response.status !== Status.OK) this.refusal = response;
     const waiter = typeof id === 'number' ? this.waiters.get(id) : undefined;
     if (waiter === undefined) return;
     delete response.id;

@@ -5,22 +5,31 @@ import { LineFramer, DEFAULT_MAX_LINE, type OnLine } from '../protocol/framing.j
 import { isRejection, parseRequest, type Request, type RequestId } from '../protocol/request.js';
 import { errorResponse, type Answer, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { after, every, onNextTurn, type Clock } from '../time/clock.js';
+import { after, onNextTurn, type Clock } from '../time/clock.js';
 import type { Inbound } from '../bus/inbound.js';
 import { Outgoing } from './outgoing.js';
+import { Accepted, type AnswerSink, type Slot } from './accepted.js';
+import { DEFAULT_IDLE_TIMEOUT, idleFor, sweepIdle } from './idle.js';
+import { DEFAULT_MAX_CONNECTIONS, refuseConnection } from './admission.js';
+import type { EdgeMetrics } from './edge-metrics.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   clock: Clock;
   maxLine?: number;
-  /** Close a connection that has been silent, with nothing pending, this long (ms). */
+  /** Close a connection that has sent no complete line this long (ms), with nothing pending (idle.ts). */
   idleTimeout?: number;
+  /** Refuse a connection, with one TOO_MANY_CONNECTIONS line, while this many are open (admission.ts). */
+  maxConnections?: number;
   /** Stop reading from a connection that has this many unanswered requests. */
   maxPending?: number;
   /** After closing our side, read and drop what the peer still sends for at most this long (ms). */
   lingerTimeout?: number;
 }
+
+/** The bounds an operator sets on a node's edge (`--idle-timeout`, `--max-connections`). */
+export type EdgeBounds = Pick<ServerOptions, 'idleTimeout' | 'maxConnections'>;
 
 /** A TCP server that turns every line into an Inbound message and writes back what the actors reply. */
 export class ServerEdge {
@@ -28,6 +37,8 @@ export class ServerEdge {
   private readonly connections = new Set<Connection>();
   private sweeper?: Subscription;
   private draining = false;
+  private refused = 0;
+  private idleClosed = 0;
 
   constructor(
     private readonly options: ServerOptions,
@@ -42,19 +53,15 @@ export class ServerEdge {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject);
-        const idle = this.options.idleTimeout ?? 120_000;
-        const clock = this.options.clock;
-        this.sweeper = every(clock, Math.max(1, idle / 2), () => {
-          const now = clock.now();
-          for (const c of this.connections) if (c.idleSince(now) >= idle) c.close();
-        });
+        const idle = this.options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+        this.sweeper = sweepIdle(this.options.clock, idle, this.connections, () => this.idleClosed++);
         resolve(this.server.address() as net.AddressInfo);
       });
     });
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
+  get metrics(): EdgeMetrics {
+    return { connections: this.connections.size, connections_refused: this.refused, idle_closed: this.idleClosed };
   }
 
   /** Stops accepting, answers every request already read, closes each connection once it is answered. */
@@ -71,36 +78,24 @@ export class ServerEdge {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, this.options, this.onRequest, () => this.connections.delete(connection));
+    const { clock, maxConnections = DEFAULT_MAX_CONNECTIONS, lingerTimeout = 2000 } = this.options;
+    if (this.connections.size >= maxConnections) {
+      this.refused++;
+      refuseConnection(socket, clock, maxConnections, lingerTimeout);
+      return;
+    }
+    const connection = new Connection(socket, this.options, this.onRequest, () => this.release(connection));
     this.connections.add(connection);
   }
-}
 
-interface Slot {
-  answer?: Answer;
-}
-
-/**
- * One accepted request as the bus carries it: the request and the way back. One object per
- * request, its `reply` a method, not a closure: the hot path allocates as little as it can.
- */
-class Accepted implements Inbound, Slot {
-  answer?: Answer;
-  private answered = false;
-
-  constructor(
-    private readonly connection: Connection,
-    readonly request: Request,
-  ) {}
-
-  reply(answer: Answer): void {
-    if (this.answered) return;
-    this.answered = true;
-    this.connection.answer(this, answer);
+  // Idempotent: a connection may report its close twice (when it ends, then when its socket closes).
+  private release(connection: Connection): void {
+    this.connections.delete(connection);
+    connection.discardInput();
   }
 }
 
-class Connection {
+class Connection implements AnswerSink {
   // Answers to id-less requests wait here until every earlier id-less request is answered.
   private readonly ordered: Slot[] = [];
   // What the next flush writes.
@@ -110,6 +105,7 @@ class Connection {
   private readEnded = false;
   private closing = false;
   private closed = false;
+  // The last sign of use (idle.ts): a complete line read, or the last pending request answered.
   private lastActive: number;
   private lingering?: Subscription;
   private readonly framer: LineFramer;
@@ -142,8 +138,13 @@ class Connection {
     });
   }
 
-  idleSince(now: number): number {
-    return this.pending === 0 ? now - this.lastActive : 0;
+  idleFor(now: number): number {
+    return idleFor(this.lastActive, this.pending, now);
+  }
+
+  /** Drops an unfinished line: a closed connection will never finish it, however long its socket lingers. */
+  discardInput(): void {
+    this.framer.discard();
   }
 
   close(): void {
@@ -158,7 +159,6 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastActive = this.options.clock.now();
     this.framer.pushLines(chunk, this.onLine, this.onTooLong);
     if (this.pending >= this.maxPending || this.socket.writableNeedDrain) this.socket.pause();
   }
@@ -166,6 +166,8 @@ class Connection {
   // Made once per connection, not per read: the framer calls them for every line.
   private readonly onLine: OnLine = (bytes, start, end) => {
     if (this.closing) return;
+    // A complete line, not a byte of one, is a sign of use (idle.ts).
+    this.lastActive = this.options.clock.now();
     const parsed = parseRequest(bytes, start, end);
     if (isRejection(parsed)) {
       this.answerInOrder(parsed.id, parsed.error);
@@ -200,7 +202,7 @@ class Connection {
 
   /** The one answer to an accepted request. */
   answer(accepted: Accepted, answer: Answer): void {
-    this.pending--;
+    if (--this.pending === 0) this.lastActive = this.options.clock.now();
     const id = accepted.request.id;
     if (id !== undefined) {
       this.write(answer, id);

@@ -1,12 +1,13 @@
 // An origin node: server edge -> origin graph (the origin actor) -> data folder.
-import { ServerEdge } from '../net/server.js';
+import { ServerEdge, type EdgeBounds } from '../net/server.js';
+import { withEdgeMetrics } from '../net/edge-metrics.js';
 import type { RunningNode } from '../net/lifecycle.js';
 import type { Clock } from '../time/clock.js';
 import { DataDir } from './data-dir.js';
 import { originGraph } from './graph.js';
 
 /** How `bin/origin` starts an origin: where it listens, the folder it serves, its latency (ms). */
-export interface OriginOptions {
+export interface OriginOptions extends EdgeBounds {
   host: string;
   port: number;
   dataDir: string;
@@ -19,7 +20,7 @@ export interface OriginOptions {
 export async function startOrigin(options: OriginOptions): Promise<RunningNode> {
   const data = new DataDir(options.dataDir);
   const graph = originGraph({ clock: options.clock, latency: options.latency, source: (key) => data.lookup(key) });
-  const edge = new ServerEdge(options, (message) => graph.accept(message));
+  const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics(graph.accept, () => edge.metrics));
   const address = await edge.listen();
   return {
     address,

@@ -9,6 +9,7 @@ export const Status = {
   PROXY_ERROR: 'PROXY_ERROR',
   CLIENT_CONNECTION_ERROR: 'CLIENT_CONNECTION_ERROR',
   UNAUTHORIZED: 'UNAUTHORIZED',
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
 } as const;
 
 export type Status = (typeof Status)[keyof typeof Status];

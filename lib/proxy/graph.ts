@@ -11,7 +11,7 @@ import type { FetchOrder } from './messages.js';
 export interface ProxyGraphOptions {
   clock: Clock;
   cache: CacheActorOptions;
-  /** When set, PURGE needs `"token"` equal to it. */
+  /** PURGE needs `"token"` equal to it; without one, PURGE is refused UNAUTHORIZED. */
   adminToken?: string;
 }
 

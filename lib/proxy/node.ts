@@ -1,5 +1,6 @@
 // A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin link.
-import { ServerEdge } from '../net/server.js';
+import { ServerEdge, type EdgeBounds } from '../net/server.js';
+import { withEdgeMetrics } from '../net/edge-metrics.js';
 import { UpstreamLink } from '../net/upstream.js';
 import type { RunningNode } from '../net/lifecycle.js';
 import type { NodeGraph } from '../bus/routes.js';
@@ -10,7 +11,7 @@ import { originOverLink } from './origin-link.js';
 export type CacheType = 'ttl' | 'lru';
 
 /** How `bin/proxy` starts a proxy: where it listens, its origin, its cache (times in seconds), its admin token. */
-export interface ProxyOptions {
+export interface ProxyOptions extends EdgeBounds {
   host: string;
   port: number;
   originHost: string;
@@ -28,7 +29,7 @@ export interface ProxyOptions {
   staleIfError: number;
   /** Seconds a NOT_FOUND is cached. */
   negativeTtl: number;
-  /** When set, PURGE needs `"token"` equal to it. */
+  /** PURGE needs `"token"` equal to it; without one, PURGE is refused UNAUTHORIZED. */
   adminToken?: string;
 }
 
@@ -40,7 +41,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   // The cache names the proxy by its port, known once listening. The graph is built in the same
   // turn as `listen` resolves, before any socket can deliver a request.
   let accept: NodeGraph['accept'] | undefined;
-  const edge = new ServerEdge(options, (message) => accept!(message));
+  const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics((message) => accept!(message), () => edge.metrics));
   const address = await edge.listen();
   const link = new UpstreamLink({
     host: options.originHost,

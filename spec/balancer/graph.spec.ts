@@ -210,11 +210,11 @@ describe('balancer graph', () => {
     s.run(({ hot, flush }) => {
       // Keys ending in x fail on every proxy; proxy 2 fails every forward.
       const script: Script = { forward: (proxy, key) => (key.endsWith('x') ? 'timeout' : proxy === 2 ? 'reset' : null) };
-      const { get, ask, replies, answered } = start(s, script, { strategy: 'consistent_hash' });
+      const { get, ask, replies, answered } = start(s, script, { strategy: 'consistent_hash', adminToken: 'T' });
       const statuses: string[] = [];
       replies.subscribe((r) => statuses.push(String(r.status)));
       hot('-a-b-x-c-dx-e-f-g-hx-i', { a: 'k1', b: 'k2', c: 'k3', d: 'k4', e: 'k5', f: 'k6', g: 'k7', h: 'k8', i: 'k9', x: 'kx' }).subscribe(get);
-      s.schedule(() => ask({ op: 'PURGE', prefix: '' }), 30);
+      s.schedule(() => ask({ op: 'PURGE', prefix: '', token: 'T' }), 30);
       flush();
       expect(answered).to.deep.equal(Array(13).fill(1));
       expect(statuses.filter((status) => status === 'OK')).to.have.length(10);
@@ -234,6 +234,21 @@ describe('balancer graph', () => {
       expect(purges).to.deep.equal([0, 1, 2]);
       expect(seen.map((r) => r.status)).to.deep.equal(['UNAUTHORIZED', 'OK']);
       expect(seen[1]!.data).to.deep.include({ purged: 3 });
+    });
+  });
+
+  it('refuses PURGE and the membership ops when started without an admin token, and reaches no proxy', () => {
+    const s = scheduler();
+    s.run(({ flush }) => {
+      const { ask, replies, purges } = start(s, {});
+      const seen: Record<string, unknown>[] = [];
+      replies.subscribe((r) => seen.push(r));
+      ask({ op: 'PURGE', key: 'a', token: 'guess' });
+      for (const op of ['ADD_PROXY', 'DRAIN_PROXY', 'REMOVE_PROXY'] as const) ask({ op, address: '127.0.0.1:8009' });
+      flush();
+      expect(purges).to.deep.equal([]);
+      expect(seen.map((r) => r.status)).to.deep.equal(Array(4).fill('UNAUTHORIZED'));
+      expect(seen[0]!.error).to.match(/^admin ops are disabled: start the node with --admin-token/);
     });
   });
 });

@@ -32,10 +32,14 @@ describe('router', () => {
 });
 
 describe('withAdminToken', () => {
-  it('passes every request on when no token is configured', () => {
+  it('passes no request on when no token is configured, and answers each UNAUTHORIZED', () => {
     const passed: unknown[] = [];
-    withAdminToken(undefined, (m) => passed.push(m.request))(message({ op: 'PURGE', key: 'a' }, []));
-    expect(passed).to.deep.equal([{ op: 'PURGE', key: 'a' }]);
+    const replies: string[] = [];
+    const route = withAdminToken(undefined, (m) => passed.push(m.request));
+    route(message({ op: 'PURGE', key: 'a' }, replies));
+    route(message({ op: 'PURGE', key: 'b', token: 'anything' }, replies));
+    expect(passed).to.deep.equal([]);
+    expect(replies.map((r) => (JSON.parse(r) as { status: string }).status)).to.deep.equal(['UNAUTHORIZED', 'UNAUTHORIZED']);
   });
 
   it('passes a request with the right token on, and answers a wrong or missing one UNAUTHORIZED', () => {

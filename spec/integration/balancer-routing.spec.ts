@@ -360,6 +360,27 @@ describe('load balancer routing (integration)', function () {
     });
   });
 
+  describe('admin ops without --admin-token', function () {
+    it('refuses PURGE and every membership op, so no one can add a listener of their own and answer GETs', async function () {
+      const [member] = await proxies(shared.port, 1);
+      const lb = await balancer([member!.port]);
+      // A listener that would answer every GET with forged data, were it a proxy.
+      const forger = new SpecServer((socket) => socket.on('data', () => socket.write('{"status":"OK","data":"forged"}\n')));
+      servers.push(forger);
+      const forgerPort = await forger.listen();
+      const disabled = { status: 'UNAUTHORIZED', error: 'admin ops are disabled: start the node with --admin-token <token> and send "token":"<token>"' };
+      const c = client(lb.port);
+      expect(await c.send({ op: 'ADD_PROXY', address: address(forgerPort) })).to.deep.equal(disabled);
+      expect(await c.send({ op: 'ADD_PROXY', address: address(forgerPort), token: '' })).to.deep.equal(disabled);
+      expect(await c.send({ op: 'DRAIN_PROXY', address: address(member!.port) })).to.deep.equal(disabled);
+      expect(await c.send({ op: 'REMOVE_PROXY', address: address(member!.port), token: 'guess' })).to.deep.equal(disabled);
+      expect(await c.send({ op: 'PURGE', prefix: '' })).to.deep.equal(disabled);
+      expect(Object.keys(await proxiesOf(lb.port))).to.deep.equal([address(member!.port)]);
+      const answers = await Promise.all(keys(0, 50).map((k) => c.get(k)));
+      expect(answers.map((a) => a.node)).to.deep.equal(Array(50).fill(member!.port));
+    });
+  });
+
   describe('clients with several balancers', function () {
     it('fails over from a dead balancer to a live one, in the library and the CLI', async function () {
       const members = await proxies(shared.port, 2);

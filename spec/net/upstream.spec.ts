@@ -1,10 +1,10 @@
 // The upstream link over real loopback sockets, against small peers written here; time is virtual.
 import type net from 'node:net';
 import { expect } from 'chai';
-import { VirtualTimeScheduler } from 'rxjs';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 import { OneShotPeer, SpecServer, until } from '../integration/helpers.js';
+import { ManualClock } from './manual-clock.js';
 
 /** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
 interface Seen {
@@ -81,16 +81,6 @@ function hear(line: string, connection: number, socket: net.Socket): Heard {
 
 /** A one-shot peer's answer: OK with the key it was asked for as its data. */
 const echoKey = (line: string): object => ({ status: 'OK', data: line.slice(line.indexOf(' ') + 1) });
-
-/** A clock that moves only when told. */
-class ManualClock extends VirtualTimeScheduler {
-  advance(ms: number): void {
-    const target = this.frame + ms;
-    this.maxFrames = target;
-    this.flush();
-    this.frame = target;
-  }
-}
 
 interface Outcome {
   failure: LinkFailure | null;

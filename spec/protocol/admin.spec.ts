@@ -1,12 +1,15 @@
 import { expect } from 'chai';
-import { refuseUnauthorized } from '../../lib/protocol/admin.js';
+import { ADMIN_DISABLED, refuseUnauthorized } from '../../lib/protocol/admin.js';
 
 const unauthorized = (error: string) => JSON.stringify({ status: 'UNAUTHORIZED', error });
 
 describe('refuseUnauthorized', () => {
-  it('lets every request through when no admin token is configured', () => {
-    expect(refuseUnauthorized({}, undefined)).to.equal(undefined);
-    expect(refuseUnauthorized({ token: 'anything' }, undefined)).to.equal(undefined);
+  it('refuses every request when no admin token is configured, saying how to enable admin ops', () => {
+    const disabled = unauthorized('admin ops are disabled: start the node with --admin-token <token> and send "token":"<token>"');
+    expect(ADMIN_DISABLED).to.include('--admin-token');
+    expect(refuseUnauthorized({}, undefined)).to.equal(disabled);
+    expect(refuseUnauthorized({ token: 'anything' }, undefined)).to.equal(disabled);
+    expect(refuseUnauthorized({ token: '' }, undefined)).to.equal(disabled);
   });
 
   it('lets a request carrying the configured token through', () => {
@@ -28,6 +31,10 @@ describe('refuseUnauthorized', () => {
 
   it('refuses an empty token when a token is configured', () => {
     expect(refuseUnauthorized({ token: '' }, 's3cret')).to.equal(unauthorized('wrong admin token'));
+  });
+
+  it('refuses a request without a token even when the configured token is empty', () => {
+    expect(refuseUnauthorized({}, '')).to.equal(unauthorized('admin token required'));
   });
 
   it('compares tokens as UTF-8 bytes', () => {

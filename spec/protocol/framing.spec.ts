@@ -31,6 +31,28 @@ describe('LineFramer', () => {
     expect(out).to.deep.equal(['GET a', 'GET b/c']);
   });
 
+  it('holds the unfinished tail of a chunk in memory of its own, not as a view that keeps the chunk', () => {
+    const framer = new LineFramer();
+    const out: string[] = [];
+    const chunk = Buffer.from('GET a\nGET b');
+    framer.push(chunk, (f) => out.push(text(f)));
+    // A socket reuses nothing, but a view would still pin the whole chunk: overwriting it shows
+    // whether the framer kept a view (the line would change) or a copy.
+    chunk.fill('x');
+    framer.push(Buffer.from('/c\n'), (f) => out.push(text(f)));
+    expect(out).to.deep.equal(['GET a', 'GET b/c']);
+  });
+
+  it('forgets an unfinished line when told to discard it', () => {
+    const framer = new LineFramer();
+    const out: string[] = [];
+    framer.push(Buffer.from('GET a\nGET b'), (f) => out.push(text(f)));
+    framer.discard();
+    framer.push(Buffer.from('GET c\n'), (f) => out.push(text(f)));
+    framer.end((f) => out.push(text(f)));
+    expect(out).to.deep.equal(['GET a', 'GET c']);
+  });
+
   it('yields an empty line for two newlines in a row', () => {
     expect(frame(['\n\nX\n'])).to.deep.equal(['', '', 'X']);
   });

@@ -59,6 +59,20 @@ describe('proxy graph', () => {
     expect(fetched).to.deep.equal(['a', 'a']);
   });
 
+  it('refuses PURGE when started without an admin token, and the cache keeps the key', () => {
+    const { clock, fetched, replies, ask } = start();
+    ask({ op: 'GET', key: 'a' });
+    clock.flush();
+    ask({ op: 'PURGE', key: 'a', token: 'guess' });
+    ask({ op: 'GET', key: 'a' });
+    expect(replies[1]!.reply).to.deep.equal({
+      status: 'UNAUTHORIZED',
+      error: 'admin ops are disabled: start the node with --admin-token <token> and send "token":"<token>"',
+    });
+    expect(replies[2]!.reply).to.deep.include({ status: 'OK', cache_hit: true });
+    expect(fetched).to.deep.equal(['a']);
+  });
+
   it("answers the balancer's admin ops WRONG_METHOD", () => {
     const { replies, ask } = start();
     ask({ op: 'DRAIN_PROXY', address: '127.0.0.1:8001' });

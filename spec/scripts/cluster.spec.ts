@@ -1,6 +1,6 @@
 // The two ways to run a whole cluster: bin/cluster (npm start) and the start/kill scripts.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,14 @@ async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
+}
+
+/** PURGE of one key through the balancer, with the token and without: the statuses. */
+async function purgeStatuses(port: number, token: string): Promise<string[]> {
+  const client = new Client({ port });
+  const statuses = [(await client.send({ op: 'PURGE', key: 'article/7', token })).status, (await client.send({ op: 'PURGE', key: 'article/7' })).status];
+  client.close();
+  return statuses;
 }
 
 async function getUntilHit(port: number, key: string, attempts: number): Promise<unknown[]> {
@@ -52,6 +60,10 @@ describe('bin/cluster (npm start)', () => {
       const lbPort = Number(/load balancer\s+127\.0\.0\.1:(\d+)/.exec(out)![1]);
       // consistent_hash sends a key to one proxy: one miss, then hits.
       expect(await getUntilHit(lbPort, 'article/7', 4)).to.deep.equal([false, true, true, true]);
+      // Admin ops are enabled with a token it made up and printed, given to the balancer and every proxy.
+      const token = /admin token\s+([0-9a-f]{32})\s/.exec(out)![1]!;
+      expect(out).to.include(`bin/client --port ${lbPort} --purge article/1 --token ${token}`);
+      expect(await purgeStatuses(lbPort, token)).to.deep.equal(['OK', 'UNAUTHORIZED']);
       child.kill('SIGINT');
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(await alive(pid), `pid ${pid}`).to.equal(false);
@@ -77,6 +89,10 @@ describe('scripts/start_cluster.sh and scripts/kill_cluster.sh', () => {
     expect(pids).to.have.length(4);
     for (const pid of pids) expect(await alive(pid)).to.equal(true);
     expect(await getUntilHit(lb!, 'user/3', 3)).to.deep.equal([false, true, true]);
+    // The admin token it made up is in a file only its owner may read, and enables PURGE.
+    const tokenFile = path.join(dir, 'admin-token');
+    expect((await stat(tokenFile)).mode & 0o777).to.equal(0o600);
+    expect(await purgeStatuses(lb!, (await readFile(tokenFile, 'utf8')).trim())).to.deep.equal(['OK', 'UNAUTHORIZED']);
 
     const { stdout } = await run(path.join(repo, 'scripts', 'kill_cluster.sh'), [], { env });
     expect(stdout).to.include('cluster stopped');

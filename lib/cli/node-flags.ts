@@ -1,0 +1,31 @@
+// Flags every node shares beyond the conventions of options.ts: its edge's bounds and its admin token.
+import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_IDLE_TIMEOUT } from '../net/idle.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../net/admission.js';
+import { integer } from './options.js';
+
+/** An --admin-token: any text but the empty one, which would be a secret anyone can guess. */
+export function adminToken(text: string): string {
+  if (text === '') throw new InvalidArgumentError('the admin token must not be empty');
+  return text;
+}
+
+/** The flags of every node's server edge, as `ServerOptions` names them. */
+export interface EdgeFlags {
+  idleTimeout: number;
+  maxConnections: number;
+}
+
+/** `--idle-timeout <ms>`, which every node takes (lib/net/idle.ts). */
+export function idleTimeoutOption(): Option {
+  return new Option('--idle-timeout <ms>', 'close a connection that has sent no complete line for this long, with nothing pending')
+    .argParser(integer(1))
+    .default(DEFAULT_IDLE_TIMEOUT);
+}
+
+/** `--max-connections <n>`, which every node takes (lib/net/admission.ts). */
+export function maxConnectionsOption(): Option {
+  return new Option('--max-connections <n>', 'client connections open at once; more are refused with TOO_MANY_CONNECTIONS')
+    .argParser(integer(1))
+    .default(DEFAULT_MAX_CONNECTIONS);
+}
