@@ -9,14 +9,15 @@ import { formatSoak, runSoak } from '../lib/soak.js';
 const options = new Command('bench-soak')
   .description('soaks a cluster under mixed load with random proxy kills; exits non-zero on a lost or misrouted answer or RSS growth >= 10%')
   .option('--duration <s>', 'seconds of load, warm-up included (default: $SOAK_DURATION, else 600)', nonNegative, Number(process.env.SOAK_DURATION ?? 600))
-  .option('--warmup <s>', 'seconds before RSS counts as warmed up (default: a third of the duration, at most 60)', nonNegative)
-  .option('--rate <req/s>', 'GETs a second, open loop', integer(1), 1000)
+  .option('--warmup <s>', 'seconds before RSS counts as warmed up (default: a third of the duration, at most 180)', nonNegative)
+  .option('--rate <req/s>', 'GETs a second, open loop', integer(1), 2000)
   .option('--conns <n>', 'connections to the balancer', integer(1, 1024), 8)
   .option('--keys <n>', 'keys doc/1..doc/n', integer(2), 1000)
   .option('--hot-keys <n>', 'the first n keys are hot', integer(1), 50)
   .option('--hot-share <percent>', 'percent of GETs on hot keys', integer(0, 100), 80)
   .option('--metrics-every <ms>', 'ms between METRICS requests to the balancer', integer(1), 100)
   .option('--kill-every <s>', 'mean seconds between proxy kills', nonNegative, 20)
+  .option('--ttl <s>', "the proxies' --ttl: how often each key goes back to the origin", integer(1), 2)
   .option('--seed <n>', 'random seed for keys and kills', integer(0), 1)
   .option('--json', 'print one JSON object instead of a report')
   .parse(kebabFlags(process.argv))
@@ -30,6 +31,7 @@ const options = new Command('bench-soak')
     hotShare: number;
     metricsEvery: number;
     killEvery: number;
+    ttl: number;
     seed: number;
     json?: boolean;
   }>();
@@ -38,7 +40,7 @@ if (options.hotKeys >= options.keys) {
   process.stderr.write(`bench-soak: --hot-keys (${options.hotKeys}) must be fewer than --keys (${options.keys})\n`);
   process.exit(2);
 }
-const warmup = options.warmup ?? Math.min(60, options.duration / 3);
+const warmup = options.warmup ?? Math.min(180, options.duration / 3);
 if (warmup >= options.duration) {
   process.stderr.write(`bench-soak: --warmup (${warmup} s) must be shorter than --duration (${options.duration} s)\n`);
   process.exit(2);
@@ -70,6 +72,7 @@ try {
       hotShare: options.hotShare / 100,
       metricsEveryMs: options.metricsEvery,
       killEveryMs: options.killEvery * 1000,
+      ttl: options.ttl,
       seed: options.seed,
       log,
     },

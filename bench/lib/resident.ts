@@ -36,3 +36,12 @@ export function rssGrowth(samples: readonly RssSample[], warmMs: number, endMs: 
   if (startMiB === undefined || endMiB === undefined) return undefined;
   return { startMiB, endMiB, growthPercent: Math.round(((endMiB - startMiB) / startMiB) * 1000) / 10 };
 }
+
+/**
+ * RSS at `points` evenly spaced times from `fromMs` to `toMs`, each the median of the samples
+ * within 2 s of it (undefined where there are none): whether growth levels off or keeps on.
+ */
+export function rssPath(samples: readonly RssSample[], fromMs: number, toMs: number, points: number): (number | undefined)[] {
+  const step = points > 1 ? (toMs - fromMs) / (points - 1) : 0;
+  return Array.from({ length: points }, (_, i) => medianRss(samples, fromMs + i * step - 2000, fromMs + i * step + 2000));
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { medianRss, rssGrowth, type RssSample } from '../lib/resident.js';
+import { medianRss, rssGrowth, rssPath, type RssSample } from '../lib/resident.js';
 
 const samples = (values: readonly number[], everyMs = 1000): RssSample[] => values.map((rssMiB, i) => ({ atMs: i * everyMs, rssMiB }));
 
@@ -39,5 +39,16 @@ describe('rssGrowth', () => {
 
   it('is undefined when either window has no sample', () => {
     expect(rssGrowth(samples([60, 61]), 0, 10_000, 2000)).to.equal(undefined);
+  });
+});
+
+describe('rssPath', () => {
+  it('gives the median within 2 s of each of the evenly spaced times, from the first to the last', () => {
+    const run = samples([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
+    expect(rssPath(run, 0, 10_000, 3)).to.deep.equal([20, 60, 100]);
+  });
+
+  it('leaves a gap where no sample was taken', () => {
+    expect(rssPath(samples([10, 20], 1000), 0, 20_000, 2)).to.deep.equal([15, undefined]);
   });
 });

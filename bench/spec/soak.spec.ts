@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { Fleet } from '../lib/fleet.js';
-import { carriesOwnData, formatSoak, runSoak } from '../lib/soak.js';
+import { NODE_FLAGS } from '../../lib/cluster/process.js';
+import { SOAK_NODE_ARGS, carriesOwnData, formatSoak, runSoak } from '../lib/soak.js';
+
+describe('SOAK_NODE_ARGS', () => {
+  it('starts the young generation at the cap NODE_FLAGS sets for it', () => {
+    const cap = NODE_FLAGS.find((f) => f.startsWith('--max-semi-space-size='))!;
+    expect(SOAK_NODE_ARGS).to.deep.equal([cap.replace('--max-semi-space-size=', '--min-semi-space-size=')]);
+  });
+});
 
 describe('carriesOwnData', () => {
   it('accepts an OK answer whose document has the number of its key', () => {
@@ -30,7 +38,7 @@ describe('npm run soak (short)', () => {
     this.timeout(60_000);
     const logged: string[] = [];
     const report = await runSoak(
-      { durationMs: 6000, warmupMs: 2000, rate: 300, conns: 4, keys: 200, hotKeys: 20, hotShare: 0.8, metricsEveryMs: 100, killEveryMs: 1500, seed: 3, log: (line) => void logged.push(line) },
+      { durationMs: 6000, warmupMs: 2000, rate: 300, conns: 4, keys: 200, hotKeys: 20, hotShare: 0.8, metricsEveryMs: 100, killEveryMs: 1500, ttl: 2, seed: 3, log: (line) => void logged.push(line) },
       fleet,
     );
     expect(report.kills, logged.join('\n')).to.be.at.least(1);

@@ -109,7 +109,11 @@ describe('fuzzing every node\'s edge (integration)', function () {
         tally.streams++;
         tally.lines += lines.length;
         tally.overLimit += lines.filter((l) => l.bytes.length > MAX_LINE).length;
-        for (const l of lines) tally.kinds.set(l.kind.replace(/ -?\d+.*$/, ''), (tally.kinds.get(l.kind.replace(/ -?\d+.*$/, '')) ?? 0) + 1);
+        for (const l of lines) {
+          // Kinds without their numbers ("near limit -3 long key" counts as "near limit").
+          const kind = l.kind.replace(/ -?\d+.*$/, '');
+          tally.kinds.set(kind, (tally.kinds.get(kind) ?? 0) + 1);
+        }
         const answers = await play(port, stream, lines, tally);
         tally.answers += answers.length;
         const problems = checkAnswers(lines, stream.tail, answers, table);
