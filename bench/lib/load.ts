@@ -28,6 +28,12 @@ export interface LoadOptions {
   nextKey: () => string;
   /** Called about four times a second with the fraction done and the requests answered so far. */
   onProgress?: (fraction: number, answered: number) => void;
+  /**
+   * Called with every request's key and its answer line, warmup included, as it comes; with
+   * `undefined` for a request its connection closed without answering. The soak checks each
+   * answer against its key with it.
+   */
+  onAnswer?: (key: string, answer: string | undefined) => void;
 }
 
 export interface LoadResult {
@@ -133,6 +139,7 @@ function record(tally: Tally, sentAt: number, answer: string | undefined): void 
 async function oneshotWorker(options: LoadOptions, tally: Tally): Promise<void> {
   while (!tally.stopping) {
     const sentAt = monotonicMs();
+    const key = options.nextKey();
     const answer = await new Promise<string | undefined>((resolve) => {
       const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
       const framer = new LineFramer(MAX_ANSWER);
@@ -143,34 +150,42 @@ async function oneshotWorker(options: LoadOptions, tally: Tally): Promise<void> 
         socket.destroy();
         resolve(line);
       };
-      socket.once('connect', () => socket.write(`GET ${options.nextKey()}\n`));
+      socket.once('connect', () => socket.write(`GET ${key}\n`));
       socket.on('data', (chunk: Buffer) => framer.push(chunk, (f) => finish('line' in f ? f.line.toString() : undefined)));
       socket.on('error', () => finish(undefined));
       socket.on('close', () => finish(undefined));
     });
     record(tally, sentAt, answer);
+    options.onAnswer?.(key, answer);
   }
 }
 
 /**
  * One persistent connection whose text-form requests are answered in order, so their send
- * times queue up first in, first out. `closed` resolves once it is gone, every request
- * recorded (those never answered as NO_ANSWER).
+ * times (and keys) queue up first in, first out. `closed` resolves once it is gone, every
+ * request recorded (those never answered as NO_ANSWER).
  */
 class TimedConnection {
   readonly socket: net.Socket;
   readonly closed: Promise<void>;
   private readonly sent: number[] = [];
+  private readonly keys: string[] = [];
   private head = 0;
   private batch = '';
 
   constructor(options: LoadOptions, tally: Tally, onAnswer: (conn: TimedConnection) => void) {
     this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
     const framer = new LineFramer(MAX_ANSWER);
+    const answered = (answer: string | undefined): void => {
+      record(tally, this.sent[this.head]!, answer);
+      options.onAnswer?.(this.keys[this.head]!, answer);
+      this.head++;
+    };
     this.socket.on('data', (chunk: Buffer) => {
-      framer.push(chunk, (f) => record(tally, this.sent[this.head++]!, 'line' in f ? f.line.toString() : undefined));
+      framer.push(chunk, (f) => answered('line' in f ? f.line.toString() : undefined));
       if (this.head > 4096) {
         this.sent.splice(0, this.head);
+        this.keys.splice(0, this.head);
         this.head = 0;
       }
       onAnswer(this);
@@ -178,7 +193,7 @@ class TimedConnection {
     this.socket.on('error', () => this.socket.destroy());
     this.closed = new Promise((resolve) =>
       this.socket.on('close', () => {
-        while (this.head < this.sent.length) record(tally, this.sent[this.head++]!, undefined);
+        while (this.head < this.sent.length) answered(undefined);
         resolve();
       }),
     );
@@ -191,6 +206,7 @@ class TimedConnection {
   /** Queues a request; `flush` writes every queued one at once. */
   queue(key: string, at: number): void {
     this.sent.push(at);
+    this.keys.push(key);
     this.batch += `GET ${key}\n`;
   }
 

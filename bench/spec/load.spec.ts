@@ -35,6 +35,16 @@ describe('runLoad', () => {
     expect(result.ok).to.equal(result.requests);
   });
 
+  for (const [mode, depth, rate] of [['oneshot', 1, undefined], ['pipeline', 8, undefined], ['persistent', 1, 2000]] as const) {
+    it(`hands onAnswer each request's key with its own answer in ${rate === undefined ? mode : 'open-loop'} mode`, async () => {
+      const pairs: [string, string | undefined][] = [];
+      const result = await runLoad({ ...base, mode, depth, ...(rate === undefined ? {} : { rate }), onAnswer: (key, answer) => void pairs.push([key, answer]) });
+      expect(pairs.length).to.be.at.least(result.requests).and.above(0);
+      // Key kN has the document {"n":N}.
+      for (const [key, answer] of pairs) expect((JSON.parse(answer!) as { data: { n: number } }).data.n, key).to.equal(Number(key.slice(1)));
+    });
+  }
+
   it('counts the answers that are not OK by status', async () => {
     const result = await runLoad({ ...base, nextKey: () => 'missing' });
     expect(result.ok).to.equal(0);

@@ -1,16 +1,13 @@
 // The load balancer's routing over real processes: consistent hashing across proxies and balancers,
 // failover and slow start, runtime membership, p2c, retries, outlier ejection, client failover.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'chai';
 import { binScript, type NodeProcess } from '../../lib/cluster/process.js';
 import { Client, type Response } from '../../lib/client/client.js';
-import { Nodes, SpecServer, closedPort, metricsOf, open, removeDir, tempDir, waitFor } from './helpers.js';
+import { Nodes, SpecServer, closedPort, keyedKey, metricsOf, open, removeDir, waitFor, writeKeyedDocuments } from './helpers.js';
 
 const KEYS = 10_000;
-const key = (i: number): string => `k/${i}`;
+const key = keyedKey;
 const keys = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => key(from + i));
 
 interface ProxyReport {
@@ -26,20 +23,6 @@ const address = (port: number): string => `127.0.0.1:${port}`;
 const proxiesOf = async (lbPort: number): Promise<Record<string, ProxyReport>> =>
   (await metricsOf(lbPort)).proxies as Record<string, ProxyReport>;
 const totalRequests = async (port: number): Promise<number> => (await metricsOf(port)).total_requests as number;
-
-/**
- * A fresh folder holding `k/0.json`..`k/9999.json`, each a tiny document naming its key. In
- * memory (/dev/shm) where the system has it: creating and reading 10k files on disk can take
- * longer than every test here.
- */
-async function writeDocuments(): Promise<string> {
-  const dir = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/dproxy-spec-') : await tempDir();
-  await mkdir(path.join(dir, 'k'));
-  for (let i = 0; i < KEYS; i += 500) {
-    await Promise.all(keys(i, 500).map((k) => writeFile(path.join(dir, `${k}.json`), JSON.stringify({ key: k }))));
-  }
-  return dir;
-}
 
 /**
  * Steady load: `conns` clients, each keeping `depth` GETs in flight on its one connection
@@ -97,7 +80,7 @@ describe('load balancer routing (integration)', function () {
   let dataDir: string;
 
   before(async function () {
-    dataDir = await writeDocuments();
+    dataDir = await writeKeyedDocuments(KEYS);
     shared = await sharedNodes.start('origin', ['--port', '0', '--data-dir', dataDir]);
   });
 

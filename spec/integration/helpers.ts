@@ -1,14 +1,53 @@
 // Raw-socket helpers for the integration specs: connect, write bytes, read answer lines, poll.
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, type NodeProcess } from '../../lib/cluster/process.js';
 
+const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
 /** The sample data shipped with the project (article/1..300, user/1..100, product/1..50). */
-export const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data');
+export const sampleData = path.join(repoRoot, 'data');
+
+/**
+ * The statuses of PROTOCOL.md's status table, read from the file itself, so a status added there
+ * is accepted here without a second list to keep in step.
+ */
+export function protocolStatuses(): ReadonlySet<string> {
+  const text = readFileSync(path.join(repoRoot, 'PROTOCOL.md'), 'utf8');
+  const table = text.slice(text.indexOf('| status | who sends it | meaning |'));
+  const statuses = new Set<string>();
+  for (const row of table.split('\n').slice(2)) {
+    const status = /^\| `([A-Z_]+)` \|/.exec(row)?.[1];
+    if (status === undefined) break;
+    statuses.add(status);
+  }
+  if (statuses.size === 0) throw new Error('PROTOCOL.md has no status table');
+  return statuses;
+}
+
+/** `k/<i>`: the keys of `writeKeyedDocuments`. */
+export const keyedKey = (i: number): string => `k/${i}`;
+
+/**
+ * A fresh folder holding `k/0.json`..`k/<count-1>.json`, each a tiny document naming its key
+ * (`{"key":"k/7"}`), so an answer shows which key it was read for. In memory (/dev/shm) where
+ * the system has it: creating and reading thousands of files on disk can take longer than a test.
+ * Remove it with `removeDir`.
+ */
+export async function writeKeyedDocuments(count: number): Promise<string> {
+  const dir = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/dproxy-spec-') : await tempDir();
+  await mkdir(path.join(dir, 'k'));
+  for (let i = 0; i < count; i += 500) {
+    const batch = Array.from({ length: Math.min(500, count - i) }, (_, j) => keyedKey(i + j));
+    await Promise.all(batch.map((k) => writeFile(path.join(dir, `${k}.json`), JSON.stringify({ key: k }))));
+  }
+  return dir;
+}
 
 /** A parsed answer line. */
 export interface Answer {
@@ -77,10 +116,28 @@ export class LineReader {
     return (await this.readAnswers(1, timeoutMs))[0]!;
   }
 
+  /**
+   * Every line not yet read, once the peer has closed the connection; rejects if it is still open
+   * after `timeoutMs`. Bytes after the last newline, if any, are in `partial`.
+   */
+  async untilClosed(timeoutMs = 10_000): Promise<string[]> {
+    if (!(await this.closesWithin(timeoutMs))) {
+      throw new Error(`the connection was still open after ${timeoutMs} ms, with ${this.lines.length} lines read`);
+    }
+    return this.lines.splice(0);
+  }
+
+  /** What came after the last newline: an answer cut short, if anything. */
+  get partial(): string {
+    return this.buffered;
+  }
+
   /** True once the peer has closed the connection (waits at most `timeoutMs`). */
   async closesWithin(timeoutMs: number): Promise<boolean> {
-    const timedOut = sleep(timeoutMs).then(() => false);
-    return Promise.race([this.closed.then(() => true), timedOut]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    // The timer is cleared once the race is decided, so a long wait keeps no process alive.
+    return Promise.race([this.closed.then(() => true), timedOut]).finally(() => clearTimeout(timer));
   }
 
   /** Lines received and not yet read. */
@@ -163,7 +220,6 @@ export async function metricsOf(port: number): Promise<Record<string, unknown>> 
   return answer.data as Record<string, unknown>;
 }
 
-/** A fresh empty folder under the system's temp folder; remove it with `removeDir`. */
 /** Running, as opposed to gone or a zombie waiting for its parent to reap it. */
 export async function alive(pid: number): Promise<boolean> {
   try {
@@ -174,6 +230,7 @@ export async function alive(pid: number): Promise<boolean> {
   }
 }
 
+/** A fresh empty folder under the system's temp folder; remove it with `removeDir`. */
 export function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'dproxy-spec-'));
 }
