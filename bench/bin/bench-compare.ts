@@ -55,16 +55,7 @@ const options = new Command('bench-compare')
   }>();
 
 const fleet = new Fleet();
-let interrupted = false;
-const interrupt = (signal: NodeJS.Signals): void => {
-  if (interrupted) return;
-  interrupted = true;
-  process.stderr.write(`\n${signal}: stopping every process this run started\n`);
-  void fleet.stopAll().finally(() => process.exit(130));
-};
-process.on('SIGINT', interrupt);
-process.on('SIGTERM', interrupt);
-process.on('exit', () => fleet.killNow());
+fleet.stopOnSignals();
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);

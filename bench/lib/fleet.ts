@@ -116,6 +116,23 @@ export class Fleet {
   }
 
   /** Last resort when this process is exiting anyway: SIGKILL to every PID still running. */
+  /**
+   * Stops every process this fleet started when the run is interrupted (SIGINT, SIGTERM: then exit
+   * 130) or exits any other way (SIGKILL of each at once), so that no node outlives its command.
+   */
+  stopOnSignals(): void {
+    let interrupted = false;
+    const interrupt = (signal: NodeJS.Signals): void => {
+      if (interrupted) return;
+      interrupted = true;
+      process.stderr.write(`\n${signal}: stopping every process this run started\n`);
+      void this.stopAll().finally(() => process.exit(130));
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    process.on('exit', () => this.killNow());
+  }
+
   killNow(): void {
     for (const { child } of this.running.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

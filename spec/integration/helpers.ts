@@ -252,6 +252,14 @@ export class Nodes {
     return node;
   }
 
+  /** An origin on the sample data, one proxy in front of it and a balancer in front of that, each on port 0. */
+  async startChain(): Promise<{ origin: NodeProcess; proxy: NodeProcess; balancer: NodeProcess }> {
+    const origin = await this.start('origin', ['--port', '0']);
+    const proxy = await this.start('proxy', ['--port', '0', '--origin-port', String(origin.port)]);
+    const balancer = await this.start('load-balancer', ['--port', '0', '--proxies', `127.0.0.1:${proxy.port}`]);
+    return { origin, proxy, balancer };
+  }
+
   async stopAll(): Promise<void> {
     const nodes = this.started.splice(0).reverse();
     await Promise.all(nodes.map((node) => node.stop(2000)));

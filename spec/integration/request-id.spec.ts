@@ -12,9 +12,7 @@ describe('request ids (integration)', function () {
   const started: Record<string, NodeProcess> = {};
 
   before(async function () {
-    started.origin = await nodes.start('origin', ['--port', '0']);
-    started.proxy = await nodes.start('proxy', ['--port', '0', '--origin-port', String(started.origin.port)]);
-    started.balancer = await nodes.start('load-balancer', ['--port', '0', '--proxies', `127.0.0.1:${started.proxy.port}`]);
+    Object.assign(started, await nodes.startChain());
   });
 
   after(() => nodes.stopAll());
