@@ -1,6 +1,7 @@
 // The load generator behind bench/bin/bench: connections that send GET lines and time every answer.
 import net from 'node:net';
 import type { Histogram } from 'hdr-histogram-js';
+import type { Subscription } from 'rxjs';
 import { LineFramer } from '../../lib/protocol/framing.js';
 import { statusOf } from '../../lib/protocol/response.js';
 import { after, every, monotonicMs, realClock } from '../../lib/time/clock.js';
@@ -100,7 +101,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await stop;
   tally.stopping = true;
   const measuredMs = monotonicMs() - measuredFrom;
-  await Promise.race([Promise.all(workers), new Promise<void>((resolve) => after(realClock, DRAIN_MS, () => resolve()))]);
+  let drainTimer: Subscription | undefined;
+  await Promise.race([Promise.all(workers), new Promise<void>((resolve) => (drainTimer = after(realClock, DRAIN_MS, () => resolve())))]);
+  // A run that drained early leaves no timer behind to hold the process up.
+  drainTimer?.unsubscribe();
   ticker?.unsubscribe();
   warm.unsubscribe();
   const h = tally.histogram;

@@ -266,7 +266,7 @@ export function formatSoak(r: SoakReport): string {
     `GET      answers by status: ${counts(r.gets.statuses)}`,
     `METRICS  requests ${r.metrics.requests}, answered ${r.metrics.answered}; by status: ${counts(r.metrics.statuses)}`,
     `proxies  ${r.kills} SIGKILLed, ${r.restarts} restarted`,
-    `RSS (MiB): median of the first ${r.windowMs / 1000} s after warm-up -> median of the last ${r.windowMs / 1000} s`,
+    `RSS (MiB): median of the first ${Math.round(r.windowMs / 1000)} s after warm-up -> median of the last ${Math.round(r.windowMs / 1000)} s`,
     ...r.memory.map((m) => {
       const rss = m.rss === undefined ? 'too short to measure' : `${m.rss.startMiB.toFixed(1)} -> ${m.rss.endMiB.toFixed(1)}  ${m.rss.growthPercent >= 0 ? '+' : ''}${m.rss.growthPercent}%`;
       return `  ${m.name.padEnd(9)} ${rss}${m.gated ? '' : `  (killed ${m.incarnations - 1}x; its last process, from its start; not held to the bound)`}`;
