@@ -97,14 +97,15 @@ export class LineFramer {
 }
 
 /**
- * A copy of `chunk[start..]`, in memory of its own. A view would keep the whole chunk alive (a
- * socket reads up to 64 KiB at once) for the few bytes of an unfinished line, for as long as its
- * sender takes to finish it: 5,000 connections holding a 7-byte tail each held 272 MB that way.
+ * A copy of `chunk[start..]`. A view would keep the whole chunk alive (a socket reads up to 64 KiB
+ * at once) for the few bytes of an unfinished line, for as long as its sender takes to finish it.
+ * `Buffer.from` copies a short tail into Node's shared pool, as cheap as an allocation gets: under
+ * pipelined load nearly every read ends inside a line, so this runs once per read, and an
+ * unpooled allocation there cost several times as much (docs/performance.md). Many connections'
+ * tails share a pool slab, so what stays held is about the bytes of the tails themselves.
  */
 function tailOf(chunk: Buffer, start: number): Buffer {
-  const tail = Buffer.allocUnsafeSlow(chunk.length - start);
-  chunk.copy(tail, 0, start);
-  return tail;
+  return Buffer.from(chunk.subarray(start));
 }
 
 /** The framer as an operator: chunks in, frames out. */
