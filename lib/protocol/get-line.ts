@@ -1,16 +1,11 @@
 // The GET lines that make up nearly all traffic, read straight from their bytes.
+import { BACKSLASH, CLOSE_BRACE, NINE, QUOTE, SLASH, ZERO } from './chars.js';
 import { MAX_KEY_BYTES } from './limits.js';
 import { ID_FIELD } from './response.js';
 import type { GetRequest } from './types.js';
 
 const TEXT_GET = Buffer.from('GET ');
 const JSON_GET = Buffer.from('{"op":"GET","key":"');
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const SLASH = 0x2f;
-const CLOSE = 0x7d;
-const ZERO = 0x30;
-const NINE = 0x39;
 // More digits than this may not be a safe integer; such ids take the general parser.
 const MAX_ID_DIGITS = 15;
 
@@ -33,8 +28,8 @@ export function readGetLine(raw: Buffer, start: number, end: number): GetRequest
   const close = keyEnd(raw, start + JSON_GET.length, end, true);
   if (close >= end || raw[close] !== QUOTE) return undefined;
   const at = close + 1;
-  if (at === end - 1 && raw[at] === CLOSE) return keyed(raw, start + JSON_GET.length, close);
-  if (raw[end - 1] !== CLOSE || !startsWith(raw, ID_FIELD, end, at)) return undefined;
+  if (at === end - 1 && raw[at] === CLOSE_BRACE) return keyed(raw, start + JSON_GET.length, close);
+  if (raw[end - 1] !== CLOSE_BRACE || !startsWith(raw, ID_FIELD, end, at)) return undefined;
   const id = readId(raw, at + ID_FIELD.length, end - 1);
   if (id === undefined) return undefined;
   const request = keyed(raw, start + JSON_GET.length, close);

@@ -1,13 +1,7 @@
 // A request's id as it was sent: the text of its JSON value, for ids that JSON.parse cannot give back.
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './chars.js';
 import type { RequestId } from './types.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 const ID_FIELD = ',"id":';
 
 /**

@@ -266,6 +266,20 @@ export class Nodes {
   }
 }
 
+/** Calls `onLine` with each newline-ended line a spec server's socket receives, without the newline. */
+export function onLines(socket: net.Socket, onLine: (line: string) => void): void {
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (text: string) => {
+    buffered += text;
+    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      onLine(line);
+    }
+  });
+}
+
 /** A port nothing listens on: bound once to learn a free number, then released. */
 export async function closedPort(): Promise<number> {
   const server = net.createServer();

@@ -5,7 +5,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import type { ConnectionOwner, ConnectionSettings, Job, LinkFailure } from '../../lib/net/connection-owner.js';
 import { PeerConnection } from '../../lib/net/peer-connection.js';
 import { getRequest } from '../../lib/protocol/upstream-request.js';
-import { SpecServer, closedPort, until } from '../integration/helpers.js';
+import { SpecServer, closedPort, onLines, until } from '../integration/helpers.js';
 
 /** An owner that writes down every call its connection makes, as one line each. */
 class RecordingOwner implements ConnectionOwner<PeerConnection> {
@@ -56,16 +56,9 @@ class LinePeer extends SpecServer {
 
   constructor(onLine: (line: string, socket: net.Socket) => void) {
     super((socket) => {
-      let buffered = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        buffered += text;
-        for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          this.lines.push(line);
-          onLine(line, socket);
-        }
+      onLines(socket, (line) => {
+        this.lines.push(line);
+        onLine(line, socket);
       });
     });
   }

@@ -3,7 +3,7 @@ import type net from 'node:net';
 import { expect } from 'chai';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
-import { OneShotPeer, SpecServer, until } from '../integration/helpers.js';
+import { OneShotPeer, SpecServer, onLines, until } from '../integration/helpers.js';
 import { ManualClock } from './manual-clock.js';
 
 /** What a peer read: the line, and which of its connections (1, 2, ...) carried it. */
@@ -36,16 +36,9 @@ class Peer extends SpecServer {
   constructor(private readonly onRequest: (heard: Heard) => void = (heard) => heard.answer()) {
     super((socket) => {
       const connection = ++this.connections;
-      let buffered = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        buffered += text;
-        for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          this.seen.push({ line, connection });
-          this.onRequest(hear(line, connection, socket));
-        }
+      onLines(socket, (line) => {
+        this.seen.push({ line, connection });
+        this.onRequest(hear(line, connection, socket));
       });
     });
   }
