@@ -34,6 +34,12 @@ export interface BalancerGraphOptions {
   hashBalanceFactor: number;
   /** Retries of a failed GET, each on a proxy not yet tried. */
   retries: number;
+  /**
+   * Milliseconds a proxy may take to answer a forwarded request; a request that took longer at a
+   * proxy still in service is answered PROXY_TIMEOUT, not retried. Keep it above the proxies'
+   * slowest answer: twice their `--origin-timeout` plus the retry backoff.
+   */
+  requestTimeout: number;
   /** Retries allowed per 100 requests over the last 10 s. */
   retryBudget: number;
   /** Milliseconds over which a returning proxy ramps from 10% to 100% weight. */
@@ -112,6 +118,8 @@ export function balancerGraph(options: BalancerGraphOptions, ports: ProxyPorts):
   const forward = forwarder(ports.forward, {
     retries: options.retries,
     budget: { percent: options.retryBudget, windowMs: 10_000, minRetries: 10 },
+    view$,
+    requestTimeout: options.requestTimeout,
   });
   const routing = routingNotes();
   // The router: the strategy operator piped straight into the forwarder, one actor with no topic

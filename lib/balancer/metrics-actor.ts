@@ -10,6 +10,7 @@ import type { ClusterView } from './view.js';
 import type { Outcome } from './messages.js';
 import type { ForwarderOutput } from './forwarder.js';
 import { InFlight } from './in-flight.js';
+import { blamesProxy } from './health/blame.js';
 
 export type BalancerMetricsInput =
   | { metrics: Inbound }
@@ -23,14 +24,15 @@ export type BalancerMetricsInput =
   | { outcome: Outcome }
   | Extract<ForwarderOutput, { error: unknown } | { budget: unknown }>;
 
-const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'errors', 'retry_budget_exhausted'] as const;
+// `forward_failures` are failed forwards that blame the proxy; `forward_timeouts` those that timed out (blame.ts).
+const NAMES = ['requests', 'retries', 'no_proxy', 'forward_failures', 'forward_timeouts', 'errors', 'retry_budget_exhausted'] as const;
 
 export function balancerMetricsActor(strategy: string) {
   return (inbox: Observable<BalancerMetricsInput>, clock: Clock): Observable<never> =>
     operate<BalancerMetricsInput, never>(inbox, () => {
       const startTime = isoTime(clock);
       const counters = new Counters(NAMES);
-      const perProxy = new Map<number, { requests: number; failures: number }>();
+      const perProxy = new Map<number, { requests: number; failures: number; timeouts: number }>();
       const inFlight = new InFlight();
       // Client-visible latency on the clock, in ms.
       const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
@@ -42,7 +44,7 @@ export function balancerMetricsActor(strategy: string) {
       const recordLatency = (ms: number): void => void latency.recordValue(Math.max(1, ms));
       const proxyCounters = (proxy: number) => {
         let c = perProxy.get(proxy);
-        if (c === undefined) perProxy.set(proxy, (c = { requests: 0, failures: 0 }));
+        if (c === undefined) perProxy.set(proxy, (c = { requests: 0, failures: 0, timeouts: 0 }));
         return c;
       };
       const report = () => {
@@ -57,6 +59,7 @@ export function balancerMetricsActor(strategy: string) {
             in_flight: inFlight.of(p.id),
             requests: c.requests,
             failures: c.failures,
+            timeouts: c.timeouts,
             ejected: p.ejected,
             ejections: p.ejections,
             weight: Math.round(p.weight * 1000) / 1000,
@@ -92,9 +95,12 @@ export function balancerMetricsActor(strategy: string) {
             inFlight.done(o.proxy);
             if (o.kind === 'answered') {
               if (o.latency !== undefined) recordLatency(o.latency);
-            } else {
+            } else if (blamesProxy(o.failure)) {
               proxyCounters(o.proxy).failures++;
               counters.inc('forward_failures');
+            } else {
+              proxyCounters(o.proxy).timeouts++;
+              counters.inc('forward_timeouts');
             }
           } else if ('error' in input) {
             recordLatency(input.error.latency);

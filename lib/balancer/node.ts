@@ -5,14 +5,12 @@ import type { RunningNode } from '../net/lifecycle.js';
 import { balancerGraph, type BalancerGraphOptions } from './graph.js';
 import { proxyLinks } from './links.js';
 
-/** How `bin/load-balancer` starts a balancer: the graph's options, where it listens, and its link timeouts. */
+/** How `bin/load-balancer` starts a balancer: the graph's options (the request timeout among them), where it listens, and its connect timeout. */
 export interface BalancerOptions extends BalancerGraphOptions, EdgeBounds {
   host: string;
   port: number;
   /** Milliseconds a connection to a proxy may take to open. */
   connectTimeout: number;
-  /** Milliseconds a proxy may take to answer a forwarded request. */
-  requestTimeout: number;
 }
 
 /** Starts a balancer listening on `host:port` with links to every proxy; resolves once it listens. Rejects when it cannot listen. */

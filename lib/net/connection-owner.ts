@@ -3,7 +3,7 @@ import type { LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 
 /** Why a request over a link got no answer. */
-export type LinkFailure = 'refused' | 'reset' | 'timeout' | 'garbage' | 'closed';
+export type LinkFailure = 'refused' | 'connect_timeout' | 'reset' | 'timeout' | 'garbage' | 'closed';
 
 /** The answer line's bytes, without newline or our id: relayed as they are, decoded only by who must read them. */
 export type LinkCallback = (failure: LinkFailure | null, answer: Buffer) => void;

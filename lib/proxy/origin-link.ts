@@ -44,6 +44,7 @@ export function readAnswer(answer: string): FetchOutcome {
 function describe(failure: string): string {
   switch (failure) {
     case 'refused':
+    case 'connect_timeout':
       return 'origin unreachable';
     case 'timeout':
       return 'origin timed out';

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { Subject, filter, map, merge, pipe, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, filter, map, merge, pipe, tap, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { forwarder, type ForwardPort, type ForwarderOptions, type ForwarderOutput } from '../../lib/balancer/forwarder.js';
 import type { GetMessage, RouteRequest, Routed } from '../../lib/balancer/messages.js';
 import type { LinkFailure } from '../../lib/net/upstream.js';
 import { after } from '../../lib/time/clock.js';
+import { initialView, type ClusterView, type ProxyState } from '../../lib/balancer/view.js';
 
 /** A forward port that records each call and lets the test answer it. */
 class FakePort {
@@ -124,7 +125,7 @@ describe('forwarder', () => {
     const { input } = start(port);
     const r = routed(0);
     input.next(r);
-    port.calls[0]!.done('timeout', Buffer.from(''));
+    port.calls[0]!.done('reset', Buffer.from(''));
     expect(r.message.replies).to.deep.equal([]);
   });
 
@@ -272,6 +273,89 @@ describe('forwarder', () => {
         const latencies = forwarder(port)(requests, scheduler).pipe(answered, map((w) => w.latency));
         expectObservable(latencies).toBe('----b-a', { a: 5, b: 1 });
       });
+    });
+  });
+  describe('who is to blame', () => {
+    let scheduler: TestScheduler;
+    beforeEach(() => {
+      scheduler = new TestScheduler((actual, expected) => {
+        expect(actual).to.deep.equal(expected);
+      });
+    });
+
+    const ORIGIN_FAILURE = '{"status":"ORIGIN_FAILURE","error":"origin timed out","node":8001}';
+
+    /** A port on which proxy 0 ends each forward after 5 frames as `first` says; every other proxy answers OK after 1. */
+    const firstFails = (first: LinkFailure | string, calls: string[]): ForwardPort => (proxy, _key, done) => {
+      calls.push(`${scheduler.now()}:${proxy}`);
+      if (proxy !== 0) return after(scheduler, 1, () => done(null, Buffer.from(ANSWER)));
+      after(scheduler, 5, () => (first.startsWith('{') ? done(null, Buffer.from(first)) : done(first as LinkFailure, Buffer.alloc(0))));
+    };
+
+    /** Three proxies, with `changes` applied to proxy 0. */
+    const viewWith = (changes: Partial<ProxyState>): ClusterView => {
+      const view = initialView(['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003']);
+      return { proxies: [{ ...view.proxies[0]!, ...changes }, ...view.proxies.slice(1)] };
+    };
+
+    it('answers PROXY_TIMEOUT after one attempt when a proxy in service took the request and did not answer in time', () => {
+      const calls: string[] = [];
+      const m = message();
+      scheduler.run(({ cold, expectObservable }) => {
+        const view$ = new BehaviorSubject(viewWith({}));
+        const output = withRouter(firstFails('timeout', calls), cold('-m', { m }), scheduler, { retries: 2, view$, requestTimeout: 5000 });
+        // No retry and no use of the retry budget: the failed outcome, then the client's error.
+        expectObservable(output, '^ 20ms !').toBe('-s----(fe)', {
+          s: { outcome: { kind: 'sent', proxy: 0 } },
+          f: { outcome: { kind: 'failed', proxy: 0, failure: 'timeout', key: 'article/1' } },
+          e: { error: { latency: 5 } },
+        });
+      });
+      expect(calls).to.deep.equal(['1:0']);
+      expect(m.replies).to.deep.equal(['{"status":"PROXY_TIMEOUT","error":"the proxy did not answer within 5000 ms (--request-timeout)"}']);
+    });
+
+    for (const failure of ['refused', 'connect_timeout', 'reset', 'closed', 'garbage'] as const) {
+      it(`retries a request whose forward failed with '${failure}' on another proxy`, () => {
+        const calls: string[] = [];
+        const m = message();
+        scheduler.run(({ cold, expectObservable }) => {
+          const output = withRouter(firstFails(failure, calls), cold('-m', { m }), scheduler, { view$: new BehaviorSubject(viewWith({})) });
+          expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { latency: 6, error: false } });
+        });
+        expect(calls).to.deep.equal(['1:0', '6:1']);
+        expect(m.replies).to.deep.equal([ANSWER]);
+      });
+    }
+
+    for (const [why, changes] of [
+      ['down by its probes', { healthy: false, reason: 'probe timeout' }],
+      ['ejected', { ejected: true, ejections: 1 }],
+    ] as const) {
+      it(`retries a request that timed out on another proxy when its proxy is ${why} by then: it hangs`, () => {
+        const calls: string[] = [];
+        const m = message();
+        scheduler.run(({ cold, expectObservable }) => {
+          // The proxy is in service when the request is sent, out of it when the request times out.
+          const view$ = new BehaviorSubject(viewWith({}));
+          scheduler.schedule(() => view$.next(viewWith(changes)), 3);
+          const output = withRouter(firstFails('timeout', calls), cold('-m', { m }), scheduler, { view$ });
+          expectObservable(output.pipe(answered), '^ 20ms !').toBe('-------a', { a: { latency: 6, error: false } });
+        });
+        expect(calls).to.deep.equal(['1:0', '6:1']);
+        expect(m.replies).to.deep.equal([ANSWER]);
+      });
+    }
+
+    it("relays a proxy's ORIGIN_FAILURE as it is, reports the proxy answered, and tries no other proxy", () => {
+      const calls: string[] = [];
+      const m = message();
+      scheduler.run(({ cold, expectObservable }) => {
+        const output = withRouter(firstFails(ORIGIN_FAILURE, calls), cold('-m', { m }), scheduler, {});
+        expectObservable(output.pipe(filter(outcomeOrRetry), map(label)), '^ 20ms !').toBe('-s----A', { s: 'sent 0', A: 'answered 0' });
+      });
+      expect(calls).to.deep.equal(['1:0']);
+      expect(m.replies).to.deep.equal([ORIGIN_FAILURE]);
     });
   });
 });

@@ -18,6 +18,7 @@ const OPTIONS: Omit<BalancerGraphOptions, 'clock'> = {
   fall: 2,
   hashBalanceFactor: 125,
   retries: 2,
+  requestTimeout: 50,
   retryBudget: 20,
   slowStart: 0,
   ejectAfter: 0,
@@ -27,6 +28,8 @@ const OPTIONS: Omit<BalancerGraphOptions, 'clock'> = {
 /** What the in-memory proxies do: each forward's failure (null: it answers), each probe's result. */
 interface Script {
   forward?(proxy: number, key: string): LinkFailure | null;
+  /** Virtual ms a forward takes to be answered or to fail; 1 unless told. */
+  delay?(proxy: number): number;
   probeOk?(proxy: number): boolean;
 }
 
@@ -39,7 +42,7 @@ interface Forward {
 
 /**
  * The balancer's graph on the scheduler with in-memory proxy ports: a proxy answers a forward
- * 1 ms later with `{"status":"OK","data":"<key>","node":<its port>}` or fails as the script says,
+ * 1 ms later (or the script's delay) with `{"status":"OK","data":"<key>","node":<its port>}` or fails as the script says,
  * answers a probe at once, and answers a PURGE 1 ms later with one key purged. The graph is
  * closed at 1 s, which stops its probes so the scheduler can finish.
  */
@@ -51,7 +54,7 @@ function start(scheduler: TestScheduler, script: Script, options: Partial<Balanc
       forwards.push({ key, proxy, at: scheduler.now() });
       const failure = script.forward?.(proxy, key) ?? null;
       const answer = failure === null ? Buffer.from(`{"status":"OK","data":${JSON.stringify(key)},"node":${8001 + proxy}}`) : Buffer.alloc(0);
-      scheduler.schedule(() => done(failure, answer), 1);
+      scheduler.schedule(() => done(failure, answer), script.delay?.(proxy) ?? 1);
     },
     send: (proxy, _request, done) => {
       purges.push(proxy);
@@ -197,6 +200,7 @@ describe('balancer graph', () => {
         in_flight: 0,
         requests: 1,
         failures: 0,
+        timeouts: 0,
         ejected: false,
         ejections: 0,
         weight: 1,
@@ -209,7 +213,7 @@ describe('balancer graph', () => {
     const s = scheduler();
     s.run(({ hot, flush }) => {
       // Keys ending in x fail on every proxy; proxy 2 fails every forward.
-      const script: Script = { forward: (proxy, key) => (key.endsWith('x') ? 'timeout' : proxy === 2 ? 'reset' : null) };
+      const script: Script = { forward: (proxy, key) => (key.endsWith('x') ? 'garbage' : proxy === 2 ? 'reset' : null) };
       const { get, ask, replies, answered } = start(s, script, { strategy: 'consistent_hash', adminToken: 'T' });
       const statuses: string[] = [];
       replies.subscribe((r) => statuses.push(String(r.status)));
@@ -219,6 +223,38 @@ describe('balancer graph', () => {
       expect(answered).to.deep.equal(Array(13).fill(1));
       expect(statuses.filter((status) => status === 'OK')).to.have.length(10);
       expect(statuses.filter((status) => status === 'PROXY_UNREACHABLE')).to.have.length(3);
+    });
+  });
+
+  it('answers PROXY_TIMEOUT for a forward that timed out, after one attempt, and keeps the proxy up and in turn', () => {
+    const s = scheduler();
+    s.run(({ hot, expectObservable, flush }) => {
+      // Proxy 0 takes every request and answers none in time. Health and ejection as strict as
+      // they go: a single failure held against proxy 0 would take it out of the rotation.
+      const { get, replies, forwards, metrics } = start(s, { forward: (proxy) => (proxy === 0 ? 'timeout' : null) }, { fall: 1, ejectAfter: 1, ejectTime: 500 });
+      hot('-a-b-c-d-e-f-g').subscribe(get);
+      expectObservable(replies.pipe(answeredBy)).toBe('--x-1-2-x-1-2-x');
+      let data: Record<string, unknown> = {};
+      s.schedule(() => (data = metrics()), 20);
+      flush();
+      expect(forwards.map((f) => `${f.key}->${f.proxy}`)).to.deep.equal(['a->0', 'b->1', 'c->2', 'd->0', 'e->1', 'f->2', 'g->0']);
+      expect(data).to.deep.include({ requests: 7, retries: 0, forward_failures: 0, forward_timeouts: 3, errors: 3 });
+      expect((data.proxies as Record<string, object>)['127.0.0.1:8001']).to.deep.include({ healthy: true, ejected: false, failures: 0, timeouts: 3 });
+    });
+  });
+
+  it('retries a timed-out forward elsewhere when its proxy is down by its probes by then: it hangs', () => {
+    const s = scheduler();
+    s.run(({ hot, expectObservable, flush }) => {
+      // Proxy 0 fails its probes (down at the second, at 200) and answers nothing, failing after 50 ms.
+      const script: Script = { forward: (proxy) => (proxy === 0 ? 'timeout' : null), delay: (proxy) => (proxy === 0 ? 50 : 1), probeOk: (proxy) => proxy !== 0 };
+      const { get, replies, forwards } = start(s, script);
+      // a times out at 60 while proxy 0 is still up: PROXY_TIMEOUT. d times out at 220, after
+      // the probes took proxy 0 down: retried on the next proxy.
+      hot('10ms a 9ms b 9ms c 139ms d').subscribe(get);
+      expectObservable(replies.pipe(answeredBy)).toBe('21ms 1 9ms 2 28ms x 160ms 1');
+      flush();
+      expect(forwards.map((f) => `${f.at} ${f.key}->${f.proxy}`)).to.deep.equal(['10 a->0', '20 b->1', '30 c->2', '170 d->0', '220 d->1']);
     });
   });
 

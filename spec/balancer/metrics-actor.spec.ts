@@ -44,6 +44,7 @@ describe('balancer metrics actor', () => {
       'retries',
       'no_proxy',
       'forward_failures',
+      'forward_timeouts',
       'errors',
       'retry_budget_exhausted',
       'retry_budget',
@@ -73,8 +74,8 @@ describe('balancer metrics actor', () => {
       answered(3),
     );
     expect(actor.metrics().proxies).to.deep.equal({
-      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 3, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
-      '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 3, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
       '127.0.0.1:8003': {
         healthy: true,
         metrics: null,
@@ -82,12 +83,13 @@ describe('balancer metrics actor', () => {
         in_flight: 0,
         requests: 0,
         failures: 0,
+        timeouts: 0,
         ejected: true,
         ejections: 2,
         weight: 0.325,
         state: 'active',
       },
-      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 2, failures: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
+      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 2, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
     });
   });
 
@@ -136,10 +138,26 @@ describe('balancer metrics actor', () => {
     );
     const data = actor.metrics();
     expect(data.proxies).to.deep.include({
-      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 1, failures: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 1, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
     });
     expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ in_flight: 0, requests: 2, failures: 1 });
     expect(data.forward_failures).to.equal(1);
+  });
+
+  it('counts a forward that timed out as a timeout of its proxy, apart from the failures that blame it', () => {
+    const actor = start();
+    actor.send(
+      view({}),
+      sent(0),
+      sent(0),
+      sent(0),
+      { outcome: { kind: 'failed', proxy: 0, failure: 'timeout' } },
+      { outcome: { kind: 'failed', proxy: 0, failure: 'timeout' } },
+      { outcome: { kind: 'failed', proxy: 0, failure: 'connect_timeout' } },
+    );
+    const data = actor.metrics();
+    expect((data.proxies as Record<string, object>)['127.0.0.1:8001']).to.deep.include({ in_flight: 0, requests: 3, failures: 1, timeouts: 2 });
+    expect(data).to.deep.include({ forward_failures: 1, forward_timeouts: 2 });
   });
 
   it('counts fresh requests, retries and choices of none from the routing, and shows the latest cursor', () => {

@@ -8,6 +8,7 @@ import { InFlight } from '../in-flight.js';
 import { UP, nextHealth, type Health, type HealthEvent, type HealthPolicy } from './rise-fall.js';
 import { NOT_EJECTED, NO_EJECTION, ejectionReason, nextEjection, type Ejection, type EjectionEvent, type EjectionPolicy } from './ejection.js';
 import { slowStartWeight } from './slow-start.js';
+import { blamesProxy } from './blame.js';
 
 /** Made once: every answered forward reports it. */
 const ANSWERED: HealthEvent = Object.freeze({ kind: 'traffic_ok' });
@@ -40,7 +41,7 @@ interface Tracking {
 /**
  * Outputs a new view on every change of health, weight, ejection or membership; traffic that
  * changes none of them (a send; an answer, which at most clears failed forwards from the count
- * toward fall) makes no view. Probes run every `interval` of the injected clock, each with its
+ * toward fall; a request that timed out, which blame.ts holds against no proxy) makes no view. Probes run every `interval` of the injected clock, each with its
  * own timeout so one dead proxy never delays the others' checks; the same tick ends ejections
  * and steps slow-start weights. The rules are rise-fall.ts, ejection.ts and slow-start.ts; this
  * actor feeds them and writes what they decide into the view.
@@ -141,8 +142,14 @@ export function clusterActor(options: ClusterOptions) {
           }
           case 'failed':
             inFlight.count(input);
-            onHealth(input.proxy, { kind: 'traffic_failed', reason: `traffic ${input.failure}`, refused: input.failure === 'refused' });
-            onEjection(input.proxy, { kind: 'failed' });
+            if (blamesProxy(input.failure)) {
+              onHealth(input.proxy, { kind: 'traffic_failed', reason: `traffic ${input.failure}`, refused: input.failure === 'refused' });
+              onEjection(input.proxy, { kind: 'failed' });
+              break;
+            }
+            // A request that timed out is no verdict on the proxy (blame.ts): it neither counts
+            // toward fall or ejection nor breaks a streak, and makes no view unless it ends a drain.
+            if (proxies[input.proxy]!.membership !== 'draining' || inFlight.of(input.proxy) > 0) return;
             break;
           case 'add':
             proxies[input.proxy] = proxyState(input.proxy, input.address);

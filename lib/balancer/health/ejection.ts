@@ -33,6 +33,7 @@ export const NOT_EJECTED: Ejection = { failures: 0, ejected: false, ejections: 0
 
 export type EjectionEvent =
   | { readonly kind: 'answered' }
+  /** A forward failed in a way that blames the proxy (blame.ts); a request that timed out is not one. */
   | { readonly kind: 'failed' }
   /**
    * The periodic sweep (Envoy's `interval`, which returns hosts to service): an ejection ends at

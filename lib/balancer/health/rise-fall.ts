@@ -26,7 +26,10 @@ export interface Health {
 export type HealthEvent =
   | { readonly kind: 'probe_ok' }
   | { readonly kind: 'probe_failed'; readonly reason: string }
-  /** A forward failed; `refused` means nothing listens, which needs no second opinion. */
+  /**
+   * A forward failed in a way that blames the proxy (blame.ts: not a request that merely timed
+   * out); `refused` means nothing listens, which needs no second opinion.
+   */
   | { readonly kind: 'traffic_failed'; readonly reason: string; readonly refused: boolean }
   /** A forward was answered: the proxy forwards, so the failed forwards before it were not in a row. */
   | { readonly kind: 'traffic_ok' };

@@ -190,6 +190,27 @@ describe('cluster actor', () => {
     });
   });
 
+  it('holds a request that timed out against no proxy: no fall, no ejection, no view, even with fall and ejection at 1', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const outcomes = hot<ClusterInput>('-s-t-s-t-s-t', { s: sent(0), t: failed(0, 'timeout') });
+      const strict = { fall: 1, ejection: { consecutive: 1, baseTime: 100, maxTime: 100 } };
+      const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000, ...strict }, outcomes);
+      expectObservable(views, '^ 20ms !').toBe('v', { v: initialView(ONE) });
+    });
+  });
+
+  it('neither counts a timed-out request toward fall nor lets it break a streak of failures that blame the proxy', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // fall 3: reset, timeout, reset, connect timeout is three in a row, the timeout left out.
+      const outcomes = hot<ClusterInput>('-f-t-f-c', { f: failed(0, 'reset'), t: failed(0, 'timeout'), c: failed(0, 'connect_timeout') });
+      const views = start({ addresses: ONE, probe: () => EMPTY, interval: 1000 }, outcomes);
+      expectObservable(views.pipe(map(health), distinctUntilChanged()), '^ 20ms !').toBe('u------d', {
+        u: 'up',
+        d: 'down: traffic connect_timeout',
+      });
+    });
+  });
+
   it('takes a proxy down at once when traffic to it is refused', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const outcomes = hot<ClusterInput>('-s-f', { s: sent(1), f: failed(1, 'refused') });
@@ -504,11 +525,12 @@ describe('cluster actor', () => {
     const endings = [
       { name: 'keeps a draining proxy until its last request in flight is answered, then removes it', marbles: '-s-s-d-f-a' },
       { name: 'removes a draining proxy when its last request in flight fails', marbles: '-s-s-d-a-f' },
+      { name: 'removes a draining proxy when its last request in flight times out', marbles: '-s-s-d-a-t' },
     ];
     for (const { name, marbles } of endings) {
       it(name, () => {
         scheduler.run(({ hot, expectObservable }) => {
-          const inputs = hot<ClusterInput>(marbles, { s: sent(1), d: drain(1), f: failed(1), a: answered(1) });
+          const inputs = hot<ClusterInput>(marbles, { s: sent(1), d: drain(1), f: failed(1), t: failed(1, 'timeout'), a: answered(1) });
           const views = start({ addresses: TWO, probe: () => EMPTY, interval: 1000 }, inputs);
           expectObservable(views.pipe(map(members), distinctUntilChanged()), '^ 20ms !').toBe('a 4ms b 3ms c', {
             a: 'active, active',
