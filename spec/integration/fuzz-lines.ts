@@ -258,7 +258,7 @@ export function echoedId(bytes: Buffer): string | undefined {
 
 /** The statuses a node with healthy peers may give to a line: the table, less the peers' failures. */
 export function healthyStatuses(table: ReadonlySet<string>): ReadonlySet<string> {
-  const failures = ['ORIGIN_FAILURE', 'PROXY_UNREACHABLE', 'PROXY_ERROR', 'CLIENT_CONNECTION_ERROR'];
+  const failures = ['ORIGIN_FAILURE', 'PROXY_UNREACHABLE', 'PROXY_TIMEOUT', 'PROXY_ERROR', 'CLIENT_CONNECTION_ERROR'];
   return new Set([...table].filter((s) => !failures.includes(s)));
 }
 
