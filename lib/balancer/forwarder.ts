@@ -97,6 +97,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
             return;
           }
           out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
+          // Only a request timeout is ever kept from a retry (blame.ts).
           if (!mayRedispatch(failure, outOfService[proxy] === true)) return fail(message, timedOut, start);
           const attempts = tried.length + 1;
           if (attempts > retries) return unreachable(message, attempts, '', start);
