@@ -47,6 +47,8 @@ function describe(failure: string): string {
       return 'origin unreachable';
     case 'timeout':
       return 'origin timed out';
+    case 'connect_timeout':
+      return 'origin connect timed out';
     case 'garbage':
       return 'origin answered garbage';
     default:

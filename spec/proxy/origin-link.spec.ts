@@ -96,6 +96,7 @@ describe('originOverLink', () => {
     const reasons: Record<LinkFailure, string> = {
       refused: 'origin unreachable',
       timeout: 'origin timed out',
+      connect_timeout: 'origin connect timed out',
       garbage: 'origin answered garbage',
       reset: 'origin connection lost',
       closed: 'origin connection lost',
