@@ -4,6 +4,7 @@ import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
+import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('proxy')
@@ -17,6 +18,7 @@ const options = new Command('proxy')
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
   .option('--cache-max-bytes <bytes>', 'bytes of values held at most', integer(1), 64 * 1024 * 1024)
   .option('--origin-timeout <ms>', 'an origin answer slower than this failed (retried once)', integer(1), 2000)
+  .option('--origin-max-connections <n>', 'connections to the origin at most; misses past them wait in line', integer(1), UPSTREAM_MAX_CONNECTIONS)
   .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)

@@ -25,15 +25,10 @@ export interface LinkSettings {
  * probes, one at a time, always go as text.
  */
 export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
-  const make = (address: string, requestTimeout: number, poolSize: number, ids: boolean) =>
-    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, poolSize, ids });
-  // Up to two connections per proxy. With ids nothing waits behind a slow miss, so requests fill
-  // the first connection (up to the link's ids depth) before the second: fewer connections carry
-  // more requests per write. Two packed connections beat eight, and packing beat spreading, in
-  // `bench/bin/bench` runs against three proxies (docs/performance.md has the figures).
-  const TRAFFIC_CONNECTIONS = 2;
-  const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC_CONNECTIONS, true));
-  const probes = addresses.map((a) => make(a, settings.healthTimeout, 1, false));
+  const make = (address: string, requestTimeout: number, pool: Pool, ids: boolean) =>
+    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, ...pool, ids });
+  const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC, true));
+  const probes = addresses.map((a) => make(a, settings.healthTimeout, PROBES, false));
   return {
     forward: (proxy, key, done) => traffic[proxy]!.request(getRequest(key), done),
     send: (proxy, request, done) => traffic[proxy]!.request(request, done),
@@ -50,8 +45,8 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
         });
       }),
     open: (address) => {
-      traffic.push(make(address, settings.requestTimeout, TRAFFIC_CONNECTIONS, true));
-      probes.push(make(address, settings.healthTimeout, 1, false));
+      traffic.push(make(address, settings.requestTimeout, TRAFFIC, true));
+      probes.push(make(address, settings.healthTimeout, PROBES, false));
       return traffic.length - 1;
     },
     close: () => {
@@ -59,6 +54,22 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
     },
   };
 }
+
+interface Pool {
+  maxConnections: number;
+  keepAlive: number;
+}
+
+// With ids nothing waits behind a slow miss, so requests fill the first connection (up to the
+// link's ids depth) before the next: fewer connections carry more requests per write. Two packed
+// connections beat eight, and packing beat spreading, in `bench/bin/bench` runs against three
+// proxies (docs/performance.md has the figures), so two are kept idle. The cap only bounds how
+// many a burst may open: while every connection is full, or still proving it echoes ids (one
+// request at a time), a request opens another rather than wait behind them.
+const TRAFFIC: Pool = { maxConnections: 64, keepAlive: 2 };
+
+// One probe at a time, on one connection kept open.
+const PROBES: Pool = { maxConnections: 1, keepAlive: 1 };
 
 const METRICS: LinkRequest = { text: 'METRICS', json: '{"op":"METRICS"}' };
 

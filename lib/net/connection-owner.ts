@@ -2,7 +2,13 @@
 import type { LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 
-/** Why a request over a link got no answer. */
+/**
+ * Why a request over a link got no answer. `refused`: nothing accepted the connection.
+ * `connect_timeout`: the connection carrying it was not accepted within the connect timeout, so
+ * the peer never saw the request. `timeout`: no answer by the request's deadline (while it
+ * waited in the link's queue or on a connection). `reset`: the connection closed under it.
+ * `garbage`: the answer was not one. `closed`: the link was closed.
+ */
 export type LinkFailure = 'refused' | 'connect_timeout' | 'reset' | 'timeout' | 'garbage' | 'closed';
 
 /** The answer line's bytes, without newline or our id: relayed as they are, decoded only by who must read them. */
@@ -15,8 +21,8 @@ export const NO_ANSWER = Buffer.alloc(0);
 export interface Job {
   request: LinkRequest;
   callback: LinkCallback;
-  /** When the connection carrying it wrote it, in the clock's ms. */
-  sentAt: number;
+  /** Clock ms by which it must be answered: the request timeout after it was given to the link. */
+  deadline: number;
   /** True once it has been handed back and queued again: a request is resent at most once. */
   resent: boolean;
 }
@@ -26,9 +32,11 @@ export interface ConnectionSettings {
   readonly host: string;
   readonly port: number;
   readonly clock: Clock;
-  /** Requests in flight at once on a connection that pipelines answers in order. */
-  readonly pipelineDepth: number;
-  /** Requests in flight at once, timed-out ones still owed an answer included, on a connection matching answers by id. */
+  /**
+   * Requests in flight at once on a connection matching answers by id (timed-out ones not
+   * counted). Below the peer's own bound on a connection's unanswered requests (1024 on our
+   * servers, lib/net/server.ts), past which it stops reading.
+   */
   readonly idsDepth: number;
   readonly connectTimeout: number;
   readonly requestTimeout: number;
@@ -50,8 +58,8 @@ export interface ConnectionOwner<C> {
   learnNoIds(): void;
   /** The peer closed a connection after answering exactly one request: it answers one request per connection. */
   learnOneShot(): void;
-  /** A connection has room for more requests. */
-  hasRoom(): void;
+  /** `connection` has room for more requests: an answer came in, or a request on it timed out. */
+  hasRoom(connection: C): void;
   /** The connection is gone, owing nothing. */
   gone(connection: C): void;
   /** The connection is gone, and each request it owed an answer fails with `failure`. */

@@ -16,6 +16,8 @@ type Mode = 'text' | 'trial' | 'ids';
 // A connection holding this many requests that timed out and were never answered is retired:
 // slow answers come back and free their slot, but a dead peer's never do.
 const RETIRE_AFTER_UNANSWERED_TIMEOUTS = 4;
+// The id table of a connection that does not match by id: no slots, so it holds nothing.
+const NO_IDS = new IdTable<never>(0);
 
 /**
  * One TCP connection to the peer. It takes requests from its owner while `canTake()`, and tells
@@ -30,8 +32,8 @@ export class PeerConnection {
   private trialId = 0;
   // Requests answered in order (text and trial modes).
   private readonly inOrder: Job[] = [];
-  // Requests answered by id (ids mode).
-  private readonly byId: IdTable<Job>;
+  // Requests answered by id: a table of `idsDepth` slots from the trial's success on, none before.
+  private byId: IdTable<Job> = NO_IDS;
   // Ids of requests failed for timeout whose answers may still come.
   private readonly timedOut = new Set<number>();
   private connected = false;
@@ -39,8 +41,6 @@ export class PeerConnection {
   private dead = false;
   private retired = false;
   private readonly openedAt: number;
-  // Lines given to the connection before it connected.
-  private unsent: string[] = [];
   // Requests of one event-loop turn leave in one write, not one syscall each.
   private outgoing = '';
 
@@ -51,14 +51,10 @@ export class PeerConnection {
     this.settings = owner.settings;
     const { host, port, clock } = this.settings;
     this.openedAt = clock.now();
-    this.byId = new IdTable(this.settings.idsDepth);
     this.framer = new LineFramer(this.settings.maxAnswerBytes);
     this.socket = net.connect({ host, port, noDelay: true });
-    this.socket.on('connect', () => {
-      this.connected = true;
-      for (const line of this.unsent) this.queue(line);
-      this.unsent = [];
-    });
+    // Lines written before the connect completes wait in the socket's own buffer.
+    this.socket.on('connect', () => (this.connected = true));
     this.socket.on('data', (chunk: Buffer) => this.framer.pushLines(chunk, this.onLine, this.onTooLong));
     this.socket.on('end', () => this.framer.endLines(this.onLine));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -78,9 +74,9 @@ export class PeerConnection {
     return this.inOrder.length + this.byId.size;
   }
 
-  /** What the peer is working on for this connection, as far as we know. */
-  get load(): number {
-    return this.inFlight + this.timedOut.size;
+  /** True while open, taking requests, and carrying none: a connection the keepalive cache may hold. */
+  get idle(): boolean {
+    return !this.dead && !this.retired && this.inFlight === 0;
   }
 
   /** True once answers on this connection are matched by the ids they echo. */
@@ -89,31 +85,29 @@ export class PeerConnection {
   }
 
   /**
-   * A fresh connection takes one request at a time until it has answered two; then it pipelines
-   * text, or, when the owner tries ids, takes one trial request and pipelines only once it is
-   * answered with its id. In flight at once: up to `pipelineDepth` answered in order, `idsDepth`
-   * matched by id.
+   * Answers matched in order are never pipelined: a slow answer would hold up every one behind it
+   * (head-of-line blocking), so a connection in text mode carries one request at a time. Once it
+   * has answered two and the owner tries ids, it sends one trial request with an id, and only once
+   * that is answered with its id does it carry up to `idsDepth` at once, matched by id.
    */
   canTake(): boolean {
     if (this.dead || this.retired) return false;
     if (this.single) return this.inFlight === 0 && this.answered === 0;
-    if (this.answered < 2) return this.inFlight === 0;
     switch (this.mode) {
       case 'ids':
-        return this.load < this.settings.idsDepth;
+        return this.inFlight < this.settings.idsDepth;
       case 'trial':
         return false;
       case 'text':
-        return this.owner.triesIds() ? this.inFlight === 0 : this.inOrder.length < this.settings.pipelineDepth;
+        return this.inFlight === 0;
     }
   }
 
   /** Writes the request in the form this connection carries; call only while `canTake()`. */
   send(job: Job): void {
-    job.sentAt = this.settings.clock.now();
     let line: string;
     if (this.mode === 'ids') {
-      // canTake() keeps the load, and so what is in flight, below the table's capacity.
+      // canTake() keeps what is in flight below the table's capacity.
       const id = this.byId.add(job)!;
       line = jsonWithId(job.request, id);
     } else if (!this.single && this.answered >= 2 && this.inOrder.length === 0 && this.owner.triesIds()) {
@@ -125,8 +119,7 @@ export class PeerConnection {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
     }
-    if (this.connected) this.queue(line);
-    else this.unsent.push(line);
+    this.queue(line);
   }
 
   private queue(line: string): void {
@@ -141,31 +134,35 @@ export class PeerConnection {
     this.outgoing = '';
   }
 
-  /** Fails what has waited too long at `now` (clock ms): the connect, or a request's answer. */
+  /**
+   * Fails what has waited too long at `now` (clock ms): a connect not accepted within the connect
+   * timeout fails what the connection carries with `connect_timeout`; a request past its deadline
+   * fails with `timeout`, and its place on the connection is free at once.
+   */
   checkDeadlines(now: number): void {
     if (this.dead) return;
     if (!this.connected && this.inFlight > 0 && now - this.openedAt >= this.settings.connectTimeout) {
-      this.fail('timeout');
+      this.fail('connect_timeout');
       return;
     }
-    const timeout = this.settings.requestTimeout;
     if (this.mode === 'ids') {
       // Answers are matched by id, so a late one costs only its own request, not the connection.
       const late: Job[] = [];
       this.byId.sweep(
-        (job) => now - job.sentAt >= timeout,
+        (job) => now >= job.deadline,
         (id, job) => {
           this.timedOut.add(id);
           late.push(job);
         },
       );
+      if (late.length === 0) return;
       if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
+      this.nowHasRoom();
       for (const job of late) job.callback('timeout', NO_ANSWER);
-      this.retireIfIdle();
       return;
     }
     const oldest = this.inOrder[0];
-    if (oldest !== undefined && now - oldest.sentAt >= timeout) {
+    if (oldest !== undefined && now >= oldest.deadline) {
       // Answers are matched in order, so a connection with a lost answer cannot be trusted again.
       this.inOrder.shift()!.callback('timeout', NO_ANSWER);
       this.handBack('reset');
@@ -176,6 +173,11 @@ export class PeerConnection {
   fail(failure: LinkFailure): void {
     const unanswered = this.shut();
     if (unanswered !== undefined) this.owner.failed(this, unanswered, failure);
+  }
+
+  /** Closes a connection that owes nothing, without a word to the owner, which let it go (keepalive). */
+  close(): void {
+    this.shut();
   }
 
   /** Takes no more requests, and closes once the answers it is owed are in, if it has been sending ids. */
@@ -230,10 +232,7 @@ export class PeerConnection {
 
   private onAnswerInOrder(answer: Buffer, object: boolean): void {
     const job = this.inOrder.shift();
-    if (job === undefined) {
-      this.handBack('garbage');
-      return;
-    }
+    if (job === undefined) return this.handBack('garbage');
     if (!object) {
       job.callback('garbage', NO_ANSWER);
       this.handBack('reset');
@@ -249,37 +248,39 @@ export class PeerConnection {
         return;
       }
       this.mode = 'ids';
+      this.byId = new IdTable(this.settings.idsDepth);
       answer = split.answer;
     }
     this.answered++;
-    job.callback(null, answer);
     if (this.single) {
       this.dead = true;
       this.socket.end();
       this.owner.gone(this);
-      return;
+    } else {
+      this.nowHasRoom();
     }
-    this.retireIfIdle();
-    this.owner.hasRoom();
+    job.callback(null, answer);
   }
 
   private onAnswerWithId(split: { answer: Buffer; id: number } | undefined): void {
     const job = split === undefined ? undefined : this.byId.take(split.id);
     if (job === undefined) {
-      if (split !== undefined && this.timedOut.delete(split.id)) {
-        this.retireIfIdle();
-        this.owner.hasRoom();
-        return;
-      }
+      // A late answer to a request that timed out: its place was freed at the deadline.
+      if (split !== undefined && this.timedOut.delete(split.id)) return;
       // An answer that names no request of ours: from now on no answer on this connection can be
       // matched with confidence, so what is outstanding goes again, as text.
       this.fallBackToText();
       return;
     }
     this.answered++;
+    this.nowHasRoom();
     job.callback(null, split!.answer);
+  }
+
+  // Before the answer's callback: the oldest request waiting gets the room, not one made in the callback.
+  private nowHasRoom(): void {
     this.retireIfIdle();
-    this.owner.hasRoom();
+    if (!this.dead) this.owner.hasRoom(this);
   }
 
   // The owner learns first, so that the requests this connection hands back are resent as text;

@@ -3,28 +3,42 @@ import type { Subscription } from 'rxjs';
 import type { LinkRequest } from '../protocol/upstream-request.js';
 import { every, type Clock } from '../time/clock.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkCallback, type LinkFailure } from './connection-owner.js';
+import { KeepaliveCache } from './keepalive.js';
 import { PeerConnection } from './peer-connection.js';
 
 export type { LinkCallback, LinkFailure } from './connection-owner.js';
+
+/**
+ * Connections a link opens to its peer at most, by default: Envoy's circuit-breaker default for
+ * `max_connections`. nginx sets no limit (`max_conns=0`); a bound keeps a flood of misses from
+ * taking every file descriptor, and is far above what a text peer needs to leave no request
+ * waiting behind another.
+ */
+export const UPSTREAM_MAX_CONNECTIONS = 1024;
+
+/** Idle connections a link keeps open, by default: the nginx docs' example `keepalive 32`. */
+export const UPSTREAM_KEEPALIVE = 32;
 
 export interface LinkOptions {
   host: string;
   port: number;
   clock: Clock;
-  /** Persistent connections kept to the peer. */
-  poolSize?: number;
-  /** Requests in flight on one connection once it has proven it pipelines, answered in order. */
-  pipelineDepth?: number;
   /**
-   * Requests in flight on one connection whose answers are matched by id. Deeper than in order:
-   * no answer waits behind another, and a fuller connection carries more requests per write.
+   * Connections open at once to the peer, one-shot peers included (retiring ones, which take no
+   * more requests, do not count). A request no connection has room for opens a new one below
+   * this, and waits in the link's queue, first in first out, at it. Default `UPSTREAM_MAX_CONNECTIONS`.
+   */
+  maxConnections?: number;
+  /** Idle connections kept open (nginx's `keepalive N`); past it the least recently used is closed. Default `UPSTREAM_KEEPALIVE`. */
+  keepAlive?: number;
+  /**
+   * Requests in flight on one connection whose answers are matched by id (default 256). Below the
+   * peer's bound on a connection's unanswered requests (1024 on our servers, lib/net/server.ts).
    */
   idsDepth?: number;
-  /** Connections at once to a peer that answers one request per connection. */
-  oneShotConnections?: number;
-  /** ms a connection may take to connect while requests wait on it. */
+  /** ms a connection may take to connect while requests wait on it; past it they fail `connect_timeout`. */
   connectTimeout?: number;
-  /** ms a request may wait for its answer. */
+  /** ms from `request()` to the answer, the time waiting in the link's queue included; past it, `timeout`. */
   requestTimeout?: number;
   /** Bytes in the longest answer line accepted; a longer one is garbage. */
   maxAnswerBytes?: number;
@@ -37,11 +51,18 @@ export interface LinkOptions {
 }
 
 /**
- * Sends requests to one peer. A fresh connection carries one text request at a time until it has
- * answered two; then it pipelines. With `ids`, such a connection first sends one JSON request with
- * an id alone; if the answer echoes the id, the connection carries JSON requests with ids from
- * then on and matches answers by id, so a slow answer holds up no other. Otherwise answers are
- * matched in order (text-form requests are answered in order by every peer).
+ * Sends requests to one peer over a pool of connections. A connection whose answers are matched
+ * in order carries one request at a time, always: pipelined, a slow answer would hold up every
+ * answer behind it. A request no connection has room for opens another connection, up to
+ * `maxConnections`, then waits in the link's queue. With `ids`, a connection that has answered
+ * two requests sends one JSON request with an id alone; if the answer echoes the id, the
+ * connection carries up to `idsDepth` JSON requests with ids from then on and matches answers by
+ * id, so a slow answer holds up no other, and requests pack onto the first such connection with
+ * room. Idle connections past `keepAlive` are closed, least recently used first.
+ *
+ * A request's deadline runs from `request()`: one still waiting in the queue fails `timeout` at
+ * it too, and one that fails frees its place at once (a connection matching in order, whose
+ * answers can no longer be trusted, is closed, and the next request opens a fresh one).
  *
  * When a connection that has answered exactly one request closes with requests unanswered, they
  * are resent once on a fresh connection and the peer is treated as answering one request per
@@ -52,10 +73,10 @@ export interface LinkOptions {
 export class UpstreamLink {
   private readonly waiting: Job[] = [];
   private readonly connections = new Set<PeerConnection>();
+  private readonly idle: KeepaliveCache<PeerConnection>;
   private readonly settings: ConnectionSettings;
   private readonly ids: boolean;
-  private readonly poolSize: number;
-  private readonly oneShotConnections: number;
+  private readonly maxConnections: number;
   // What the connections see of the link: their settings and the calls they make back.
   private readonly owner: ConnectionOwner<PeerConnection>;
   private oneShot = false;
@@ -66,13 +87,12 @@ export class UpstreamLink {
 
   constructor(options: LinkOptions) {
     this.ids = options.ids === true;
-    this.poolSize = options.poolSize ?? 4;
-    this.oneShotConnections = options.oneShotConnections ?? 64;
+    this.maxConnections = options.maxConnections ?? UPSTREAM_MAX_CONNECTIONS;
+    this.idle = new KeepaliveCache(options.keepAlive ?? UPSTREAM_KEEPALIVE);
     this.settings = {
       host: options.host,
       port: options.port,
       clock: options.clock,
-      pipelineDepth: options.pipelineDepth ?? 64,
       idsDepth: options.idsDepth ?? 256,
       connectTimeout: options.connectTimeout ?? 1000,
       requestTimeout: options.requestTimeout ?? 2000,
@@ -86,14 +106,24 @@ export class UpstreamLink {
       learnOneShot: () => {
         this.oneShot = true;
       },
-      hasRoom: () => this.pump(),
+      hasRoom: (connection) => this.hasRoom(connection),
       gone: (connection) => {
-        this.connections.delete(connection);
+        this.forget(connection);
         this.pump();
       },
       failed: (connection, unanswered, failure) => this.failed(connection, unanswered, failure),
       handedBack: (connection, unanswered, failure) => this.handedBack(connection, unanswered, failure),
     };
+  }
+
+  /** Connections open to the peer, retiring ones included. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Requests waiting in the link's queue for a connection with room. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   /** True once the peer has shown it closes after each answer. */
@@ -106,13 +136,16 @@ export class UpstreamLink {
     return this.ids && !this.noIds;
   }
 
-  /** Sends one request and calls back once with the answer line (without our id) or the failure. */
+  /**
+   * Sends one request and calls back once with the answer line (without our id) or the failure
+   * (`LinkFailure`); the deadline, `requestTimeout` ms, runs from now.
+   */
   request(request: LinkRequest, callback: LinkCallback): void {
     if (this.closed) {
       callback('closed', NO_ANSWER);
       return;
     }
-    this.waiting.push({ request, callback, sentAt: 0, resent: false });
+    this.waiting.push({ request, callback, deadline: this.settings.clock.now() + this.settings.requestTimeout, resent: false });
     this.pump();
   }
 
@@ -131,8 +164,25 @@ export class UpstreamLink {
     for (const c of this.connections) c.retireIfUsingIds();
   }
 
-  private failed(connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
+  // An idle connection rests in the keepalive cache before the queue has its pick, so that, the
+  // most recently used, it is the one the oldest waiting request gets; what stays idle after is
+  // held to the keepalive bound.
+  private hasRoom(connection: PeerConnection): void {
+    if (connection.idle) this.idle.rest(connection);
+    this.pump();
+    for (const surplus of this.idle.surplus()) {
+      this.connections.delete(surplus);
+      surplus.close();
+    }
+  }
+
+  private forget(connection: PeerConnection): void {
     this.connections.delete(connection);
+    this.idle.remove(connection);
+  }
+
+  private failed(connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
+    this.forget(connection);
     // Refused: the peer restarted, maybe as another program, so what the link learned of it is void.
     if (failure === 'refused') {
       this.oneShot = false;
@@ -143,11 +193,14 @@ export class UpstreamLink {
   }
 
   private handedBack(connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
-    this.connections.delete(connection);
+    this.forget(connection);
     const retry: Job[] = [];
+    const now = this.settings.clock.now();
     for (const job of unanswered) {
       if (job.resent || this.closed) {
         job.callback(failure, NO_ANSWER);
+      } else if (now >= job.deadline) {
+        job.callback('timeout', NO_ANSWER);
       } else {
         job.resent = true;
         retry.push(job);
@@ -161,35 +214,35 @@ export class UpstreamLink {
     while (this.waiting.length > 0 && !this.closed) {
       const connection = this.pick();
       if (connection === undefined) break;
+      this.idle.remove(connection);
       connection.send(this.waiting.shift()!);
     }
     this.watchTimeouts();
   }
 
+  // In this order: the first connection matching by id with room (packed, more requests leave in
+  // each write and the peer reads more in each read); the most recently used idle connection; a
+  // new connection, below the cap; else none, and the request waits.
   private pick(): PeerConnection | undefined {
-    let best: PeerConnection | undefined;
-    // Retiring connections close once their last answer is in; they do not hold a place in the pool.
+    if (this.ids) {
+      for (const c of this.connections) if (c.matchesById && c.canTake()) return c;
+    }
+    // A pooled connection opened before the link learned the peer is one-shot will be closed by
+    // the peer once it has answered; a request (above all a resent one) must not go there.
+    const rested = this.idle.take((c) => (!this.oneShot || c.single) && c.canTake());
+    if (rested !== undefined) return rested;
+    if (this.staying() >= this.maxConnections) return undefined;
+    const fresh = new PeerConnection(this.owner, this.oneShot);
+    this.connections.add(fresh);
+    return fresh;
+  }
+
+  // Retiring connections close once their last answer is in; they do not hold a place in the pool.
+  private staying(): number {
+    if (this.connections.size < this.maxConnections) return this.connections.size;
     let staying = 0;
-    for (const c of this.connections) {
-      if (c.retiring) continue;
-      staying++;
-      // A pooled connection opened before the link learned the peer is one-shot will be closed by
-      // the peer once it has answered; a request (above all a resent one) must not go there.
-      if (this.oneShot && !c.single) continue;
-      if (!c.canTake()) continue;
-      // Answers by id hold up nothing, so requests pack onto the first connection with room:
-      // more of them leave in each write, and the peer reads more in each read.
-      if (c.matchesById) return c;
-      if (best === undefined || c.load < best.load) best = c;
-      if (c.load === 0) return c;
-    }
-    const limit = this.oneShot ? this.oneShotConnections : this.poolSize;
-    if (staying < limit) {
-      const fresh = new PeerConnection(this.owner, this.oneShot);
-      this.connections.add(fresh);
-      return fresh;
-    }
-    return best;
+    for (const c of this.connections) if (!c.retiring) staying++;
+    return staying;
   }
 
   // One sweep per link replaces a timer per request; it runs only while work is outstanding.
@@ -199,6 +252,7 @@ export class UpstreamLink {
     const tick = Math.max(5, Math.min(connectTimeout, requestTimeout) / 8);
     this.sweeper = every(clock, tick, () => {
       const now = clock.now();
+      this.expireWaiting(now);
       let busy = this.waiting.length > 0;
       for (const c of this.connections) {
         c.checkDeadlines(now);
@@ -209,5 +263,17 @@ export class UpstreamLink {
         this.sweeper = undefined;
       }
     });
+  }
+
+  // Requests still in the queue at their deadline fail there: a full pool costs a timeout, not more.
+  private expireWaiting(now: number): void {
+    const late: Job[] = [];
+    let kept = 0;
+    for (const job of this.waiting) {
+      if (now >= job.deadline) late.push(job);
+      else this.waiting[kept++] = job;
+    }
+    this.waiting.length = kept;
+    for (const job of late) job.callback('timeout', NO_ANSWER);
   }
 }

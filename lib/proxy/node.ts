@@ -23,6 +23,8 @@ export interface ProxyOptions extends EdgeBounds {
   lruCapacity: number;
   cacheMaxBytes: number;
   originTimeout: number;
+  /** Connections to the origin open at once at most; misses past them wait their turn (lib/net/upstream.ts). */
+  originMaxConnections: number;
   /** Seconds past TTL a value is served at once while it is refreshed. */
   grace: number;
   /** Seconds past TTL a value is served when the origin fails. */
@@ -48,6 +50,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     port: options.originPort,
     clock: options.clock,
     requestTimeout: options.originTimeout,
+    maxConnections: options.originMaxConnections,
   });
   const graph = proxyGraph(
     {

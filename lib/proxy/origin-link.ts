@@ -44,10 +44,11 @@ export function readAnswer(answer: string): FetchOutcome {
 function describe(failure: string): string {
   switch (failure) {
     case 'refused':
-    case 'connect_timeout':
       return 'origin unreachable';
     case 'timeout':
       return 'origin timed out';
+    case 'connect_timeout':
+      return 'origin connect timed out';
     case 'garbage':
       return 'origin answered garbage';
     default:

@@ -81,11 +81,12 @@ describe('PeerConnection', () => {
   let outcomes: string[];
   beforeEach(() => (outcomes = []));
 
-  function job(key: string): Job {
+  /** A request for `key` due by `deadline` (clock ms). */
+  function job(key: string, deadline = 100): Job {
     return {
       request: getRequest(key),
       callback: (failure, answer) => outcomes.push(`${key} ${failure ?? answer.toString()}`),
-      sentAt: 0,
+      deadline,
       resent: false,
     };
   }
@@ -95,7 +96,6 @@ describe('PeerConnection', () => {
       host: '127.0.0.1',
       port,
       clock: new VirtualTimeScheduler(),
-      pipelineDepth: 2,
       idsDepth: 4,
       connectTimeout: 1000,
       requestTimeout: 100,
@@ -119,20 +119,26 @@ describe('PeerConnection', () => {
     await until(`the outcome of ${key}`, () => outcomes.length > before);
   }
 
-  it('takes one request at a time until it has answered two, then pipelines up to its depth', async () => {
+  it('carries one text request at a time, however many it has answered', async () => {
     const { owner, connection } = await open(new LinePeer(answer));
-    expect(connection.canTake()).to.equal(true);
-    connection.send(job('a/1'));
-    expect(connection.canTake()).to.equal(false);
-    await until('a/1', () => outcomes.length === 1);
-    await exchange(connection, 'a/2');
-    connection.send(job('a/3'));
-    expect(connection.canTake()).to.equal(true);
-    connection.send(job('a/4'));
-    expect(connection.canTake(), 'at the pipeline depth').to.equal(false);
-    await until('a/3 and a/4', () => outcomes.length === 4);
+    for (const [i, key] of ['a/1', 'a/2', 'a/3', 'a/4'].entries()) {
+      expect(connection.canTake(), `before ${key}`).to.equal(true);
+      expect(connection.idle, `before ${key}`).to.equal(true);
+      connection.send(job(key));
+      expect(connection.canTake(), `while ${key} is out`).to.equal(false);
+      expect(connection.idle, `while ${key} is out`).to.equal(false);
+      await until(key, () => outcomes.length === i + 1);
+    }
     expect(outcomes).to.deep.equal(['a/1', 'a/2', 'a/3', 'a/4'].map((k) => `${k} {"status":"OK","data":"${k}"}`));
     expect(owner.calls).to.deep.equal(['hasRoom', 'hasRoom', 'hasRoom', 'hasRoom']);
+  });
+
+  it('tells its owner it has room before the answer\'s callback runs', async () => {
+    const { owner, connection } = await open(new LinePeer(answer));
+    let callsAtCallback: string[] = [];
+    connection.send({ ...job('a/1'), callback: () => (callsAtCallback = [...owner.calls]) });
+    await until('the answer', () => owner.calls.length === 1);
+    expect(callsAtCallback).to.deep.equal(['hasRoom']);
   });
 
   it('tries one request with an id once its owner tries ids, and matches answers by id after the echo', async () => {
@@ -194,17 +200,57 @@ describe('PeerConnection', () => {
     expect(owner.calls).to.deep.equal(['failed refused [a/1]']);
   });
 
-  it('fails a request answered in order past its deadline, and hands back the ones behind it', async () => {
-    const { owner, connection } = await open(new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket)));
+  it('fails a text request at its deadline and closes, since answers in order can no longer be trusted', async () => {
+    const peer = new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket));
+    const { owner, connection } = await open(peer);
     await exchange(connection, 'w/1');
     await exchange(connection, 'w/2');
-    connection.send(job('late/1'));
-    connection.send(job('behind/1'));
-    connection.checkDeadlines(99);
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 3);
+    connection.checkDeadlines(249);
     expect(outcomes).to.have.length(2);
-    connection.checkDeadlines(100);
+    connection.checkDeadlines(250);
     expect(outcomes.slice(2)).to.deep.equal(['late/1 timeout']);
-    expect(owner.calls.slice(2)).to.deep.equal(['handedBack reset [behind/1]']);
+    expect(owner.calls.slice(2)).to.deep.equal(['handedBack reset []']);
+    expect(connection.canTake()).to.equal(false);
+  });
+
+  it('fails what it carries with connect_timeout when the connect is not accepted within the connect timeout', async () => {
+    const { owner, connection } = await open(new LinePeer(answer));
+    // The connect completes on a later turn of the event loop: until then it is pending.
+    connection.send(job('a/1', 5000));
+    connection.checkDeadlines(999);
+    expect(owner.calls).to.deep.equal([]);
+    connection.checkDeadlines(1000);
+    expect(owner.calls).to.deep.equal(['failed connect_timeout [a/1]']);
+  });
+
+  it('fails a request whose own deadline passes first with timeout, not connect_timeout', async () => {
+    const { owner, connection } = await open(new LinePeer(answer));
+    connection.send(job('a/1', 300));
+    connection.checkDeadlines(300);
+    expect(outcomes).to.deep.equal(['a/1 timeout']);
+    expect(owner.calls).to.deep.equal(['handedBack reset []']);
+  });
+
+  it('matching by id, frees a timed-out request\'s place at once and tells its owner it has room', async () => {
+    const peer = new LinePeer((line, socket) => !line.includes('"key":"slow/') && answer(line, socket));
+    const { owner, connection } = await open(peer);
+    owner.tryIds = true;
+    await exchange(connection, 'w/1');
+    await exchange(connection, 'w/2');
+    await exchange(connection, 't/1');
+    expect(connection.matchesById).to.equal(true);
+    for (const key of ['slow/1', 'slow/2', 'slow/3']) connection.send(job(key, 200));
+    connection.send(job('slow/4', 300));
+    expect(connection.canTake(), 'at the ids depth').to.equal(false);
+    await until('the peer to read the four', () => peer.lines.length === 7);
+    owner.calls.length = 0;
+    connection.checkDeadlines(200);
+    expect(outcomes.slice(3)).to.deep.equal(['slow/1 timeout', 'slow/2 timeout', 'slow/3 timeout']);
+    expect(owner.calls).to.deep.equal(['hasRoom']);
+    expect(connection.canTake()).to.equal(true);
+    expect(connection.inFlight).to.equal(1);
   });
 
   it('fails every request it owes with the failure it is given', async () => {

@@ -32,10 +32,13 @@ interface Heard {
 class Peer extends SpecServer {
   readonly seen: Seen[] = [];
   connections = 0;
+  /** Connections the link has closed (or the peer, when a handler destroys one). */
+  closes = 0;
 
   constructor(private readonly onRequest: (heard: Heard) => void = (heard) => heard.answer()) {
     super((socket) => {
       const connection = ++this.connections;
+      socket.once('close', () => this.closes++);
       onLines(socket, (line) => {
         this.seen.push({ line, connection });
         this.onRequest(hear(line, connection, socket));
@@ -106,7 +109,7 @@ describe('UpstreamLink', () => {
     await peer.listen();
     cleanup.push(() => peer.close());
     const clock = new ManualClock();
-    const link = new UpstreamLink({ host: '127.0.0.1', port: peer.port, clock, poolSize: 1, ...options });
+    const link = new UpstreamLink({ host: '127.0.0.1', port: peer.port, clock, maxConnections: 1, ...options });
     cleanup.push(() => link.close());
     return { peer, link, clock };
   }
@@ -163,22 +166,25 @@ describe('UpstreamLink', () => {
       expect(peer.connections).to.equal(1);
     });
 
-    it('packs requests onto one connection up to its ids depth before it opens another', async () => {
-      // The peer holds every JSON request, so each stays in flight where the link put it.
+    it('packs requests onto one connection up to its ids depth, then opens another up to the cap, then queues', async () => {
+      // The peer holds every p/ request, so each stays in flight where the link put it.
       const parked: Heard[] = [];
-      const { peer, link } = await start(
-        new Peer((heard) => (heard.json && heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
-        { ids: true, poolSize: 2, idsDepth: 3 },
-      );
+      const { link } = await start(new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())), {
+        ids: true,
+        maxConnections: 2,
+        idsDepth: 3,
+      });
       await warmUp(link);
       await ask(link, 'trial/1');
-      const keys = ['p/1', 'p/2', 'p/3', 'p/4'];
+      const keys = ['p/1', 'p/2', 'p/3', 'p/4', 'p/5'];
       const outcomes = Promise.all(keys.map((k) => ask(link, k)));
-      await until('three requests on the first connection and one on a second', () => peer.seen.length === 7);
-      expect(peer.seen.slice(3).map((s) => s.connection)).to.deep.equal([1, 1, 1, 2]);
-      // The fourth went as text on the fresh connection, which answered it at once.
-      await until('the three held requests', () => parked.length === 3);
+      await until('three requests on the first connection and one on a second', () => parked.length === 4);
+      expect(parked.map((p) => [p.connection, p.json])).to.deep.equal([[1, true], [1, true], [1, true], [2, false]]);
+      // At the cap, with both connections full (the fresh one carries one text request at a time), the fifth waits.
+      expect(link.queued).to.equal(1);
       for (const p of parked) p.answer();
+      await until('the fifth', () => parked.length === 5);
+      parked[4]!.answer();
       expect(await outcomes).to.deep.equal(keys.map(ok));
     });
 
@@ -200,7 +206,7 @@ describe('UpstreamLink', () => {
       // one request per connection at a time, each pair opens and then uses the second connection.
       const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, heard.connection === 1)), {
         ids: true,
-        poolSize: 2,
+        maxConnections: 2,
         idsDepth: 1,
       });
       await warmUp(link);
@@ -328,32 +334,117 @@ describe('UpstreamLink', () => {
   });
 
   describe('without ids', () => {
-    it('sends only text to a persistent peer, pipelining it in order after two answers', async () => {
-      const { peer, link } = await start(new Peer());
+    it('sends only text, and never a second request on a connection before the first is answered', async () => {
+      const parked: Heard[] = [];
+      const { peer, link } = await start(
+        new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
+        { maxConnections: 4 },
+      );
       await warmUp(link);
-      const keys = ['a/1', 'a/2', 'a/3', 'a/4'];
-      expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));
-      expect(peer.lines).to.deep.equal(['GET w/1', 'GET w/2', ...keys.map((k) => `GET ${k}`)]);
-      expect(peer.connections).to.equal(1);
+      const keys = ['p/1', 'p/2', 'p/3', 'p/4'];
+      const outcomes = Promise.all(keys.map((k) => ask(link, k)));
+      await until('the four requests', () => parked.length === 4);
+      expect(new Set(parked.map((p) => p.connection)).size, 'one connection each').to.equal(4);
+      for (const p of parked) p.answer();
+      expect(await outcomes).to.deep.equal(keys.map(ok));
+      expect(peer.lines.every((line) => line.startsWith('GET '))).to.equal(true);
     });
 
-    it('fails the late request on a timeout and resends the ones behind it on a fresh connection', async () => {
+    it('opens connections up to its cap, then queues what is left, first in first out', async () => {
+      const parked: Heard[] = [];
+      const { peer, link } = await start(new Peer((heard) => parked.push(heard)), { maxConnections: 2 });
+      const keys = ['q/1', 'q/2', 'q/3', 'q/4', 'q/5'];
+      const outcomes = Promise.all(keys.map((k) => ask(link, k)));
+      await until('two requests at the peer', () => parked.length === 2);
+      expect(peer.connections).to.equal(2);
+      expect(link.queued).to.equal(3);
+      // Each answer frees a connection, which takes the oldest request waiting.
+      for (let answered = 0; answered < keys.length; answered++) {
+        await until(`request ${answered + 1} at the peer`, () => parked.length > answered);
+        parked[answered]!.answer();
+      }
+      expect(await outcomes).to.deep.equal(keys.map(ok));
+      expect(parked.map((p) => p.key)).to.deep.equal(keys);
+      expect(peer.connections).to.equal(2);
+    });
+
+    it('keeps `keepAlive` connections once idle, closing the least recently used', async () => {
+      const parked: Heard[] = [];
+      const { peer, link } = await start(
+        new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
+        { maxConnections: 4, keepAlive: 1 },
+      );
+      const keys = ['p/1', 'p/2', 'p/3', 'p/4'];
+      const outcomes = keys.map((k) => ask(link, k));
+      await until('four requests on four connections', () => parked.length === 4);
+      for (const [i, p] of parked.entries()) {
+        p.answer();
+        expect(await outcomes[i]!).to.deep.equal(ok(keys[i]!));
+      }
+      await until('three connections closed', () => peer.closes === 3);
+      expect(link.openConnections).to.equal(1);
+      expect(await ask(link, 'a/1')).to.deep.equal(ok('a/1'));
+      // The one kept is the one that answered last.
+      expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET a/1', connection: parked[3]!.connection });
+      expect(peer.closes).to.equal(3);
+    });
+
+    it('fails a request still queued at its deadline with timeout, never sending it', async () => {
+      const { peer, link, clock } = await start(new Peer(() => undefined), { requestTimeout: 100 });
+      const first = ask(link, 'never/1');
+      const queued = ask(link, 'queued/1');
+      await until('the peer to read the first', () => peer.lines.length === 1);
+      expect(link.queued).to.equal(1);
+      clock.advance(99);
+      expect(link.queued).to.equal(1);
+      clock.advance(1);
+      expect(await first).to.deep.equal({ failure: 'timeout', answer: '' });
+      expect(await queued).to.deep.equal({ failure: 'timeout', answer: '' });
+      expect(link.queued).to.equal(0);
+      expect(peer.lines).to.deep.equal(['GET never/1']);
+    });
+
+    it('closes a connection whose request timed out and serves the next on a fresh one', async () => {
       // The first connection goes silent after the warm-up; later ones answer.
       const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
         requestTimeout: 100,
       });
       await warmUp(link);
       const never = ask(link, 'never/1');
-      const behind = ask(link, 'b/1');
-      await until('the peer to read both', () => peer.lines.length === 4);
-      clock.advance(150);
+      await until('the peer to read it', () => peer.lines.length === 3);
+      clock.advance(100);
       expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
-      expect(await behind).to.deep.equal(ok('b/1'));
+      expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
       expect(peer.seen.slice(2)).to.deep.equal([
         { line: 'GET never/1', connection: 1 },
-        { line: 'GET b/1', connection: 1 },
         { line: 'GET b/1', connection: 2 },
       ]);
+      await until('the first connection closed', () => peer.closes === 1);
+    });
+
+    it('keeps working once a slow peer is fast again: every request times out, then the next are answered at once', async () => {
+      let slow = true;
+      const { link, clock } = await start(new Peer((heard) => !slow && heard.answer()), { requestTimeout: 100, maxConnections: 2 });
+      const keys = ['s/1', 's/2', 's/3', 's/4'];
+      const late = Promise.all(keys.map((k) => ask(link, k)));
+      clock.advance(100);
+      expect(await late).to.deep.equal(keys.map(() => ({ failure: 'timeout', answer: '' })));
+      slow = false;
+      const fast = ['f/1', 'f/2', 'f/3', 'f/4'];
+      // No clock time passes: each is answered before any deadline could matter.
+      expect(await Promise.all(fast.map((k) => ask(link, k)))).to.deep.equal(fast.map(ok));
+    });
+
+    it('fails what a connection carries with connect_timeout when its connect is not accepted in time', async () => {
+      const { peer, link, clock } = await start(new Peer(() => undefined), { connectTimeout: 50, requestTimeout: 200 });
+      const request = ask(link, 'a/1');
+      // The connect completes on a later turn of the event loop; the clock passes the connect timeout first.
+      clock.advance(50);
+      expect(await request).to.deep.equal({ failure: 'connect_timeout', answer: '' });
+      const unanswered = ask(link, 'b/1');
+      await until('the peer to read it', () => peer.lines.includes('GET b/1'));
+      clock.advance(200);
+      expect(await unanswered).to.deep.equal({ failure: 'timeout', answer: '' });
     });
   });
 
@@ -365,7 +456,7 @@ describe('UpstreamLink', () => {
     });
 
     it('serves concurrent requests with text lines only', async () => {
-      const { peer, link } = await start(new OneShotPeer(echoKey), { ids: true, poolSize: 4 });
+      const { peer, link } = await start(new OneShotPeer(echoKey), { ids: true, maxConnections: 4 });
       await ask(link, 'k/0');
       const keys = Array.from({ length: 20 }, (_, i) => `k/${i + 1}`);
       expect(await Promise.all(keys.map((k) => ask(link, k)))).to.deep.equal(keys.map(ok));

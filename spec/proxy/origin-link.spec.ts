@@ -95,8 +95,8 @@ describe('originOverLink', () => {
   it('describes each link failure as an origin failure', () => {
     const reasons: Record<LinkFailure, string> = {
       refused: 'origin unreachable',
-      connect_timeout: 'origin unreachable',
       timeout: 'origin timed out',
+      connect_timeout: 'origin connect timed out',
       garbage: 'origin answered garbage',
       reset: 'origin connection lost',
       closed: 'origin connection lost',
