@@ -31,6 +31,7 @@ const options = new Command('bench-origin-trouble')
   .option('--timeout-misses <n>', 'timeout: misses at a proxy whose origin is past --origin-timeout', integer(1), d.timeoutMisses)
   .option('--timeout-slow <ms>', 'timeout: the origin\'s milliseconds per answer', integer(1), d.timeoutSlowMs)
   .option('--origin-timeout <ms>', 'timeout: the proxy\'s --origin-timeout', integer(1), d.originTimeoutMs)
+  .option('--grace <ms>', 'how long past its expected end a run waits for answers before counting the rest NO_ANSWER', integer(0), d.graceMs)
   .option('--seed <n>', 'random seed for the cached keys asked', integer(0), d.seed)
   .option('--json', 'print one JSON object instead of the tables')
   .parse(kebabFlags(process.argv))
@@ -50,6 +51,7 @@ const options = new Command('bench-origin-trouble')
     timeoutMisses: number;
     timeoutSlow: number;
     originTimeout: number;
+    grace: number;
     seed: number;
     json?: boolean;
   }>();
@@ -74,6 +76,7 @@ try {
       timeoutMisses: options.timeoutMisses,
       timeoutSlowMs: options.timeoutSlow,
       originTimeoutMs: options.originTimeout,
+      graceMs: options.grace,
       seed: options.seed,
       command: ['bench/bin/bench-origin-trouble', ...process.argv.slice(2)].join(' '),
       log: (line) => void process.stderr.write(`${line}\n`),

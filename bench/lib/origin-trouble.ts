@@ -38,6 +38,8 @@ export interface TroubleOptions {
   timeoutMisses: number;
   timeoutSlowMs: number;
   originTimeoutMs: number;
+  /** How long past what it should take a run waits for answers before counting the rest NO_ANSWER, in ms. */
+  graceMs: number;
   seed: number;
   /** The command line quoted in the report. */
   command: string;
@@ -59,6 +61,7 @@ export const DEFAULTS: Omit<TroubleOptions, 'scenarios' | 'command' | 'log'> = {
   timeoutMisses: 100,
   timeoutSlowMs: 3000,
   originTimeoutMs: 1000,
+  graceMs: 10_000,
   seed: 1,
 };
 
@@ -70,8 +73,8 @@ const HOT_CONNS = 16;
 const HOT_DEPTH = 16;
 const MISS_CONNS = 16;
 const PROBE_CONNS = 4;
-/** How long a run waits for answers that are not coming, beyond what it should take. */
-const GRACE_MS = 10_000;
+/** A bound on the fetches scenario's asks, which should take a few seconds. */
+const FETCH_DEADLINE_MS = 60_000;
 
 /** Runs the chosen scenarios one after the other; a scenario that fails is reported skipped, with why. */
 export async function runOriginTrouble(options: TroubleOptions, fleet: Fleet): Promise<OriginTrouble> {
@@ -92,6 +95,7 @@ export async function runOriginTrouble(options: TroubleOptions, fleet: Fleet): P
   const result = {
     startedAt,
     command: options.command,
+    graceMs: options.graceMs,
     isolation: await run('isolation', (scope) => isolation(options, scope)),
     fanIn: await run('fan-in', (scope) => fanIn(options, scope)),
     fetches: await run('fetches', (scope) => fetches(options, scope)),
@@ -170,7 +174,7 @@ async function isolation(o: TroubleOptions, scope: Scope): Promise<IsolationResu
   const pick = uniformSampler(cached.length, seededRandom(o.seed));
   const probe = (): ReturnType<typeof timedGets> => {
     const keys = Array.from({ length: Math.max(1, Math.round((o.probeRate * o.probeMs) / 1000)) }, () => cached[pick()]!);
-    return timedGets({ port: balancer.port, keys, conns: PROBE_CONNS, window: Infinity, rate: o.probeRate, deadlineMs: o.probeMs + GRACE_MS });
+    return timedGets({ port: balancer.port, keys, conns: PROBE_CONNS, window: Infinity, rate: o.probeRate, deadlineMs: o.probeMs + o.graceMs });
   };
   const without = summarizeAnswers(await probe());
   o.log(`origin trouble, isolation: cached GETs with no misses waiting: p99 ${without.latency?.p99.toFixed(2)} ms, ok ${without.ok}/${without.requests}`);
@@ -194,7 +198,7 @@ async function isolation(o: TroubleOptions, scope: Scope): Promise<IsolationResu
 async function fanIn(o: TroubleOptions, scope: Scope): Promise<FanInResult> {
   const origin = await scope.origin(o.delayMs);
   const proxy = await scope.proxy(origin);
-  const results = await timedGets({ port: proxy.port, keys: keysOf('fan/', o.fanIn), conns: o.fanIn, window: 1, deadlineMs: 100 * o.delayMs + GRACE_MS });
+  const results = await timedGets({ port: proxy.port, keys: keysOf('fan/', o.fanIn), conns: o.fanIn, window: 1, deadlineMs: o.fanIn * o.delayMs + o.graceMs });
   const all = allAnsweredMs(results);
   const counts = await originCounts(origin);
   o.log(`origin trouble, fan-in: ${o.fanIn} cold keys answered after ${all.toFixed(0)} ms (origin ${o.delayMs} ms), origin saw at most ${counts.maxInFlight} in flight`);
@@ -210,7 +214,7 @@ async function fetches(o: TroubleOptions, scope: Scope): Promise<FetchesResult> 
   const lists: string[][] = balancers.map(() => []);
   for (let round = 0; round < o.fetchRounds; round++) keys.forEach((key, i) => lists[(i + round) % balancers.length]!.push(key));
   const ask = (perBalancer: readonly string[][]) =>
-    Promise.all(balancers.map((b, i) => timedGets({ port: b.port, keys: perBalancer[i]!, conns: FETCH_CONNS_PER_BALANCER, window: FETCH_DEPTH, deadlineMs: 60_000 })));
+    Promise.all(balancers.map((b, i) => timedGets({ port: b.port, keys: perBalancer[i]!, conns: FETCH_CONNS_PER_BALANCER, window: FETCH_DEPTH, deadlineMs: FETCH_DEADLINE_MS })));
   const answers = summarizeAnswers((await ask(lists)).flat());
   const perKey = fetchesPerKey((await originCounts(origin)).keys, keys);
   o.log(`origin trouble, fetches: ${answers.ok}/${answers.requests} OK; origin fetches per key max ${perKey.max}, mean ${perKey.mean.toFixed(3)}, ${perKey.overOnce} keys more than once`);
@@ -254,7 +258,7 @@ async function hotKey(o: TroubleOptions, scope: Scope): Promise<HotKeyResult> {
 async function timeout(o: TroubleOptions, scope: Scope): Promise<TimeoutResult> {
   const origin = await scope.origin(o.timeoutSlowMs);
   const proxy = await scope.proxy(origin, ['--origin-timeout', String(o.originTimeoutMs)]);
-  const deadlineMs = 4 * o.originTimeoutMs + GRACE_MS;
+  const deadlineMs = 2 * o.originTimeoutMs + o.graceMs;
   const slow = summarizeAnswers(await timedGets({ port: proxy.port, keys: keysOf('slow/', o.timeoutMisses), conns: o.timeoutMisses, window: 1, deadlineMs }));
   o.log(`origin trouble, timeout: ${o.timeoutMisses} misses at a ${o.timeoutSlowMs} ms origin: p50 ${slow.latency?.p50.toFixed(0)} ms, max ${slow.latency?.max.toFixed(0)} ms`);
   const fastDelayMs = 0;

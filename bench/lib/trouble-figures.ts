@@ -53,8 +53,8 @@ export function summarizeAnswers(results: readonly Timed[]): AnswerSummary {
   let cacheMisses = 0;
   for (const r of results) {
     if (r.status === 'OK') ok++;
-    if (r.cacheHit === false) cacheMisses++;
     else errors[r.status] = (errors[r.status] ?? 0) + 1;
+    if (r.cacheHit === false) cacheMisses++;
     if (r.sentMs === undefined) continue;
     latencies.push(r.answeredMs === undefined ? Infinity : r.answeredMs - r.sentMs);
     if (r.answeredMs === undefined) continue;

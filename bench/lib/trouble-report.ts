@@ -68,6 +68,8 @@ export interface TimeoutResult {
 export interface OriginTrouble {
   startedAt: string;
   command: string;
+  /** A request not answered this long past when its run should have ended counts as NO_ANSWER, its latency Infinity. */
+  graceMs: number;
   isolation?: IsolationResult | Skipped;
   fanIn?: FanInResult | Skipped;
   fetches?: FetchesResult | Skipped;
@@ -266,6 +268,7 @@ export function renderTrouble(t: OriginTrouble): string {
     `## Origin trouble`,
     '',
     `Run ${t.startedAt}. \`${t.command}\``,
+    `A request still unanswered ${t.graceMs / 1000} s after its run should have ended counts as NO_ANSWER, its latency as \`never\` (so is a p99 when more than 1% went unanswered).`,
     '',
     ...section('1. Isolation', t.isolation, isolationLines),
     ...section('2. Cold fan-in', t.fanIn, fanInLines),
