@@ -12,14 +12,14 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[Math.min(rank, sorted.length) - 1];
 }
 
-/** Milliseconds; Infinity where a request counted was never answered. */
+/** Milliseconds, to 0.01; Infinity (null in the results JSON) where a request counted was never answered. */
 export interface Spread {
   p50: number;
   p99: number;
   max: number;
 }
 
-/** When the answers of one status came, in ms since the run started. */
+/** When the answers of one status came, in ms (to 0.01) since the run started. */
 export interface StatusTimes {
   count: number;
   first: number;
@@ -66,17 +66,21 @@ export function summarizeAnswers(results: readonly Timed[]): AnswerSummary {
   const answeredAt: Record<string, StatusTimes> = {};
   for (const [status, list] of times) {
     list.sort((a, b) => a - b);
-    answeredAt[status] = { count: list.length, first: list[0]!, p50: percentile(list, 50)!, last: list[list.length - 1]! };
+    answeredAt[status] = { count: list.length, first: hundredths(list[0]!), p50: hundredths(percentile(list, 50)!), last: hundredths(list[list.length - 1]!) };
   }
   return {
     requests: results.length,
     ok,
     cacheMisses,
     errors,
-    ...(latencies.length === 0 ? {} : { latency: { p50: percentile(latencies, 50)!, p99: percentile(latencies, 99)!, max: latencies[latencies.length - 1]! } }),
+    ...(latencies.length === 0
+      ? {}
+      : { latency: { p50: hundredths(percentile(latencies, 50)!), p99: hundredths(percentile(latencies, 99)!), max: hundredths(latencies[latencies.length - 1]!) } }),
     answeredAt,
   };
 }
+
+const hundredths = (ms: number): number => (ms === Infinity ? ms : Math.round(ms * 100) / 100);
 
 /** When the last request of a run was answered, in ms since the start; Infinity if any never was. */
 export function allAnsweredMs(results: readonly Timed[]): number {

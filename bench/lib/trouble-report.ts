@@ -93,7 +93,7 @@ export function troubleTargets(t: Omit<OriginTrouble, 'targets'>): Target[] {
     const clean = errorCount(without) === 0 && errorCount(waiting) === 0;
     targets.push({
       target: `cached p99 with ${int(settings.misses)} misses waiting <= without + ${TROUBLE_LIMITS.isolationP99SlackMs} ms, 0 errors`,
-      figure: `${msText(after)} vs ${msText(before)} ms; errors ${errorsText(waiting.errors)} / ${errorsText(without.errors)}`,
+      figure: `${msUnit(after)} vs ${msUnit(before)}; errors ${errorsText(waiting.errors)} / ${errorsText(without.errors)}`,
       met: after <= before + TROUBLE_LIMITS.isolationP99SlackMs && clean,
     });
   }
@@ -101,7 +101,7 @@ export function troubleTargets(t: Omit<OriginTrouble, 'targets'>): Target[] {
     const f = t.fanIn;
     targets.push({
       target: `${f.settings.requests} cold keys at an in-order origin answered within ${TROUBLE_LIMITS.fanInMultiple}x its latency`,
-      figure: `${multipleText(f.multiple)} (${msText(f.allAnsweredMs)} ms at ${f.settings.delayMs} ms)`,
+      figure: `${multipleText(f.multiple)} (${msUnit(f.allAnsweredMs)} at ${f.settings.delayMs} ms)`,
       met: f.multiple <= TROUBLE_LIMITS.fanInMultiple && errorCount(f.answers) === 0,
     });
   }
@@ -124,12 +124,12 @@ export function troubleTargets(t: Omit<OriginTrouble, 'targets'>): Target[] {
     const bound = 2 * settings.originTimeoutMs + 250;
     targets.push({
       target: `origin past --origin-timeout ${settings.originTimeoutMs}: every miss answered within 2 timeouts (+250 ms)`,
-      figure: `max ${msText(slow.latency?.max ?? Infinity)} ms; ${statusesText(slow)}`,
+      figure: `max ${msUnit(slow.latency?.max ?? Infinity)}; ${statusesText(slow)}`,
       met: (slow.latency?.max ?? Infinity) <= bound,
     });
     targets.push({
       target: 'origin fast again: the next misses answered OK before a timeout',
-      figure: `max ${msText(fast.latency?.max ?? Infinity)} ms; ${statusesText(fast)}`,
+      figure: `max ${msUnit(fast.latency?.max ?? Infinity)}; ${statusesText(fast)}`,
       met: (fast.latency?.max ?? Infinity) < settings.originTimeoutMs && fast.ok === fast.requests,
     });
   }
@@ -142,6 +142,7 @@ function errorCount(s: AnswerSummary): number {
 
 const int = (n: number): string => n.toLocaleString('en-US');
 const msText = (n: number): string => (n === Infinity ? 'never' : n >= 100 ? String(Math.round(n)) : n.toFixed(2));
+const msUnit = (n: number): string => (n === Infinity ? 'never' : `${msText(n)} ms`);
 const multipleText = (n: number): string => (n === Infinity ? 'never' : `${n.toFixed(1)}x`);
 const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
 
@@ -205,7 +206,7 @@ function fanInLines(r: FanInResult): string[] {
     '| figure | value |',
     '|---|---|',
     `| origin latency (in order per connection) | ${r.settings.delayMs} ms |`,
-    `| all answered after | ${msText(r.allAnsweredMs)} ms = ${multipleText(r.multiple)} the origin's latency |`,
+    `| all answered after | ${msUnit(r.allAnsweredMs)} = ${multipleText(r.multiple)} the origin's latency |`,
     `| latency p50 / p99 / max | ${msText(r.answers.latency?.p50 ?? Infinity)} / ${msText(r.answers.latency?.p99 ?? Infinity)} / ${msText(r.answers.latency?.max ?? Infinity)} ms |`,
     `| answers | ${statusesText(r.answers)} |`,
     `| most GETs in flight at the origin | ${r.origin.maxInFlight}, on ${r.origin.maxBusyConnections} busy connections (${r.origin.maxConnections} open) |`,
@@ -222,7 +223,7 @@ function fetchesLines(r: FetchesResult): string[] {
     '',
     '| figure | value |',
     '|---|---|',
-    `| answers | ${statusesText(r.answers)} (p99 ${msText(r.answers.latency?.p99 ?? Infinity)} ms) |`,
+    `| answers | ${statusesText(r.answers)} (p99 ${msUnit(r.answers.latency?.p99 ?? Infinity)}) |`,
     `| origin fetches per key: max / mean | ${r.fetches.max} / ${r.fetches.mean.toFixed(3)} |`,
     `| keys fetched more than once | ${int(r.fetches.overOnce)} of ${int(r.fetches.keys)} |`,
     `| origin killed, every key asked once more | ${statusesText(r.afterKill)} |`,
@@ -237,7 +238,7 @@ function hotKeyLines(r: HotKeyResult): string[] {
     '',
     '| figure | value |',
     '|---|---|',
-    `| requests | ${int(r.requests)} in ${s.durationMs / 1000} s = ${int(r.rps)} req/s, p99 ${msText(r.latency.p99)} ms, errors ${errorsText(r.errors)} |`,
+    `| requests | ${int(r.requests)} in ${s.durationMs / 1000} s = ${int(r.rps)} req/s, p99 ${msUnit(r.latency.p99)}, errors ${errorsText(r.errors)} |`,
     ...r.shares.map((p) => `| share answered by ${p.proxy}${p.owner ? ' (owner)' : ''} | ${pct(p.share)} |`),
     `| origin fetches of the key (origin at ${s.delayMs} ms) | ${r.originFetches} |`,
     '',
