@@ -209,6 +209,7 @@ function fanInLines(r: FanInResult): string[] {
     `| all answered after | ${msUnit(r.allAnsweredMs)} = ${multipleText(r.multiple)} the origin's latency |`,
     `| latency p50 / p99 / max | ${msText(r.answers.latency?.p50 ?? Infinity)} / ${msText(r.answers.latency?.p99 ?? Infinity)} / ${msText(r.answers.latency?.max ?? Infinity)} ms |`,
     `| answers | ${statusesText(r.answers)} |`,
+    `| GETs the origin received | ${int(r.origin.gets)} for ${int(r.settings.requests)} keys |`,
     `| most GETs in flight at the origin | ${r.origin.maxInFlight}, on ${r.origin.maxBusyConnections} busy connections (${r.origin.maxConnections} open) |`,
     '',
   ];

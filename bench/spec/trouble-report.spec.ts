@@ -102,6 +102,7 @@ describe('origin-trouble report', () => {
     expect(text).to.contain('| cached, 2,000 misses waiting | 1,000 | 1.55 | 3.10 | 6.20 | 0 | 0 |');
     expect(text).to.contain('ORIGIN_FAILURE 2,000 at 2,001..4,100 ms (median 2,500)');
     expect(text).to.contain('| all answered after | 120 ms = 2.4x the origin\'s latency |');
+    expect(text).to.contain('| GETs the origin received | 10 for 100 keys |');
     expect(text).to.contain('### 3. Origin fetches per key\n\nnot measured: failed: balancer-2 did not start');
     expect(text).to.contain('| share answered by proxy-1 (owner) | 50.0% |');
     expect(text).to.contain('| at 3,000 ms | 100 | 550 | 2200 | ORIGIN_FAILURE 100 |');
