@@ -29,7 +29,7 @@ export interface IsolationResult {
 /** 2. Concurrent GETs of distinct cold keys at one fresh proxy, the origin answering in order. */
 export interface FanInResult {
   settings: { requests: number; delayMs: number };
-  /** When the last was answered, in ms since all were sent (Infinity: some never were). */
+  /** When the last was answered, in ms since the run started, its connections opening (Infinity: some never were). */
   allAnsweredMs: number;
   /** allAnsweredMs over the origin's latency. */
   multiple: number;
