@@ -1,5 +1,6 @@
 // bench/bin/bench-compare (npm run bench): our balancer and proxy side by side with HAProxy and a minimal
-// Node floor, same load, same run; prints a markdown table and writes bench/results/<time>.json.
+// Node floor, same load, same run, then the origin-trouble scenarios; prints markdown tables and writes
+// bench/results/<time>.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
 import { runComparison } from '../lib/compare.js';
 import { Fleet } from '../lib/fleet.js';
+import { DEFAULTS as TROUBLE_DEFAULTS, runOriginTrouble, SCENARIOS } from '../lib/origin-trouble.js';
 import { renderMarkdown } from '../lib/report.js';
+import { renderTrouble, type OriginTrouble } from '../lib/trouble-report.js';
 import { MODES, SUBJECTS, type ModeName, type Subject } from '../lib/subjects.js';
 
 // Compiled to dist/bench/bin/, three levels below the repository.
@@ -35,6 +38,7 @@ const options = new Command('bench-compare')
   .option('--no-half-load', 'skip the p99 run at half the balancer peak')
   .option('--no-memory', 'skip the 64 MiB proxy memory reading')
   .option('--no-install', 'never install HAProxy; report it as not available when missing')
+  .option('--no-origin-trouble', 'skip the origin-trouble scenarios (bench/bin/bench-origin-trouble runs them alone, with flags for their sizes)')
   .option('--cpu-prof', 'run every node under node --cpu-prof; print each one\'s top self-time functions')
   .addOption(new Option('--out <dir>', 'where the JSON result goes').default(path.join(repo, 'bench', 'results'), 'bench/results'))
   .parse(kebabFlags(process.argv))
@@ -50,6 +54,7 @@ const options = new Command('bench-compare')
     halfLoad: boolean;
     memory: boolean;
     install: boolean;
+    originTrouble: boolean;
     cpuProf?: boolean;
     out: string;
   }>();
@@ -59,6 +64,7 @@ fleet.stopOnSignals();
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
 try {
   const cpuProfDir = options.cpuProf === true ? path.join(options.out, `profiles-${stamp}`) : undefined;
   if (cpuProfDir !== undefined) await mkdir(cpuProfDir, { recursive: true });
@@ -76,16 +82,23 @@ try {
       memory: options.memory,
       installScript: options.install ? path.join(repo, 'bench', 'scripts', 'install-haproxy.sh') : undefined,
       cpuProfDir,
-      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      command,
       log,
     },
     fleet,
   );
   await fleet.stopAll();
+  // Last, on fresh processes of its own: the comparison's figures are taken with nothing else running.
+  let originTrouble: OriginTrouble | { skipped: string } | undefined;
+  if (options.originTrouble) {
+    originTrouble = await runOriginTrouble({ ...TROUBLE_DEFAULTS, scenarios: SCENARIOS, command, log }, fleet).catch((err: Error) => ({ skipped: err.message.split('\n')[0]! }));
+    await fleet.stopAll();
+  }
   await mkdir(options.out, { recursive: true });
   const file = path.join(options.out, `${stamp}.json`);
-  await writeFile(file, JSON.stringify(comparison, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ ...comparison, ...(originTrouble === undefined ? {} : { originTrouble }) }, null, 2) + '\n');
   process.stdout.write('\n' + renderMarkdown(comparison));
+  if (originTrouble !== undefined) process.stdout.write('\n' + ('skipped' in originTrouble ? `Origin trouble not measured: ${originTrouble.skipped}\n` : renderTrouble(originTrouble)));
   for (const profile of comparison.profiles ?? []) {
     process.stdout.write(`\nCPU profile of ${profile.process}: busy ${Math.round(profile.busy * 100)}% of its lifetime; self time, share of busy time:\n`);
     for (const f of profile.top) process.stdout.write(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.location}\n`);
