@@ -50,6 +50,11 @@ export interface LinkOptions {
   ids?: boolean;
 }
 
+/** ms between deadline sweeps: at least this, so a short timeout does not spin the loop... */
+const SWEEP_MIN_TICK = 5;
+/** ...and at most this, so a long one is not noticed late. */
+const SWEEP_MAX_TICK = 50;
+
 /**
  * Sends requests to one peer over a pool of connections. A connection whose answers are matched
  * in order carries one request at a time, always: pipelined, a slow answer would hold up every
@@ -245,11 +250,13 @@ export class UpstreamLink {
     return staying;
   }
 
-  // One sweep per link replaces a timer per request; it runs only while work is outstanding.
+  // One sweep per link replaces a timer per request; it runs only while work is outstanding. A
+  // deadline is noticed up to one tick late, and a miss that times out twice (its retry) pays it
+  // twice, so the tick stays a small part of the timeout and no coarser than SWEEP_MAX_TICK.
   private watchTimeouts(): void {
     if (this.sweeper !== undefined || this.closed) return;
     const { clock, connectTimeout, requestTimeout } = this.settings;
-    const tick = Math.max(5, Math.min(connectTimeout, requestTimeout) / 8);
+    const tick = Math.min(SWEEP_MAX_TICK, Math.max(SWEEP_MIN_TICK, Math.min(connectTimeout, requestTimeout) / 40));
     this.sweeper = every(clock, tick, () => {
       const now = clock.now();
       this.expireWaiting(now);
