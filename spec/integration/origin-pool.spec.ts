@@ -1,6 +1,6 @@
 // The proxy's pool of origin connections over real processes: no request waits behind another at an origin that answers in order, a slow origin costs a timeout, misses waiting at the cap cost cached keys nothing.
 import { expect } from 'chai';
-import { Nodes, SpecServer, onLines, open, waitFor, type Answer, type RawConnection } from './helpers.js';
+import { Nodes, SpecServer, metricsOf, onLines, open, waitFor, type Answer, type RawConnection } from './helpers.js';
 
 /**
  * An origin that answers the lines of each connection in order, one at a time, as most HTTP/1.1
@@ -152,5 +152,29 @@ describe('origin pool (integration)', function () {
     origin.release();
     const answered = (await Promise.all(missConnections.map((c) => c.reader.readAnswers(100, 30_000)))).flat();
     expect(statusDataHit(answered)).to.deep.equal(okFor(misses, false));
+  });
+  it('answers cached keys through the balancer while 2,000 misses wait at a slow origin, the proxy healthy and unblamed', async () => {
+    const { origin, port } = await originAndProxy((key) => (key.startsWith('cached/') ? 0 : undefined), '--origin-timeout', '60000');
+    const lb = await nodes.start('load-balancer', ['--port', '0', '--request-timeout', '120000', '--eject-after', '1', '--proxies', `127.0.0.1:${port}`]);
+    const cached = range('cached', 50);
+    expect(statusDataHit(await answersTo(lb.port, cached))).to.deep.equal(okFor(cached, false));
+
+    const misses = range('miss', 2000);
+    const missConnections: RawConnection[] = [];
+    for (let i = 0; i < misses.length; i += 100) missConnections.push(await sendGets(lb.port, misses.slice(i, i + 100)));
+    connections.push(...missConnections);
+    await waitFor('the origin to hold the default cap of 1024 misses', async () => (origin.holding === 1024 ? true : undefined), 30_000);
+
+    const hits: Answer[] = [];
+    for (let i = 0; i < 10; i++) hits.push(...(await answersTo(lb.port, cached.slice(i * 5, i * 5 + 5).flatMap((k) => [k, k, k, k]))));
+    expect(statusDataHit(hits)).to.deep.equal(okFor(cached.flatMap((k) => [k, k, k, k]), true));
+    expect(missConnections.map((c) => c.reader.unread)).to.deep.equal(missConnections.map(() => 0));
+    const report = Object.values((await metricsOf(lb.port)).proxies as Record<string, Record<string, unknown>>)[0];
+    expect(report).to.deep.include({ healthy: true, ejected: false, failures: 0, timeouts: 0 });
+
+    origin.release();
+    const answered = (await Promise.all(missConnections.map((c) => c.reader.readAnswers(100, 30_000)))).flat();
+    expect(statusDataHit(answered)).to.deep.equal(okFor(misses, false));
+    expect(await metricsOf(lb.port)).to.deep.include({ retries: 0, errors: 0, forward_failures: 0, forward_timeouts: 0 });
   });
 });
