@@ -30,11 +30,12 @@ interface Script {
   probeOk?(proxy: number): boolean;
 }
 
-/** A forward the spec saw: the key, the proxy it went to, and when (virtual ms). */
+/** A forward the spec saw: the key, the proxy it went to, and when (virtual ms); a spilled one's owner as `fill`. */
 interface Forward {
   key: string;
   proxy: number;
   at: number;
+  fill?: number;
 }
 
 /**
@@ -47,8 +48,8 @@ function start(scheduler: TestScheduler, script: Script, options: Partial<Balanc
   const forwards: Forward[] = [];
   const purges: number[] = [];
   const ports: ProxyPorts = {
-    forward: (proxy, key, done) => {
-      forwards.push({ key, proxy, at: scheduler.now() });
+    forward: (proxy, key, done, fill) => {
+      forwards.push(fill === undefined ? { key, proxy, at: scheduler.now() } : { key, proxy, at: scheduler.now(), fill });
       const failure = script.forward?.(proxy, key) ?? null;
       const answer = failure === null ? Buffer.from(`{"status":"OK","data":${JSON.stringify(key)},"node":${8001 + proxy}}`) : Buffer.alloc(0);
       scheduler.schedule(() => done(failure, answer), 1);
@@ -103,6 +104,18 @@ describe('balancer graph', () => {
       const { get, replies } = start(s, {});
       hot('-a-b-c-d').subscribe(get);
       expectObservable(replies.pipe(answeredBy)).toBe('--0-1-2-0');
+    });
+  });
+
+  it("hands a hot key's spilled requests to the forward port with the owner they were spilled off", () => {
+    const s = scheduler();
+    s.run(({ flush }) => {
+      const { get, forwards } = start(s, {}, { strategy: 'consistent_hash', hashHotThreshold: 2 });
+      // Five at once, all in flight together: "hot" ranks proxy 0 first (strategy spec), and it is
+      // hot from its third request, when proxy 0 is over its bound.
+      s.schedule(() => ['hot', 'hot', 'hot', 'hot', 'hot'].forEach(get), 5);
+      flush();
+      expect(forwards.map((f) => (f.fill === undefined ? `${f.proxy}` : `${f.proxy}<${f.fill}`))).to.deep.equal(['0', '0', '1<0', '1<0', '0']);
     });
   });
 
