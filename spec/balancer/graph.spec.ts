@@ -24,9 +24,10 @@ const OPTIONS: Omit<BalancerGraphOptions, 'clock'> = {
   ejectTime: 0,
 };
 
-/** What the in-memory proxies do: each forward's failure (null: it answers), each probe's result. */
+/** What the in-memory proxies do: each forward's failure (null: it answers) and when (ms, default 1), each probe's result. */
 interface Script {
   forward?(proxy: number, key: string): LinkFailure | null;
+  answerAfter?(proxy: number, key: string): number;
   probeOk?(proxy: number): boolean;
 }
 
@@ -52,7 +53,7 @@ function start(scheduler: TestScheduler, script: Script, options: Partial<Balanc
       forwards.push(fill === undefined ? { key, proxy, at: scheduler.now() } : { key, proxy, at: scheduler.now(), fill });
       const failure = script.forward?.(proxy, key) ?? null;
       const answer = failure === null ? Buffer.from(`{"status":"OK","data":${JSON.stringify(key)},"node":${8001 + proxy}}`) : Buffer.alloc(0);
-      scheduler.schedule(() => done(failure, answer), 1);
+      scheduler.schedule(() => done(failure, answer), script.answerAfter?.(proxy, key) ?? 1);
     },
     send: (proxy, _request, done) => {
       purges.push(proxy);
@@ -110,12 +111,14 @@ describe('balancer graph', () => {
   it("hands a hot key's spilled requests to the forward port with the owner they were spilled off", () => {
     const s = scheduler();
     s.run(({ flush }) => {
-      const { get, forwards } = start(s, {}, { strategy: 'consistent_hash', hashHotThreshold: 2 });
-      // Five at once, all in flight together: "hot" ranks proxy 0 first (strategy spec), and it is
-      // hot from its third request, when proxy 0 is over its bound.
-      s.schedule(() => ['hot', 'hot', 'hot', 'hot', 'hot'].forEach(get), 5);
+      // The first forward is answered at once, the others after 50 ms, so "hot" (owned by proxy 0,
+      // strategy spec) keeps one request in flight; hot from 2 in flight.
+      let forwarded = 0;
+      const { get, forwards } = start(s, { answerAfter: () => (forwarded++ === 0 ? 1 : 50) }, { strategy: 'consistent_hash', hashHotThreshold: 2 });
+      s.schedule(() => ['hot', 'hot'].forEach(get), 5);
+      s.schedule(() => ['hot', 'hot', 'hot', 'hot', 'hot'].forEach(get), 10);
       flush();
-      expect(forwards.map((f) => (f.fill === undefined ? `${f.proxy}` : `${f.proxy}<${f.fill}`))).to.deep.equal(['0', '0', '1<0', '1<0', '0']);
+      expect(forwards.map((f) => (f.fill === undefined ? `${f.proxy}` : `${f.proxy}<${f.fill}`))).to.deep.equal(['0', '0', '0', '1<0', '1<0', '0', '1<0']);
     });
   });
 

@@ -3,12 +3,16 @@ import { hashKey, unit } from './hash.js';
 import { fromChoice, type Choose, type Chooser } from './strategy.js';
 import type { Outcome } from '../messages.js';
 import type { ProxyState } from '../view.js';
+import type { Load } from './load.js';
 
 /** One key's requests at this balancer. */
 interface KeyLoad {
   /** Routed and not yet answered or failed, wherever they went. */
   inFlight: number;
-  /** Where its last request not spilled went, while that proxy has not answered the key. */
+  /**
+   * Where the first of these requests went, until that proxy answers the key or fails it: the
+   * proxy is probably fetching the key from the origin meanwhile.
+   */
   fetching: number | undefined;
 }
 
@@ -25,9 +29,12 @@ interface KeyLoad {
  * it goes to the best-ranked proxy within the bound, and the routing names the owner as `fill`, so
  * that proxy fills the key from the owner rather than from the origin (groupcache's peers). Load
  * that merely varies never moves a key: a proxy holds the keys it owns, and a miss moved elsewhere
- * is a second origin fetch and an entry cached twice. A key not hot whose request is unanswered at
- * some proxy (the owner, or the proxy it had before the ranking changed) joins it there: the proxy
- * coalesces the two into one origin fetch.
+ * is a second origin fetch and an entry cached twice.
+ *
+ * Until the proxy a key's requests first went to (its owner, or the proxy it had before the
+ * ranking changed) has answered the key, every request for it joins them there, hot or not: that
+ * proxy is likely fetching the key, and coalesces them all into its one origin fetch, where a spill
+ * would only wait on the same fetch through a peer, or make another.
  */
 export const consistentHash = fromChoice((context): Chooser => {
   const addressHashes = new Map<string, number>();
@@ -61,13 +68,23 @@ export const consistentHash = fromChoice((context): Chooser => {
   const choose: Choose = (choices, _view, request, load) => {
     spilledOff = undefined;
     const key = request.message.request.key;
-    let k = keys.get(key);
-    if (k === undefined) keys.set(key, (k = { inFlight: 0, fetching: undefined }));
+    const k = keys.get(key);
+    if (k === undefined) {
+      // The first request for a key with none in flight: where it goes, the key is being fetched.
+      const first = place(choices, key, context.hashHotThreshold === 0, load);
+      keys.set(key, { inFlight: 1, fetching: first.id });
+      return first;
+    }
     const hot = k.inFlight >= context.hashHotThreshold;
     k.inFlight++;
-    if (!hot && k.fetching !== undefined) {
+    if (k.fetching !== undefined) {
       for (const p of choices) if (p.id === k.fetching) return p;
     }
+    return place(choices, key, hot, load);
+  };
+
+  /** Where a request that joins no fetch goes: the owner, or for a hot key over the bound, the best-ranked proxy with room. */
+  const place = (choices: readonly ProxyState[], key: string, hot: boolean, load: Load): ProxyState => {
     const keyHash = hashKey(key);
     const proxyHashes = hashesOf(choices);
     let owner = choices[0]!;
@@ -79,10 +96,7 @@ export const consistentHash = fromChoice((context): Chooser => {
         ownerScore = score;
       }
     }
-    if (!hot) {
-      k.fetching = owner.id;
-      return owner;
-    }
+    if (!hot) return owner;
     let total = 0;
     let weights = 0;
     for (const p of choices) {
@@ -93,10 +107,7 @@ export const consistentHash = fromChoice((context): Chooser => {
     // rounded up so an idle cluster always has room (capacity is at least one).
     const share = ((context.hashBalanceFactor / 100) * (total + 1)) / weights;
     const fits = (p: ProxyState): boolean => load.inFlight(p.id) + 1 <= Math.ceil(share * p.weight);
-    if (fits(owner)) {
-      k.fetching = owner.id;
-      return owner;
-    }
+    if (fits(owner)) return owner;
     // The best-ranked proxy with room, if any.
     let roomy: ProxyState | undefined;
     let roomyScore = -Infinity;
@@ -108,10 +119,7 @@ export const consistentHash = fromChoice((context): Chooser => {
         roomyScore = score;
       }
     }
-    if (roomy === undefined) {
-      k.fetching = owner.id;
-      return owner;
-    }
+    if (roomy === undefined) return owner;
     spilledOff = owner.id;
     return roomy;
   };

@@ -117,12 +117,13 @@ describe('consistent_hash', () => {
   it('keeps a key below the hot threshold with its owner while its requests pile up on an overloaded owner', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // "hot" ranks 0, 1, 2; proxy 0 is far over the bound from the start. Each request is reported
-      // sent and none answered, so the key has 0, 1, 2 and then 3 in flight.
+      // sent; only the first is answered (frame 3), so the key then has 1, 2 and 3 in flight.
       const clusters = hot(' v', { v: view('U9', 'U0', 'U0') });
-      const requests = cold('-r-r-r-r', { r: requestFor('hot') });
+      const answers = cold<Outcome>('---o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      const requests = cold('-rr--r-r', { r: requestFor('hot') });
       const { views, outcomes } = inputs(clusters);
-      const s = sentOnly({ clock: scheduler, outcomes, hashHotThreshold: 4 });
-      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, chosen)).toBe('-0-0-0-0');
+      const s = sentOnly({ clock: scheduler, outcomes: merge(outcomes, answers), hashHotThreshold: 4 });
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, chosen)).toBe('-00--0-0');
     });
   });
 
@@ -142,17 +143,30 @@ describe('consistent_hash', () => {
     });
   });
 
-  it('spills a hot key over its bound to the next-ranked proxy, naming its owner as fill, and not before it is hot', () => {
+  it('spills a hot key over its bound to the next-ranked proxy, naming its owner as fill, once its first request is answered', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      // "hot" ranks 0, 1, 2; nothing is answered. Hot from its third request (2 in flight); the
-      // bound is ceil(1.25 * (total + 1) / 3): at the third 2, so 0 (at 2) spills to 1; at the
-      // fourth 2 again, 1 (at 1) takes it; at the fifth 3, and 0 has room again.
+      // "hot" ranks 0, 1, 2. The first request is answered at frame 4, no other. Until then the
+      // second joins it; the third is not hot (1 in flight); from the fourth it is (2 in flight).
+      // The bound is ceil(1.25 * (total + 1) / 3): at the fourth 2, so 0 (at 2) spills to 1; at the
+      // fifth 2 again, 1 (at 1) takes it; at the sixth 3, and 0 has room again.
       const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
-      const requests = cold('-r-r-r-r-r', { r: requestFor('hot') });
+      const answers = cold<Outcome>('----o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      const requests = cold('-r-r-r-r-r-r', { r: requestFor('hot') });
+      const { views, outcomes } = inputs(clusters);
+      const s = sentOnly({ clock: scheduler, outcomes: merge(outcomes, answers), hashHotThreshold: 2 });
+      const where = map((r: Routed) => (r.fill === undefined ? String(r.proxy) : `${r.proxy}<${r.fill}`));
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, where)).toBe('-a-a-a-b-b-a', { a: '0', b: '1<0' });
+    });
+  });
+
+  it('sends every request for a key to the proxy its first went to until that proxy answers it, hot or not', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // Twenty requests, none answered: the key is hot from the third and proxy 0 far over the bound.
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
+      const requests = cold(`-${'r'.repeat(20)}`, { r: requestFor('hot') });
       const { views, outcomes } = inputs(clusters);
       const s = sentOnly({ clock: scheduler, outcomes, hashHotThreshold: 2 });
-      const where = map((r: Routed) => (r.fill === undefined ? String(r.proxy) : `${r.proxy}<${r.fill}`));
-      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, where)).toBe('-a-a-b-b-a', { a: '0', b: '1<0' });
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, chosen)).toBe(`-${'0'.repeat(20)}`);
     });
   });
 
@@ -263,9 +277,9 @@ describe('consistent_hash', () => {
      * flight for 20 to 32 frames. Every send and answer is reported on the outcomes, the send right
      * after the choice as the forwarder does, so the strategy counts its own routing as load; the
      * spec keeps its own tally of requests in flight, per proxy and per key, to check every choice:
-     * a key with fewer than THRESHOLD in flight goes to its owner, or joins the proxy its last
-     * request to the owner went to while unanswered; a hot key goes to its best-ranked proxy with
-     * room, naming its owner as fill when that is not the owner.
+     * a request joins the proxy the first of its key's requests in flight went to, until that proxy
+     * answers the key; else a key with fewer than THRESHOLD in flight goes to its owner, and a hot
+     * key to its best-ranked proxy with room, naming its owner as fill when that is not the owner.
      */
     function simulate(weights: number[], factor?: number) {
       const idle = view(...weights.map((w) => `U0*${w}`));
@@ -284,8 +298,8 @@ describe('consistent_hash', () => {
         const outcomes = new Subject<Outcome>();
         const base = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
         const context = { ...base, hashHotThreshold: THRESHOLD, outcomes };
-        // Keys whose last request to their owner is unanswered, and where: their next cold requests join it.
-        const unanswered = new Map<string, number>();
+        // Keys whose first request in flight is unanswered, and where: their next requests join it.
+        const fetching = new Map<string, number>();
         interval(1, scheduler)
           .pipe(
             take(600),
@@ -302,8 +316,11 @@ describe('consistent_hash', () => {
               const hasRoom = (p: ProxyState) => inFlight[p.id]! + 1 <= capacity(p);
               const to = proxies[r.proxy!]!;
               const owner = ranked.get(key)![0]!;
-              if ((keyInFlight.get(key) ?? 0) < THRESHOLD) {
-                const expected = unanswered.get(key) ?? owner;
+              const inFlightForKey = keyInFlight.get(key) ?? 0;
+              if (inFlightForKey === 0) fetching.set(key, to.id);
+              const joined = fetching.get(key);
+              if (joined !== undefined || inFlightForKey < THRESHOLD) {
+                const expected = joined ?? owner;
                 if (to.id !== expected || r.fill !== undefined) problems.push(`${at} (cold) went to ${to.id} (fill ${r.fill}), not ${expected}`);
               } else {
                 if (!hasRoom(to) && proxies.some(hasRoom)) problems.push(`${at} over the bound on ${to.id}`);
@@ -311,7 +328,6 @@ describe('consistent_hash', () => {
                 if (best !== to.id) problems.push(`${at} went to ${to.id}, not ${best}`);
                 if (r.fill !== (to.id === owner ? undefined : owner)) problems.push(`${at} went to ${to.id} with fill ${r.fill}`);
               }
-              if (to.id === owner) unanswered.set(key, owner);
               if (key === 'hot') hotProxies.add(to.id);
               inFlight[to.id]!++;
               keyInFlight.set(key, (keyInFlight.get(key) ?? 0) + 1);
@@ -320,7 +336,7 @@ describe('consistent_hash', () => {
               scheduler.schedule(() => {
                 inFlight[to.id]!--;
                 keyInFlight.set(key, keyInFlight.get(key)! - 1);
-                if (unanswered.get(key) === to.id) unanswered.delete(key);
+                if (fetching.get(key) === to.id) fetching.delete(key);
                 outcomes.next({ kind: 'answered', proxy: to.id, key });
               }, 20 + ((scheduler.now() * 7) % 13));
             }),
