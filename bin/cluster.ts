@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { startNode, type NodeProcess } from '../lib/cluster/process.js';
+import { introducePeers } from '../lib/cluster/peers.js';
 import { adminToken } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 
@@ -48,10 +49,12 @@ try {
     proxies.push(`127.0.0.1:${proxy.port}`);
     console.log(`proxy          127.0.0.1:${proxy.port}  pid ${proxy.child.pid}`);
   }
+  // Each proxy fills a hot key spilled to it from the key's owner, one of the others.
+  await introducePeers(proxies, token);
   const balancer = await startNode('load-balancer', ['--port', String(options.port), '--strategy', options.strategy, '--admin-token', token, '--proxies', ...proxies]);
   started.push(balancer);
   console.log(`load balancer  127.0.0.1:${balancer.port}  pid ${balancer.child.pid}  (${options.strategy})`);
-  console.log(`admin token    ${token}  (PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY need it)`);
+  console.log(`admin token    ${token}  (PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY, ADD_PEER need it)`);
   console.log(`               bin/client --port ${balancer.port} --purge article/1 --token ${token}`);
   console.log(`ready: try  bin/client --port ${balancer.port} --get article/1   (Ctrl-C stops the cluster)`);
   for (const node of started) {

@@ -6,6 +6,7 @@ import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
+import { DEFAULT_HOT_THRESHOLD } from '../lib/balancer/strategies/strategy.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('load-balancer')
@@ -14,7 +15,8 @@ const options = new Command('load-balancer')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 9000)
   .option('--proxies <host:port...>', 'the proxies', ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'])
   .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
-  .option('--hash-balance-factor <percent>', 'consistent_hash: most load a proxy takes, in percent of the mean', integer(100), 125)
+  .option('--hash-balance-factor <percent>', 'consistent_hash: most load a proxy takes, in percent of the mean, before a hot key spills', integer(100), 125)
+  .option('--hash-hot-threshold <n>', 'consistent_hash: requests for one key in flight that let it spill off its proxy (0 = any key)', integer(0), DEFAULT_HOT_THRESHOLD)
   .option('--retries <n>', 'retries of a failed GET on other proxies', integer(0, 16), 2)
   .option('--retry-budget <percent>', 'retries allowed per 100 requests over 10 s', integer(0, 100), 20)
   .option('--slow-start <seconds>', 'a returning proxy ramps from 10% to 100% weight over this', nonNegative, 10)

@@ -5,6 +5,7 @@ import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
+import { parseAddress } from '../lib/protocol/address.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('proxy')
@@ -22,11 +23,14 @@ const options = new Command('proxy')
   .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
-  .option('--admin-token <token>', 'enables PURGE for requests carrying this token; without it PURGE is refused', adminToken)
+  .option('--admin-token <token>', 'enables PURGE and ADD_PEER for requests carrying this token; without it they are refused', adminToken)
+  .option('--peers <host:port...>', 'the other proxies, as the balancer names them: a miss it spilled here from one of them is filled from it', [])
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
   .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
 
+// Fail at start, with a clear message, rather than at the first fill.
+for (const peer of options.peers ?? []) parseAddress(peer);
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : Infinity);
 runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));

@@ -12,8 +12,11 @@ import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './re
 import { mayRedispatch } from './health/blame.js';
 import type { ClusterView } from './view.js';
 
-/** One proxy as the forwarder sees it: a key in, the proxy's answer line or a failure out. */
-export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailure | null, answer: Buffer) => void) => void;
+/**
+ * One proxy as the forwarder sees it: a key in, the proxy's answer line or a failure out. `fill`:
+ * the proxy a spilled key was spilled off (Routed.fill), named to the proxy in the request.
+ */
+export type ForwardPort = (proxy: number, key: string, done: (failure: LinkFailure | null, answer: Buffer) => void, fill?: number) => void;
 
 export type ForwarderOutput =
   | { outcome: Outcome }
@@ -106,7 +109,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
           if (!allowed) return unreachable(message, attempts, ' (retry budget exhausted)', start);
           retrying.set(message, start);
           out.next({ retry: { message, tried: [...tried, proxy] } });
-        });
+        }, r.fill);
       };
       return { next: onRouted, finalize: viewing };
     });

@@ -11,6 +11,7 @@ import { membershipActor, type MembershipMessage, type OpenPort } from './member
 import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
 import type { MembershipChange, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
+import { DEFAULT_HOT_THRESHOLD } from './strategies/strategy.js';
 import { initialView, type ClusterView } from './view.js';
 
 export interface BalancerGraphOptions {
@@ -30,8 +31,10 @@ export interface BalancerGraphOptions {
    * proxies, which must have the same; without one, those ops are refused UNAUTHORIZED.
    */
   adminToken?: string;
-  /** Percent of the mean load a proxy may take under consistent_hash before keys spill. */
+  /** Percent of the mean load a proxy may take under consistent_hash before a hot key spills. */
   hashBalanceFactor: number;
+  /** consistent_hash: requests for one key in flight that make it hot, free to spill (0: every key). */
+  hashHotThreshold?: number;
   /** Retries of a failed GET, each on a proxy not yet tried. */
   retries: number;
   /**
@@ -113,6 +116,7 @@ export function balancerGraph(options: BalancerGraphOptions, ports: ProxyPorts):
     clock: options.clock,
     random: Math.random,
     hashBalanceFactor: options.hashBalanceFactor,
+    hashHotThreshold: options.hashHotThreshold ?? DEFAULT_HOT_THRESHOLD,
     outcomes: traffic,
   };
   const forward = forwarder(ports.forward, {

@@ -1,7 +1,7 @@
 // The balancer's TCP ports: forwarding over pooled links to each proxy, and probing over separate ones.
 import { Observable } from 'rxjs';
 import { UpstreamLink } from '../net/upstream.js';
-import { getRequest, type LinkRequest } from '../protocol/upstream-request.js';
+import { fillRequest, getRequest, type LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 import { parseAddress } from '../protocol/address.js';
 import type { ProxyPorts } from './graph.js';
@@ -22,15 +22,17 @@ export interface LinkSettings {
  * Probes travel on links of their own, so a probe never queues behind real traffic and a slow
  * miss can never make a healthy proxy look dead. Traffic goes as JSON with ids to a proxy that
  * echoes them (answers then come back in any order), else in the text form every proxy reads;
- * probes, one at a time, always go as text.
+ * probes, one at a time, always go as text. A spilled GET names the key's owner by its address
+ * (`fillRequest`) in the JSON form only, so only a proxy that echoes ids (ours) sees the hint.
  */
 export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
   const make = (address: string, requestTimeout: number, pool: Pool, ids: boolean) =>
     new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, ...pool, ids });
   const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC, true));
   const probes = addresses.map((a) => make(a, settings.healthTimeout, PROBES, false));
+  const names = [...addresses];
   return {
-    forward: (proxy, key, done) => traffic[proxy]!.request(getRequest(key), done),
+    forward: (proxy, key, done, fill) => traffic[proxy]!.request(fill === undefined ? getRequest(key) : fillRequest(key, names[fill]!), done),
     send: (proxy, request, done) => traffic[proxy]!.request(request, done),
     probe: (proxy) =>
       new Observable((subscriber) => {
@@ -47,6 +49,7 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
     open: (address) => {
       traffic.push(make(address, settings.requestTimeout, TRAFFIC, true));
       probes.push(make(address, settings.healthTimeout, PROBES, false));
+      names.push(address);
       return traffic.length - 1;
     },
     close: () => {

@@ -19,6 +19,11 @@ export interface Routed extends RouteRequest {
    * `current_index`); absent from the routings of a strategy without a turn.
    */
   readonly cursor?: number;
+  /**
+   * The proxy a hot key was spilled off (its owner, consistent_hash), which the chosen proxy is told
+   * of so it can fill the key from there; absent when the request went where its key belongs.
+   */
+  readonly fill?: number;
 }
 
 /** What happened to traffic sent to a proxy: the passive half of health checking, and the live load. */

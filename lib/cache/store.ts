@@ -67,6 +67,12 @@ export class CacheStore {
     return this.lru.getRemainingTTL(key) >= this.window ? value : undefined;
   }
 
+  /** Milliseconds `key` stays fresh: Infinity when it never expires, 0 or less when not fresh or not held. */
+  freshMs(key: string): number {
+    const left = this.lru.getRemainingTTL(key);
+    return left === 0 ? 0 : left - this.window;
+  }
+
   /** The answer while kept, fresh or within the stale window, and how long it has been stale. */
   kept(key: string): Kept | undefined {
     const answer = this.lru.get(key);

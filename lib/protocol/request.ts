@@ -7,9 +7,9 @@ import { readGetLine } from './get-line.js';
 import { MAX_KEY_BYTES } from './limits.js';
 import { contentEnd } from './framing.js';
 import { exactId } from './id-text.js';
-import type { MembershipOp, MembershipRequest, Parsed, PurgeRequest, Rejection, RequestId } from './types.js';
+import type { GetRequest, MembershipOp, Parsed, PurgeRequest, Rejection, RequestId } from './types.js';
 
-export type { MembershipOp, MembershipRequest, Op, Parsed, PurgeRequest, Rejection, Request, RequestId } from './types.js';
+export type { GetRequest, MembershipOp, MembershipRequest, Op, Parsed, PeerRequest, PurgeRequest, Rejection, Request, RequestId } from './types.js';
 
 const MEMBERSHIP_OPS: readonly string[] = ['ADD_PROXY', 'REMOVE_PROXY', 'DRAIN_PROXY'];
 
@@ -48,7 +48,8 @@ function parseText(text: string): Parsed {
       return rest === undefined || rest === '' ? { op: 'METRICS' } : reject('METRICS takes no argument');
     case 'ADD_PROXY':
     case 'REMOVE_PROXY':
-    case 'DRAIN_PROXY': {
+    case 'DRAIN_PROXY':
+    case 'ADD_PEER': {
       const address = checkAddress(rest);
       return typeof address === 'string' ? { op: method, address } : address;
     }
@@ -85,6 +86,7 @@ function parseJson(text: string): Parsed {
       if (typeof fields.key !== 'string') return withId(reject('key must be a string'));
       const key = checkKey(fields.key);
       if (typeof key !== 'string') return withId(key);
+      if (fields.fill !== undefined || fields.peer !== undefined) return withId(parseFill(key, fields));
       // Built in one shape, not spread: every GET the balancer forwards comes through here.
       return id === undefined ? { op: 'GET', key } : { op: 'GET', key, id };
     }
@@ -92,13 +94,27 @@ function parseJson(text: string): Parsed {
       return withId({ op: 'METRICS' as const });
     case 'PURGE':
       return withId(parsePurge(fields));
+    case 'ADD_PEER':
+      return withId(parseAddressed('ADD_PEER', fields));
     default:
-      if (MEMBERSHIP_OPS.includes(op)) return withId(parseMembership(op as MembershipOp, fields));
+      if (MEMBERSHIP_OPS.includes(op)) return withId(parseAddressed(op as MembershipOp, fields));
       return withId({ error: wrongMethod(printable(op)) });
   }
 }
 
-function parseMembership(op: MembershipOp, fields: Record<string, unknown>): MembershipRequest | Rejection {
+/** A GET's peer-fill fields (types.ts, GetRequest): `fill` a string, `peer` true. */
+function parseFill(key: string, fields: Record<string, unknown>): GetRequest | Rejection {
+  const { fill, peer } = fields;
+  if (fill !== undefined && typeof fill !== 'string') return reject('fill must be a string');
+  if (peer !== undefined && peer !== true) return reject('peer must be true');
+  const get: GetRequest = { op: 'GET', key };
+  if (fill !== undefined) get.fill = fill;
+  if (peer === true) get.peer = true;
+  return get;
+}
+
+/** The admin ops that name an address: the balancer's membership ops, the proxy's ADD_PEER. */
+function parseAddressed<O extends MembershipOp | 'ADD_PEER'>(op: O, fields: Record<string, unknown>): { op: O; address: string; token?: string } | Rejection {
   const { address, token } = fields;
   if (token !== undefined && typeof token !== 'string') return reject('token must be a string');
   if (address !== undefined && typeof address !== 'string') return reject('address must be a string');

@@ -13,17 +13,23 @@ export interface IdText {
 }
 
 /** The ops of protocol v1. A node answers the ones it serves and WRONG_METHOD for the rest. */
-export type Request =
-  | { op: 'GET'; key: string; id?: RequestId }
-  | { op: 'METRICS'; id?: RequestId }
-  | PurgeRequest
-  | MembershipRequest;
+export type Request = GetRequest | { op: 'METRICS'; id?: RequestId } | PurgeRequest | MembershipRequest | PeerRequest;
 
-export type GetRequest = Extract<Request, { op: 'GET' }>;
+/**
+ * A GET. Two fields exist only in the JSON form, between our own nodes (docs/architecture.md, "Key
+ * affinity and hot keys"): `fill`, the balancer's hint that the request was spilled off the key's
+ * owner, the proxy at `host:port`, which a proxy that misses may fill the key from if it is one of
+ * its peers; and `peer`, set by a proxy filling a key from its owner, which asks for the entry's
+ * fresh time left as `"ttl"` in the answer.
+ */
+export type GetRequest = { op: 'GET'; key: string; id?: RequestId; fill?: string; peer?: true };
 
 /** Balancer admin ops: change the proxy list at runtime. Need `token` when one is configured. */
 export type MembershipOp = 'ADD_PROXY' | 'REMOVE_PROXY' | 'DRAIN_PROXY';
 export type MembershipRequest = { op: MembershipOp; address: string; id?: RequestId; token?: string };
+
+/** Proxy admin op: trust `address` (`host:port`) as a peer to fill keys from. Needs `token` when one is configured. */
+export type PeerRequest = { op: 'ADD_PEER'; address: string; id?: RequestId; token?: string };
 
 /** Removes one key, or every key starting with `prefix` ('' = all). Needs `token` when one is configured. */
 export type PurgeRequest = { op: 'PURGE'; id?: RequestId; token?: string } & ({ key: string } | { prefix: string });

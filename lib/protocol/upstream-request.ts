@@ -40,6 +40,35 @@ class GetLine implements LinkRequest {
   }
 }
 
+/**
+ * A GET the balancer spilled off the key's owner (docs/architecture.md, "Key affinity and hot
+ * keys"): its JSON form names the owner, `"fill":"<host:port>"`; its text form, what a proxy that
+ * does not echo ids (maybe not ours) is sent, is the plain `GET <key>` and carries no hint.
+ */
+export function fillRequest(key: string, owner: string): LinkRequest {
+  return new GetWith(key, `,"fill":${JSON.stringify(owner)}`, true);
+}
+
+/**
+ * A proxy's GET to the owner of a key it fills: `"peer":true` asks for the entry's fresh time left
+ * as `"ttl"`. JSON only, so the owner always sees the field: on a connection that does not carry
+ * ids yet, the link sends it as JSON without an id.
+ */
+export function peerRequest(key: string): LinkRequest {
+  return new GetWith(key, ',"peer":true', false);
+}
+
+/** A GET with more JSON fields, `fields` (`,"name":value...`) written after the key; the link appends the id. */
+class GetWith implements LinkRequest {
+  readonly json: string;
+  readonly text?: string;
+
+  constructor(key: string, fields: string, withText: boolean) {
+    this.json = `{"op":"GET","key":${JSON.stringify(key)}${fields}}`;
+    if (withText) this.text = `GET ${key}`;
+  }
+}
+
 /** The request's JSON form with `"id":<id>` as its last field. */
 export function jsonWithId(request: LinkRequest, id: number): string {
   return request.jsonWithId?.(id) ?? withId(request.json, id);

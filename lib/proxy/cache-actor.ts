@@ -1,9 +1,9 @@
 // The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes
-// back, and serves stale values in grace or when the origin fails.
+// back, serves stale values in grace or when the origin fails, and fills spilled keys from peers.
 import type { Observable } from 'rxjs';
 import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
-import type { PurgeRequest, Request } from '../protocol/request.js';
+import type { PeerRequest, PurgeRequest, Request } from '../protocol/request.js';
 import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { CacheStore, type StoreOptions } from '../cache/store.js';
@@ -17,7 +17,8 @@ const EVENTS = Object.fromEntries(CACHE_EVENTS.map((name) => [name, Object.freez
 
 export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;
-export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage };
+export type PeerMessage = Inbound<PeerRequest>;
+export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage } | { peer: PeerMessage };
 export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges };
 
 export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWindow'> {
@@ -34,18 +35,35 @@ export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWi
   staleIfError?: number;
   /** Milliseconds a NOT_FOUND answer is cached; 0 = not cached. */
   negativeTtl?: number;
+  /**
+   * The other proxies (`host:port`) a miss may be filled from, when the balancer's `fill` hint
+   * names one (ADD_PEER adds more). A hint naming any other address is ignored: a client must
+   * never choose where a proxy fetches what it caches for everyone.
+   */
+  peers?: readonly string[];
 }
 
-/** A fetch in flight: who waits on it, and whether its answer may still be stored (a purge says no). */
+/**
+ * A fetch in flight: who waits on it, whether its answer may still be stored (a purge says no),
+ * and the peer it is filled from, if any.
+ */
 interface Pending {
   readonly waiters: GetMessage[];
   store: boolean;
+  readonly peer?: string;
 }
 
 /**
  * Concurrent misses for one key wait on one fetch (Varnish's waiting list, nginx's
  * proxy_cache_lock), so the origin sees one request per key however many clients ask at once.
  * Failures are never stored.
+ *
+ * Peer fill (docs/architecture.md, "Key affinity and hot keys"): a GET spilled here names the key's
+ * owner as `fill`; if that is a peer, the miss is fetched from it, and only if that fails from the
+ * origin. The owner answers a GET marked `peer` with `"ttl"`, the seconds its entry stays fresh,
+ * so the copy here expires no later than the owner's (a stale answer carries 0: not stored). A
+ * peer GET never fills from a peer itself, and never waits on a fill from one: two proxies
+ * filling a key from each other would wait on each other until their peer links time out.
  */
 export function cacheActor(options: CacheActorOptions) {
   const { node, ttl } = options;
@@ -64,19 +82,28 @@ export function cacheActor(options: CacheActorOptions) {
       const event = (name: CacheEvent): void => out.next(EVENTS[name]);
       const gauges = (): void => out.next({ gauges: { entries: store.entries, bytes: store.bytes, evictions: store.evictions } });
 
-      const fetch = (key: string, waiters: GetMessage[]): void => {
-        pending.set(key, { waiters, store: true });
-        event('origin_fetch');
-        out.next({ fetch: { key } });
+      const peers = new Set(options.peers);
+
+      const fetch = (key: string, waiters: GetMessage[], peer?: string): void => {
+        if (peer === undefined) {
+          pending.set(key, { waiters, store: true });
+          event('origin_fetch');
+          out.next({ fetch: { key } });
+        } else {
+          pending.set(key, { waiters, store: true, peer });
+          out.next({ fetch: { key, peer } });
+        }
       };
 
       // The hot path: a fresh answer is written as it is stored.
       const onGet = (message: GetMessage): void => {
-        const found = store.fresh(message.request.key);
+        const key = message.request.key;
+        const found = store.fresh(key);
         if (found === undefined) return onMiss(message);
         event('hit');
-        if (store.isNegative(message.request.key)) event('negative_hit');
-        message.reply(found);
+        const negative = store.isNegative(key);
+        if (negative) event('negative_hit');
+        message.reply(message.request.peer === true && !negative ? withTtl(found, store.freshMs(key)) : found);
       };
 
       const onMiss = (message: GetMessage): void => {
@@ -86,29 +113,38 @@ export function cacheActor(options: CacheActorOptions) {
         if (kept !== undefined && !kept.negative && kept.staleMs <= grace) {
           event('hit');
           event('stale_served');
-          message.reply(stale(kept.answer));
+          message.reply(forPeer(message, stale(kept.answer), 0));
           if (!pending.has(key)) fetch(key, []);
           return;
         }
         event('miss');
         const waiting = pending.get(key);
-        if (waiting !== undefined) {
+        const { fill, peer } = message.request;
+        if (waiting !== undefined && peer === true && waiting.peer !== undefined) {
+          message.reply(errorResponse(Status.ORIGIN_FAILURE, 'this proxy is filling the key from a peer'));
+        } else if (waiting !== undefined) {
           event('coalesced');
           waiting.waiters.push(message);
         } else {
-          fetch(key, [message]);
+          fetch(key, [message], fill !== undefined && peer !== true && peers.has(fill) ? fill : undefined);
         }
         gauges();
       };
 
-      const onFetched = ({ key, outcome }: Fetched): void => {
-        const { waiters, store: storable } = pending.get(key) ?? { waiters: [], store: false };
+      const onFetched = ({ key, outcome, fromPeer }: Fetched): void => {
+        const { waiters, store: storable, peer } = pending.get(key) ?? { waiters: [], store: false };
         pending.delete(key);
+        // A fill that fell back to the origin fetched from it after all.
+        if (peer !== undefined) event(fromPeer === true ? 'peer_fill' : 'origin_fetch');
         let answer: Answer;
+        // What a peer's GET is told of the entry's freshness (ms), for an OK: a stale one is not to be stored.
+        let freshMs: number | undefined;
         if (outcome.kind === 'ok') {
-          // The origin's per-key ttl, else ours. With either at 0 the store keeps nothing, and the
-          // origin's newer answer still replaces an older value kept for grace or stale-if-error.
-          if (storable) store.set(key, okBytes(outcome.data, hitSuffix), outcome.ttl ?? ttl);
+          // The origin's per-key ttl (or the owner's, filled from a peer), else ours. With either at
+          // 0 the store keeps nothing, and the newer answer still replaces an older value kept for
+          // grace or stale-if-error.
+          freshMs = storable ? (outcome.ttl ?? ttl) : 0;
+          if (storable) store.set(key, okBytes(outcome.data, hitSuffix), freshMs);
           answer = okEncoded(outcome.data, missSuffix);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
@@ -121,10 +157,13 @@ export function cacheActor(options: CacheActorOptions) {
         } else {
           event('origin_error');
           const stale = staleAnswer(key);
-          if (stale !== undefined) for (let i = 0; i < waiters.length; i++) event('stale_served');
+          if (stale !== undefined) {
+            for (let i = 0; i < waiters.length; i++) event('stale_served');
+            freshMs = 0;
+          }
           answer = stale ?? errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
         }
-        for (const message of waiters) message.reply(answer);
+        for (const message of waiters) message.reply(freshMs === undefined ? answer : forPeer(message, answer, freshMs));
         gauges();
       };
 
@@ -149,10 +188,28 @@ export function cacheActor(options: CacheActorOptions) {
         gauges();
       };
 
+      const onPeer = (message: PeerMessage): void => {
+        peers.add(message.request.address);
+        message.reply(ok({ address: message.request.address, peers: [...peers] }));
+      };
+
       return (input) => {
         if ('get' in input) onGet(input.get);
         else if ('fetched' in input) onFetched(input.fetched);
-        else onPurge(input.purge);
+        else if ('purge' in input) onPurge(input.purge);
+        else onPeer(input.peer);
       };
     });
+}
+
+/** An OK answer with `"ttl"` (seconds) as its last field when `message` is a peer's GET. */
+function forPeer(message: GetMessage, answer: Answer, freshMs: number): Answer {
+  return message.request.peer === true ? withTtl(answer, freshMs) : answer;
+}
+
+/** `"ttl":<seconds>` added to an encoded object, in whole ms; nothing for an entry that never expires. */
+function withTtl(answer: Answer, freshMs: number): Answer {
+  if (freshMs === Infinity) return answer;
+  const field = `,"ttl":${Math.max(0, Math.floor(freshMs)) / 1000}}`;
+  return typeof answer === 'string' ? answer.slice(0, -1) + field : Buffer.concat([answer.subarray(0, -1), Buffer.from(field)]);
 }

@@ -1,9 +1,9 @@
-// The proxy's actors on one bus, without its TCP edges: cache <-> fetcher -> origin port, metrics beside.
+// The proxy's actors on one bus, without its TCP edges: cache <-> fetcher -> origin and peer ports, metrics beside.
 import { Bus, topic } from '../bus/bus.js';
 import { router, withAdminToken, type NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
 import { cacheActor, type CacheActorOptions, type CacheInput, type CacheOutput } from './cache-actor.js';
-import { fetcher, type OriginPort } from './fetcher.js';
+import { fetcher, type OriginPort, type PeerPort } from './fetcher.js';
 import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
 import type { FetchOrder } from './messages.js';
 
@@ -21,8 +21,12 @@ const T = {
   metrics: topic<ProxyMetricsInput>('metrics'),
 };
 
-/** Wires the proxy's actors to its table of ops: GET and PURGE to the cache, METRICS to metrics. */
-export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort): NodeGraph {
+/**
+ * Wires the proxy's actors to its table of ops: GET, PURGE and ADD_PEER to the cache, METRICS to
+ * metrics. `peers` is where misses spilled here are filled from (the other proxies); without it,
+ * every miss goes to the origin.
+ */
+export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers?: PeerPort): NodeGraph {
   const bus = new Bus(options.clock);
   // Held, not looked up by name, on the hot path.
   const cache = bus.topic(T.cache);
@@ -35,7 +39,7 @@ export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort): Node
     { next: (o: CacheOutput) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)) },
   );
   // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
-  bus.spawn(fetcher(origin), T.fetch, { next: (fetched) => cache.next({ fetched }) });
+  bus.spawn(fetcher(origin, { peers }), T.fetch, { next: (fetched) => cache.next({ fetched }) });
   bus.spawn(proxyMetricsActor(), T.metrics);
 
   return {
@@ -43,6 +47,7 @@ export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort): Node
       GET: (message) => cache.next({ get: message }),
       METRICS: (message) => metrics.next({ metrics: message }),
       PURGE: withAdminToken(options.adminToken, (message) => cache.next({ purge: message })),
+      ADD_PEER: withAdminToken(options.adminToken, (message) => cache.next({ peer: message })),
     }),
     close: () => bus.close(),
   };

@@ -4,6 +4,8 @@ import type { Encoded } from '../protocol/response.js';
 /** The cache asks the fetcher for one key. */
 export interface FetchOrder {
   readonly key: string;
+  /** A peer (`host:port`, one this proxy trusts) to fill the key from before trying the origin. */
+  readonly peer?: string;
 }
 
 /** What the origin said about a key. */
@@ -17,10 +19,12 @@ export type FetchOutcome =
 export interface Fetched {
   readonly key: string;
   readonly outcome: FetchOutcome;
+  /** The outcome is the peer's answer: the origin was not asked. */
+  readonly fromPeer?: true;
 }
 
 /** What the cache tells the metrics actor. */
-export const CACHE_EVENTS = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit'] as const;
+export const CACHE_EVENTS = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit', 'peer_fill'] as const;
 export type CacheEvent = (typeof CACHE_EVENTS)[number];
 
 /** The store's size, sent after every change. */

@@ -39,6 +39,7 @@ export function proxyMetricsActor() {
             origin_errors: counters.get('origin_error'),
             stale_served: counters.get('stale_served'),
             negative_hits: counters.get('negative_hit'),
+            peer_fills: counters.get('peer_fill'),
             evictions: gauges.evictions,
             entries: gauges.entries,
             bytes: gauges.bytes,

@@ -1,4 +1,4 @@
-// A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin link.
+// A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin link, and links to peers.
 import { ServerEdge, type EdgeBounds } from '../net/server.js';
 import { withEdgeMetrics } from '../net/edge-metrics.js';
 import { UpstreamLink } from '../net/upstream.js';
@@ -7,6 +7,8 @@ import type { NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
 import { proxyGraph } from './graph.js';
 import { originOverLink } from './origin-link.js';
+import { peerLinks } from './peer-link.js';
+import { parseAddress } from '../protocol/address.js';
 
 export type CacheType = 'ttl' | 'lru';
 
@@ -31,8 +33,13 @@ export interface ProxyOptions extends EdgeBounds {
   staleIfError: number;
   /** Seconds a NOT_FOUND is cached. */
   negativeTtl: number;
-  /** PURGE needs `"token"` equal to it; without one, PURGE is refused UNAUTHORIZED. */
+  /** PURGE and ADD_PEER need `"token"` equal to it; without one, they are refused UNAUTHORIZED. */
   adminToken?: string;
+  /**
+   * The other proxies (`host:port`, spelled as the balancer's --proxies spells them): a miss the
+   * balancer spilled here from one of them is filled from it, before the origin.
+   */
+  peers?: readonly string[];
 }
 
 /**
@@ -52,6 +59,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     requestTimeout: options.originTimeout,
     maxConnections: options.originMaxConnections,
   });
+  // A peer that does not answer within the origin's timeout is given up on for the origin.
+  const peers = peerLinks(
+    (peer) => new UpstreamLink({ ...parseAddress(peer), clock: options.clock, requestTimeout: options.originTimeout, ids: true }),
+  );
   const graph = proxyGraph(
     {
       clock: options.clock,
@@ -64,9 +75,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
         negativeTtl: options.negativeTtl * 1000,
         maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
         maxBytes: options.cacheMaxBytes,
+        peers: options.peers,
       },
     },
     originOverLink(link),
+    peers.port,
   );
   accept = graph.accept;
 
@@ -75,6 +88,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     drain: async () => {
       await edge.drain();
       link.close();
+      peers.close();
       graph.close();
     },
   };

@@ -25,24 +25,25 @@ const OPTIONS: Omit<BalancerGraphOptions, 'clock'> = {
   ejectTime: 0,
 };
 
-/** What the in-memory proxies do: each forward's failure (null: it answers), each probe's result. */
+/** What the in-memory proxies do: each forward's failure (null: it answers) and when (ms, default 1), each probe's result. */
 interface Script {
   forward?(proxy: number, key: string): LinkFailure | null;
   /** Virtual ms a forward takes to be answered or to fail; 1 unless told. */
-  delay?(proxy: number): number;
+  answerAfter?(proxy: number, key: string): number;
   probeOk?(proxy: number): boolean;
 }
 
-/** A forward the spec saw: the key, the proxy it went to, and when (virtual ms). */
+/** A forward the spec saw: the key, the proxy it went to, and when (virtual ms); a spilled one's owner as `fill`. */
 interface Forward {
   key: string;
   proxy: number;
   at: number;
+  fill?: number;
 }
 
 /**
  * The balancer's graph on the scheduler with in-memory proxy ports: a proxy answers a forward
- * 1 ms later (or the script's delay) with `{"status":"OK","data":"<key>","node":<its port>}` or fails as the script says,
+ * 1 ms later (or the script's answerAfter) with `{"status":"OK","data":"<key>","node":<its port>}` or fails as the script says,
  * answers a probe at once, and answers a PURGE 1 ms later with one key purged. The graph is
  * closed at 1 s, which stops its probes so the scheduler can finish.
  */
@@ -50,11 +51,11 @@ function start(scheduler: TestScheduler, script: Script, options: Partial<Balanc
   const forwards: Forward[] = [];
   const purges: number[] = [];
   const ports: ProxyPorts = {
-    forward: (proxy, key, done) => {
-      forwards.push({ key, proxy, at: scheduler.now() });
+    forward: (proxy, key, done, fill) => {
+      forwards.push(fill === undefined ? { key, proxy, at: scheduler.now() } : { key, proxy, at: scheduler.now(), fill });
       const failure = script.forward?.(proxy, key) ?? null;
       const answer = failure === null ? Buffer.from(`{"status":"OK","data":${JSON.stringify(key)},"node":${8001 + proxy}}`) : Buffer.alloc(0);
-      scheduler.schedule(() => done(failure, answer), script.delay?.(proxy) ?? 1);
+      scheduler.schedule(() => done(failure, answer), script.answerAfter?.(proxy, key) ?? 1);
     },
     send: (proxy, _request, done) => {
       purges.push(proxy);
@@ -106,6 +107,20 @@ describe('balancer graph', () => {
       const { get, replies } = start(s, {});
       hot('-a-b-c-d').subscribe(get);
       expectObservable(replies.pipe(answeredBy)).toBe('--0-1-2-0');
+    });
+  });
+
+  it("hands a hot key's spilled requests to the forward port with the owner they were spilled off", () => {
+    const s = scheduler();
+    s.run(({ flush }) => {
+      // The first forward is answered at once, the others after 50 ms, so "hot" (owned by proxy 0,
+      // strategy spec) keeps one request in flight; hot from 2 in flight.
+      let forwarded = 0;
+      const { get, forwards } = start(s, { answerAfter: () => (forwarded++ === 0 ? 1 : 50) }, { strategy: 'consistent_hash', hashHotThreshold: 2 });
+      s.schedule(() => ['hot', 'hot'].forEach(get), 5);
+      s.schedule(() => ['hot', 'hot', 'hot', 'hot', 'hot'].forEach(get), 10);
+      flush();
+      expect(forwards.map((f) => (f.fill === undefined ? `${f.proxy}` : `${f.proxy}<${f.fill}`))).to.deep.equal(['0', '0', '0', '1<0', '1<0', '0', '1<0']);
     });
   });
 
@@ -247,7 +262,7 @@ describe('balancer graph', () => {
     const s = scheduler();
     s.run(({ hot, expectObservable, flush }) => {
       // Proxy 0 fails its probes (down at the second, at 200) and answers nothing, failing after 50 ms.
-      const script: Script = { forward: (proxy) => (proxy === 0 ? 'timeout' : null), delay: (proxy) => (proxy === 0 ? 50 : 1), probeOk: (proxy) => proxy !== 0 };
+      const script: Script = { forward: (proxy) => (proxy === 0 ? 'timeout' : null), answerAfter: (proxy) => (proxy === 0 ? 50 : 1), probeOk: (proxy) => proxy !== 0 };
       const { get, replies, forwards } = start(s, script);
       // a times out at 60 while proxy 0 is still up: PROXY_TIMEOUT. d times out at 220, after
       // the probes took proxy 0 down: retried on the next proxy.

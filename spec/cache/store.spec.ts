@@ -112,6 +112,18 @@ describe('CacheStore', () => {
     ]);
   });
 
+  it('says how long an entry stays fresh: Infinity for one that never expires, 0 for one not held', () => {
+    const seen: number[] = [];
+    scheduler.run(() => {
+      const s = store({ staleWindow: 5 });
+      s.set('k', bytes('"v"'), 10);
+      s.set('forever', bytes('"v"'), Infinity);
+      scheduler.schedule(() => seen.push(s.freshMs('k'), s.freshMs('forever'), s.freshMs('none')), 4);
+      scheduler.schedule(() => seen.push(s.freshMs('k')), 12);
+    });
+    expect(seen).to.deep.equal([6, Infinity, 0, -2]);
+  });
+
   describe('with a stale window', () => {
     /** What `kept` says at each time, for an entry fresh for 10 ms in a store with a 5 ms window. */
     function keptAt(times: number[], negative = false): ({ fresh: string | undefined; staleMs: number; negative: boolean } | undefined)[] {

@@ -194,3 +194,36 @@ export class TrackedLoad {
 export function outcome(answer: Answer): string {
   return answer.stale === true ? `${answer.status} stale` : answer.status;
 }
+
+/**
+ * GETs for `keys`, the i-th sent through `transports[i % transports.length]`, keeping `window` of
+ * them unanswered at once (a pipelined load of `window / connections` per connection), until all
+ * are answered. Resolves with every answer in key order; rejects after `timeoutMs` with how many
+ * were answered.
+ */
+export async function askPipelined(transports: readonly Transport[], keys: readonly string[], window: number, timeoutMs = 30_000): Promise<Answer[]> {
+  const answers: Answer[] = new Array<Answer>(keys.length);
+  let sent = 0;
+  let answered = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${answered} of ${keys.length} answered in ${timeoutMs} ms`)), timeoutMs);
+    const next = (): void => {
+      if (answered === keys.length) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      if (sent === keys.length) return;
+      const n = sent++;
+      const tracked: Tracked = { n, key: keys[n]!, phase: 'pipelined', answers: [] };
+      transports[n % transports.length]!.send(tracked, (answer) => {
+        if (answers[n] !== undefined) return;
+        answers[n] = answer;
+        answered++;
+        next();
+      });
+    };
+    for (let i = 0; i < Math.min(window, keys.length); i++) next();
+  });
+  return answers;
+}

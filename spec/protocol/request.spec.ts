@@ -173,6 +173,32 @@ describe('parseRequest, JSON form', () => {
   });
 });
 
+describe('parseRequest, peer fill fields of GET', () => {
+  it('reads fill, the owner a spilled GET names, with the id', () => {
+    expect(parse('{"op":"GET","key":"/a","fill":"127.0.0.1:8001","id":4}')).to.deep.equal({ op: 'GET', key: 'a', fill: '127.0.0.1:8001', id: 4 });
+  });
+
+  it("reads peer, a filling proxy's GET to the owner", () => {
+    expect(parse('{"op":"GET","key":"a","peer":true}')).to.deep.equal({ op: 'GET', key: 'a', peer: true });
+  });
+
+  it('rejects a fill that is not a string and a peer that is not true, echoing the id', () => {
+    expect(rejected('{"op":"GET","key":"a","fill":8001,"id":1}')).to.deep.equal({ ...badRequest('fill must be a string'), id: 1 });
+    expect(rejected('{"op":"GET","key":"a","peer":false,"id":2}')).to.deep.equal({ ...badRequest('peer must be true'), id: 2 });
+  });
+});
+
+describe('parseRequest, ADD_PEER', () => {
+  it('reads the JSON form with its address, token and id, and the text form without a token', () => {
+    expect(parse('{"op":"ADD_PEER","address":"127.0.0.1:8002","token":"T","id":3}')).to.deep.equal({ op: 'ADD_PEER', address: '127.0.0.1:8002', token: 'T', id: 3 });
+    expect(parse('ADD_PEER 127.0.0.1:8002')).to.deep.equal({ op: 'ADD_PEER', address: '127.0.0.1:8002' });
+  });
+
+  it('rejects an address that is not host:port', () => {
+    expect(rejected('{"op":"ADD_PEER","address":"8002"}')).to.deep.equal(badRequest('address must be host:port'));
+  });
+});
+
 describe('parseRequest, PURGE', () => {
   const needsOne = badRequest('PURGE needs exactly one of key or prefix');
 

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readGetLine } from '../../lib/protocol/get-line.js';
 import { checkKey, parseLine } from '../../lib/protocol/request.js';
-import { getRequest, jsonWithId, type LinkRequest } from '../../lib/protocol/upstream-request.js';
+import { fillRequest, getRequest, jsonWithId, peerRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 
 describe('getRequest', () => {
   it('gives GET <key> in its text form, its JSON form and its JSON form with an id', () => {
@@ -95,5 +95,23 @@ describe('the forms getRequest writes, read back', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('fillRequest and peerRequest', () => {
+  it("names the key's owner as fill in the JSON forms only: the text form is the plain GET", () => {
+    const request = fillRequest('a"b', '127.0.0.1:8001');
+    expect(request.text).to.equal('GET a"b');
+    expect(request.json).to.equal(JSON.stringify({ op: 'GET', key: 'a"b', fill: '127.0.0.1:8001' }));
+    expect(jsonWithId(request, 5)).to.equal(JSON.stringify({ op: 'GET', key: 'a"b', fill: '127.0.0.1:8001', id: 5 }));
+    expect(parseLine(Buffer.from(jsonWithId(request, 5)))).to.deep.equal({ op: 'GET', key: 'a"b', fill: '127.0.0.1:8001', id: 5 });
+  });
+
+  it('asks a peer as JSON only, with "peer":true, which reads back as a peer GET', () => {
+    const request = peerRequest('article/1');
+    expect(request.text).to.equal(undefined);
+    expect(request.json).to.equal('{"op":"GET","key":"article/1","peer":true}');
+    expect(parseLine(Buffer.from(jsonWithId(request, 8)))).to.deep.equal({ op: 'GET', key: 'article/1', peer: true, id: 8 });
+    expect(readGetLine(Buffer.from(request.json), 0, request.json.length)).to.equal(undefined);
   });
 });

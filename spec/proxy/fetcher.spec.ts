@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { fetcher, type FetcherOptions, type OriginPort } from '../../lib/proxy/fetcher.js';
+import { fetcher, type FetcherOptions, type OriginPort, type PeerPort } from '../../lib/proxy/fetcher.js';
 import type { FetchOrder, Fetched, FetchOutcome } from '../../lib/proxy/messages.js';
 
 const OK: FetchOutcome = { kind: 'ok', data: '{"title":"x"}' };
@@ -115,5 +115,37 @@ describe('fetcher', () => {
   it('lets other keys through while one waits for its retry', () => {
     const calls = expectTimeline('ab', { a: ['-f|', '-o|'], b: ['-o|'] }, '--B 74ms A', { retryBackoff: 100, random: () => 0.25 });
     expect(calls).to.deep.equal({ a: [0, 76], b: [1] });
+  });
+
+  describe('an order naming a peer', () => {
+    /** The fetcher over an origin answering OK and a peer answering as `peer` says, each recording its calls. */
+    function run(peer: FetchOutcome): { fetched: Fetched[]; origin: string[]; peers: string[] } {
+      const calls = { fetched: [] as Fetched[], origin: [] as string[], peers: [] as string[] };
+      const origin: OriginPort = (key) => {
+        calls.origin.push(key);
+        return of(OK);
+      };
+      const peers: PeerPort = (address, key) => {
+        calls.peers.push(`${address} ${key}`);
+        return of(peer);
+      };
+      scheduler.run(({ cold }) => {
+        fetcher(origin, { peers, retryBackoff: 100, random: () => 0.5 })(cold('a', { a: { key: 'a', peer: '127.0.0.1:8002' } }), scheduler).subscribe((f) => calls.fetched.push(f));
+      });
+      return calls;
+    }
+
+    it("is filled from the peer, marked so, and the origin is not asked", () => {
+      const filled: FetchOutcome = { kind: 'ok', data: '{"v":2}', ttl: 5000 };
+      expect(run(filled)).to.deep.equal({ fetched: [{ key: 'a', outcome: filled, fromPeer: true }], origin: [], peers: ['127.0.0.1:8002 a'] });
+    });
+
+    it('takes a NOT_FOUND from the peer as its answer', () => {
+      expect(run(NOT_FOUND).fetched).to.deep.equal([{ key: 'a', outcome: NOT_FOUND, fromPeer: true }]);
+    });
+
+    it('goes to the origin when the peer fails', () => {
+      expect(run(FAILED)).to.deep.equal({ fetched: [{ key: 'a', outcome: OK }], origin: ['a'], peers: ['127.0.0.1:8002 a'] });
+    });
   });
 });

@@ -38,6 +38,7 @@ describe('proxy metrics actor', () => {
       'origin_errors',
       'stale_served',
       'negative_hits',
+      'peer_fills',
       'evictions',
       'entries',
       'bytes',

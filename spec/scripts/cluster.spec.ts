@@ -34,6 +34,14 @@ async function purgeStatuses(port: number, token: string): Promise<string[]> {
   return statuses;
 }
 
+/** The peers a proxy knows, as its answer to ADD_PEER of `peer` (one it may know already) says. */
+async function peersOf(proxy: string, peer: string, token: string): Promise<unknown> {
+  const client = new Client({ port: Number(proxy.split(':')[1]) });
+  const answer = await client.send({ op: 'ADD_PEER', address: peer, token });
+  client.close();
+  return (answer.data as { peers?: unknown } | undefined)?.peers;
+}
+
 async function getUntilHit(port: number, key: string, attempts: number): Promise<unknown[]> {
   const client = new Client({ port });
   const seen: unknown[] = [];
@@ -64,6 +72,10 @@ describe('bin/cluster (npm start)', () => {
       const token = /admin token\s+([0-9a-f]{32})\s/.exec(out)![1]!;
       expect(out).to.include(`bin/client --port ${lbPort} --purge article/1 --token ${token}`);
       expect(await purgeStatuses(lbPort, token)).to.deep.equal(['OK', 'UNAUTHORIZED']);
+      // Each proxy was told the others as peers: adding one again lists all it knows.
+      const proxies = [...out.matchAll(/proxy\s+(127\.0\.0\.1:\d+)/g)].map((m) => m[1]!);
+      expect(proxies).to.have.length(3);
+      expect(await peersOf(proxies[0]!, proxies[1]!, token)).to.have.members([proxies[1], proxies[2]]);
       child.kill('SIGINT');
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(await alive(pid), `pid ${pid}`).to.equal(false);

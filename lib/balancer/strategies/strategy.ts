@@ -13,11 +13,28 @@ export interface StrategyContext {
   readonly random: () => number;
   /** Bounded loads: no proxy takes more than this percent of the mean in-flight load (HAProxy's hash-balance-factor). */
   readonly hashBalanceFactor: number;
+  /**
+   * consistent_hash: a key may spill off its owner only while at least this many of its requests
+   * are in flight at the balancer (0: any key may, plain bounded loads).
+   */
+  readonly hashHotThreshold: number;
   /** What became of forwarded requests: the live load, and where a key went. */
   readonly outcomes: Observable<Outcome>;
 }
 
-export const defaultContext: StrategyContext = { clock: realClock, random: Math.random, hashBalanceFactor: 125, outcomes: EMPTY };
+/**
+ * 16 hot: one client's pipeline of 16 on one key never moves it (only a 17th request in flight
+ * does), while a key among thousands is almost never asked 16 times at once by chance.
+ */
+export const DEFAULT_HOT_THRESHOLD = 16;
+
+export const defaultContext: StrategyContext = {
+  clock: realClock,
+  random: Math.random,
+  hashBalanceFactor: 125,
+  hashHotThreshold: DEFAULT_HOT_THRESHOLD,
+  outcomes: EMPTY,
+};
 
 export type Strategy = (view$: Observable<ClusterView>, context?: Partial<StrategyContext>) => OperatorFunction<RouteRequest, Routed>;
 
@@ -38,6 +55,11 @@ export interface Chooser {
    * turn has none, and its routings carry no cursor.
    */
   cursor?(): number;
+  /**
+   * The proxy the last choice spilled its key off (the key's owner), which the chosen proxy may
+   * fill the key from; undefined when it did not spill.
+   */
+  fill?(): number | undefined;
 }
 
 /**
@@ -53,6 +75,7 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
       const made = makeChoose(full);
       const chooser: Chooser = typeof made === 'function' ? { choose: made } : made;
       const cursor = chooser.cursor?.bind(chooser);
+      const fill = chooser.fill?.bind(chooser);
       let view: ClusterView = { proxies: [] };
       let firstChoices: ProxyState[] = [];
       const load = new Load();
@@ -77,7 +100,8 @@ export function fromChoice(makeChoose: (context: StrategyContext) => Choose | Ch
           if (choices.length === 0) return out.next(routed(request, undefined));
           const chosen = chooser.choose(choices, view, request, load);
           load.chose(choices, chosen);
-          out.next(routed(request, chosen.id));
+          const owner = fill?.();
+          out.next(owner === undefined ? routed(request, chosen.id) : { ...routed(request, chosen.id), fill: owner });
         },
         finalize: () => {
           viewing.unsubscribe();

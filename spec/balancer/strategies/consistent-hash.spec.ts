@@ -36,6 +36,18 @@ function answeredBy(clusters: Observable<Cluster>, context: Partial<StrategyCont
   return (routes) => routes.pipe(consistentHash(views, a.context), a.answer);
 }
 
+/**
+ * A context in which each routed request is reported sent, as the forwarder does, and never
+ * answered: its key's requests and its proxy's load pile up.
+ */
+function sentOnly(context: Partial<StrategyContext>): { context: Partial<StrategyContext>; send: MonoTypeOperatorFunction<Routed> } {
+  const sends = new Subject<Outcome>();
+  return {
+    context: { ...context, outcomes: merge(context.outcomes ?? EMPTY, sends) },
+    send: tap((r: Routed) => r.proxy !== undefined && sends.next({ kind: 'sent', proxy: r.proxy })),
+  };
+}
+
 function newScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => {
     expect(actual).to.deep.equal(expected);
@@ -94,17 +106,67 @@ describe('consistent_hash', () => {
     scheduler = newScheduler();
   });
 
-  it('keeps a key with the proxy it went to until that proxy answers it, however loaded, then applies the bound', () => {
+  it('never moves a key that is not hot, however uneven the load: each stays with its owner', () => {
+    const batch = keys(1000);
+    const owners = routeKeys(view('U0', 'U0', 'U0'), batch);
+    // Proxy 0 at 30 in flight and the others idle: far over any bound, but no key is hot.
+    expect(routeKeys(view('U30', 'U0', 'U0'), batch)).to.deep.equal(owners);
+    expect(routeKeys(view('U2', 'U0', 'U1'), batch)).to.deep.equal(owners);
+  });
+
+  it('keeps a key below the hot threshold with its owner while its requests pile up on an overloaded owner', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      // 'hot' ranks proxy 0 first; from frame 2 proxy 0 is far over the bound (its answer at
-      // frame 6 takes it from 9 to 8 in flight, still far over).
-      const clusters = hot(' a-b', { a: view('U0', 'U0', 'U0'), b: view('U9', 'U0', 'U0') });
-      const answers = cold<Outcome>('------o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
-      const requests = cold('-r-r-r-r', { r: requestFor('hot') });
+      // "hot" ranks 0, 1, 2; proxy 0 is far over the bound from the start. Each request is reported
+      // sent; only the first is answered (frame 3), so the key then has 1, 2 and 3 in flight.
+      const clusters = hot(' v', { v: view('U9', 'U0', 'U0') });
+      const answers = cold<Outcome>('---o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      const requests = cold('-rr--r-r', { r: requestFor('hot') });
       const { views, outcomes } = inputs(clusters);
-      // Unanswered, the second and third requests join the first (the proxy coalesces them into
-      // one origin fetch); once proxy 0 has answered, the fourth spills.
-      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, outcomes: merge(outcomes, answers) }), chosen)).toBe('-0-0-0-1');
+      const s = sentOnly({ clock: scheduler, outcomes: merge(outcomes, answers), hashHotThreshold: 4 });
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, chosen)).toBe('-00--0-0');
+    });
+  });
+
+  it("sends a cold key's next requests to the proxy fetching it, even when its owner changed, until that proxy answers", () => {
+    // A key owned by proxy 2: while 2 is removed it goes to its second-ranked proxy.
+    const batch = keys(100);
+    const i = routeKeys(view('U0', 'U0', 'U0'), batch).indexOf(2);
+    const key = batch[i]!;
+    const second = routeKeys(view('U0', 'U0', 'R0'), batch)[i]!;
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // Proxy 2 comes back at frame 2; the key's first request, at frame 1, is answered at frame 6.
+      const clusters = hot(' a-b', { a: view('U0', 'U0', 'R0'), b: view('U0', 'U0', 'U0') });
+      const answers = cold<Outcome>('------o', { o: { kind: 'answered', proxy: second, key } });
+      const requests = cold('-r-r-r-r', { r: requestFor(key) });
+      const { views, outcomes } = inputs(clusters);
+      expectObservable(requests.pipe(consistentHash(views, { clock: scheduler, outcomes: merge(outcomes, answers) }), chosen)).toBe(`-${second}-${second}-${second}-2`);
+    });
+  });
+
+  it('spills a hot key over its bound to the next-ranked proxy, naming its owner as fill, once its first request is answered', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // "hot" ranks 0, 1, 2. The first request is answered at frame 4, no other. Until then the
+      // second joins it; the third is not hot (1 in flight); from the fourth it is (2 in flight).
+      // The bound is ceil(1.25 * (total + 1) / 3): at the fourth 2, so 0 (at 2) spills to 1; at the
+      // fifth 2 again, 1 (at 1) takes it; at the sixth 3, and 0 has room again.
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
+      const answers = cold<Outcome>('----o', { o: { kind: 'answered', proxy: 0, key: 'hot' } });
+      const requests = cold('-r-r-r-r-r-r', { r: requestFor('hot') });
+      const { views, outcomes } = inputs(clusters);
+      const s = sentOnly({ clock: scheduler, outcomes: merge(outcomes, answers), hashHotThreshold: 2 });
+      const where = map((r: Routed) => (r.fill === undefined ? String(r.proxy) : `${r.proxy}<${r.fill}`));
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, where)).toBe('-a-a-a-b-b-a', { a: '0', b: '1<0' });
+    });
+  });
+
+  it('sends every request for a key to the proxy its first went to until that proxy answers it, hot or not', () => {
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      // Twenty requests, none answered: the key is hot from the third and proxy 0 far over the bound.
+      const clusters = hot(' v', { v: view('U0', 'U0', 'U0') });
+      const requests = cold(`-${'r'.repeat(20)}`, { r: requestFor('hot') });
+      const { views, outcomes } = inputs(clusters);
+      const s = sentOnly({ clock: scheduler, outcomes, hashHotThreshold: 2 });
+      expectObservable(requests.pipe(consistentHash(views, s.context), s.send, chosen)).toBe(`-${'0'.repeat(20)}`);
     });
   });
 
@@ -180,7 +242,7 @@ describe('consistent_hash', () => {
     expect(retried.filter((p, i) => p === first[i])).to.deep.equal([]);
   });
 
-  it("spills a hot key to its next-ranked proxy when its own is over the bound, and returns when there is room", () => {
+  it('with a hot threshold of 0 (any key may spill), spills to the next-ranked proxy over the bound and returns when there is room', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       // "hot" ranks 0, 1, 2. Capacity at factor 125 is ceil(1.25 * (total in flight + 1) / 3):
       // a: 1 (0 fits); b: 1 (0 has 1, spills); c: ceil(2.08) = 3 (0 fits again);
@@ -193,7 +255,7 @@ describe('consistent_hash', () => {
         e: view('U0', 'U0', 'U0'),
       });
       const requests = cold('-k-k-k-k-k', { k: requestFor('hot') });
-      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler }), chosen)).toBe('-0-1-0-2-0');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler, hashHotThreshold: 0 }), chosen)).toBe('-0-1-0-2-0');
     });
   });
 
@@ -202,17 +264,22 @@ describe('consistent_hash', () => {
       // At 200: b: ceil(2 * 2 / 3) = 2, so proxy 0 still fits; d: ceil(2 * 11 / 3) = 8.
       const clusters = hot(' a-b-c-d', { a: view('U0', 'U0', 'U0'), b: view('U1', 'U0', 'U0'), c: view('U3', 'U0', 'U0'), d: view('U5', 'U5', 'U0') });
       const requests = cold('-k-k-k-k', { k: requestFor('hot') });
-      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler, hashBalanceFactor: 200 }), chosen)).toBe('-0-0-1-0');
+      expectObservable(requests.pipe(answeredBy(clusters, { clock: scheduler, hashBalanceFactor: 200, hashHotThreshold: 0 }), chosen)).toBe('-0-0-1-0');
     });
   });
 
   describe('bounded loads under sustained traffic with one hot key', () => {
+    /** The hot threshold of these runs: the hot key has about 13 requests in flight, each other key less than one. */
+    const THRESHOLD = 8;
+
     /**
      * Half of 600 requests, one a frame, are for one hot key, the rest for 40 others; each is in
      * flight for 20 to 32 frames. Every send and answer is reported on the outcomes, the send right
      * after the choice as the forwarder does, so the strategy counts its own routing as load; the
-     * spec keeps its own tally of requests in flight to check, for every choice, the bound and that
-     * the key went to its best-ranked proxy with room.
+     * spec keeps its own tally of requests in flight, per proxy and per key, to check every choice:
+     * a request joins the proxy the first of its key's requests in flight went to, until that proxy
+     * answers the key; else a key with fewer than THRESHOLD in flight goes to its owner, and a hot
+     * key to its best-ranked proxy with room, naming its owner as fill when that is not the owner.
      */
     function simulate(weights: number[], factor?: number) {
       const idle = view(...weights.map((w) => `U0*${w}`));
@@ -225,13 +292,14 @@ describe('consistent_hash', () => {
       const peak = weights.map(() => 0);
       scheduler.run(() => {
         const proxies = idle.view.proxies;
-        // The spec's own count per proxy, independent of the strategy's.
+        // The spec's own counts, independent of the strategy's.
         const inFlight = weights.map(() => 0);
+        const keyInFlight = new Map<string, number>();
         const outcomes = new Subject<Outcome>();
         const base = factor === undefined ? { clock: scheduler } : { clock: scheduler, hashBalanceFactor: factor };
-        const context = { ...base, outcomes };
-        // Keys with a request in flight and none answered yet, and where: their next requests join them.
-        const unanswered = new Map<string, number>();
+        const context = { ...base, hashHotThreshold: THRESHOLD, outcomes };
+        // Keys whose first request in flight is unanswered, and where: their next requests join it.
+        const fetching = new Map<string, number>();
         interval(1, scheduler)
           .pipe(
             take(600),
@@ -241,23 +309,34 @@ describe('consistent_hash', () => {
             consistentHash(new BehaviorSubject(idle.view), context),
             tap((r) => {
               const key = r.message.request.key;
+              const at = `${scheduler.now()}: ${key}`;
               const total = inFlight.reduce((sum, n) => sum + n, 0);
               const weightSum = proxies.reduce((sum, p) => sum + p.weight, 0);
               const capacity = (p: ProxyState) => Math.ceil(((percent / 100) * (total + 1) * p.weight) / weightSum);
               const hasRoom = (p: ProxyState) => inFlight[p.id]! + 1 <= capacity(p);
               const to = proxies[r.proxy!]!;
-              const joining = unanswered.get(key) === to.id;
-              if (!joining && !hasRoom(to) && proxies.some(hasRoom)) problems.push(`${scheduler.now()}: ${key} over the bound on ${to.id}`);
-              const best = ranked.get(key)!.find((id) => hasRoom(proxies[id]!));
-              if (!joining && best !== undefined && best !== to.id) problems.push(`${scheduler.now()}: ${key} went to ${to.id}, not ${best}`);
-              if (!joining) unanswered.set(key, to.id);
+              const owner = ranked.get(key)![0]!;
+              const inFlightForKey = keyInFlight.get(key) ?? 0;
+              if (inFlightForKey === 0) fetching.set(key, to.id);
+              const joined = fetching.get(key);
+              if (joined !== undefined || inFlightForKey < THRESHOLD) {
+                const expected = joined ?? owner;
+                if (to.id !== expected || r.fill !== undefined) problems.push(`${at} (cold) went to ${to.id} (fill ${r.fill}), not ${expected}`);
+              } else {
+                if (!hasRoom(to) && proxies.some(hasRoom)) problems.push(`${at} over the bound on ${to.id}`);
+                const best = ranked.get(key)!.find((id) => hasRoom(proxies[id]!)) ?? owner;
+                if (best !== to.id) problems.push(`${at} went to ${to.id}, not ${best}`);
+                if (r.fill !== (to.id === owner ? undefined : owner)) problems.push(`${at} went to ${to.id} with fill ${r.fill}`);
+              }
               if (key === 'hot') hotProxies.add(to.id);
               inFlight[to.id]!++;
+              keyInFlight.set(key, (keyInFlight.get(key) ?? 0) + 1);
               outcomes.next({ kind: 'sent', proxy: to.id });
               peak[to.id] = Math.max(peak[to.id]!, inFlight[to.id]!);
               scheduler.schedule(() => {
                 inFlight[to.id]!--;
-                if (unanswered.get(key) === to.id) unanswered.delete(key);
+                keyInFlight.set(key, keyInFlight.get(key)! - 1);
+                if (fetching.get(key) === to.id) fetching.delete(key);
                 outcomes.next({ kind: 'answered', proxy: to.id, key });
               }, 20 + ((scheduler.now() * 7) % 13));
             }),
@@ -267,7 +346,7 @@ describe('consistent_hash', () => {
       return { problems, hotProxies, peak };
     }
 
-    it('never puts a request over ceil(1.25 * (total + 1) / N) while another proxy has room (default factor)', () => {
+    it('keeps every cold key with its owner, and never puts a hot one over ceil(1.25 * (total + 1) / N) while another proxy has room (default factor)', () => {
       const { problems, hotProxies } = simulate([1, 1, 1]);
       expect(problems).to.deep.equal([]);
       expect(hotProxies.size).to.be.greaterThan(1);
