@@ -1,6 +1,7 @@
 // The balancer's TCP ports: forwarding over pooled links to each proxy, and probing over separate ones.
 import { Observable } from 'rxjs';
 import { UpstreamLink } from '../net/upstream.js';
+import { PeerProfile } from '../net/peer-profile.js';
 import { fillRequest, getRequest, type LinkRequest } from '../protocol/upstream-request.js';
 import type { Clock } from '../time/clock.js';
 import { parseAddress } from '../protocol/address.js';
@@ -21,15 +22,24 @@ export interface LinkSettings {
 /**
  * Probes travel on links of their own, so a probe never queues behind real traffic and a slow
  * miss can never make a healthy proxy look dead. Traffic goes as JSON with ids to a proxy that
- * echoes them (answers then come back in any order), else in the text form every proxy reads;
- * probes, one at a time, always go as text. A spilled GET names the key's owner by its address
+ * echoes them (answers then come back in any order), else in the text form every proxy reads.
+ * Probes, one at a time, try ids too, and the two links to a proxy share what they learn of it
+ * (a `PeerProfile`): probes are answered at once, so the traffic link learns the proxy echoes ids
+ * even while each of its warming connections is held by a slow miss. A spilled GET names the key's owner by its address
  * (`fillRequest`) in the JSON form only, so only a proxy that echoes ids (ours) sees the hint.
  */
 export function proxyLinks(addresses: readonly string[], settings: LinkSettings): ProxyLinks {
-  const make = (address: string, requestTimeout: number, pool: Pool, ids: boolean) =>
-    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, ...pool, ids });
-  const traffic = addresses.map((a) => make(a, settings.requestTimeout, TRAFFIC, true));
-  const probes = addresses.map((a) => make(a, settings.healthTimeout, PROBES, false));
+  const make = (address: string, requestTimeout: number, pool: Pool, profile: PeerProfile) =>
+    new UpstreamLink({ ...parseAddress(address), clock: settings.clock, connectTimeout: settings.connectTimeout, requestTimeout, ...pool, ids: true, profile });
+  const traffic: UpstreamLink[] = [];
+  const probes: UpstreamLink[] = [];
+  const add = (address: string): number => {
+    const profile = new PeerProfile();
+    traffic.push(make(address, settings.requestTimeout, TRAFFIC, profile));
+    probes.push(make(address, settings.healthTimeout, PROBES, profile));
+    return traffic.length - 1;
+  };
+  for (const address of addresses) add(address);
   const names = [...addresses];
   return {
     forward: (proxy, key, done, fill) => traffic[proxy]!.request(fill === undefined ? getRequest(key) : fillRequest(key, names[fill]!), done),
@@ -47,10 +57,8 @@ export function proxyLinks(addresses: readonly string[], settings: LinkSettings)
         });
       }),
     open: (address) => {
-      traffic.push(make(address, settings.requestTimeout, TRAFFIC, true));
-      probes.push(make(address, settings.healthTimeout, PROBES, false));
       names.push(address);
-      return traffic.length - 1;
+      return add(address);
     },
     close: () => {
       for (const link of [...traffic, ...probes]) link.close();

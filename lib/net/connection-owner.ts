@@ -54,6 +54,13 @@ export interface ConnectionOwner<C> {
   triesIds(): boolean;
   /** An id for a connection's trial request; requests matched by id take theirs from the connection's table. */
   nextId(): number;
+  /**
+   * True once a connection's trial answer echoed its id, until the peer refuses a connection or
+   * drops an id: a fresh connection then carries requests with ids from its first, with no warm-up.
+   */
+  knowsIds(): boolean;
+  /** A connection's trial answer echoed its id: the peer matches answers by id. */
+  learnIds(): void;
   /** A connection's answer to a request with an id did not carry it: the peer gets text only from now on. */
   learnNoIds(): void;
   /** The peer closed a connection after answering exactly one request: it answers one request per connection. */

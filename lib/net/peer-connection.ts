@@ -52,6 +52,10 @@ export class PeerConnection {
     const { host, port, clock } = this.settings;
     this.openedAt = clock.now();
     this.framer = new LineFramer(this.settings.maxAnswerBytes);
+    // A peer that has echoed an id on another connection is one of ours: persistent, and answering
+    // by id. Its fresh connections skip the warm-up, or misses held at a slow origin would pin
+    // every warming connection and queue the requests behind them, cached ones too.
+    if (!single && owner.knowsIds()) this.matchById();
     this.socket = net.connect({ host, port, noDelay: true });
     // Lines written before the connect completes wait in the socket's own buffer.
     this.socket.on('connect', () => (this.connected = true));
@@ -182,7 +186,11 @@ export class PeerConnection {
 
   /** Takes no more requests, and closes once the answers it is owed are in, if it has been sending ids. */
   retireIfUsingIds(): void {
-    if (this.mode === 'text') return;
+    if (this.mode !== 'text') this.retire();
+  }
+
+  /** Takes no more requests, and closes once the answers it is owed are in. */
+  retire(): void {
     this.retired = true;
     this.retireIfIdle();
   }
@@ -199,8 +207,14 @@ export class PeerConnection {
   private onPeerClosed(): void {
     const unanswered = this.shut();
     if (unanswered === undefined) return;
-    if (this.answered === 1 && unanswered.length > 0) this.owner.learnOneShot();
+    // A connection matching by id is to one of ours, which is persistent: a close is a restart.
+    if (this.answered === 1 && unanswered.length > 0 && this.mode !== 'ids') this.owner.learnOneShot();
     this.owner.handedBack(this, unanswered, 'reset');
+  }
+
+  private matchById(): void {
+    this.mode = 'ids';
+    this.byId = new IdTable(this.settings.idsDepth);
   }
 
   // The requests still owed an answer, taken off the connection as it closes; undefined if it already had.
@@ -247,8 +261,8 @@ export class PeerConnection {
         this.fallBackToText();
         return;
       }
-      this.mode = 'ids';
-      this.byId = new IdTable(this.settings.idsDepth);
+      this.matchById();
+      this.owner.learnIds();
       answer = split.answer;
     }
     this.answered++;

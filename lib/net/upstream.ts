@@ -5,6 +5,7 @@ import { every, type Clock } from '../time/clock.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkCallback, type LinkFailure } from './connection-owner.js';
 import { KeepaliveCache } from './keepalive.js';
 import { PeerConnection } from './peer-connection.js';
+import { PeerProfile } from './peer-profile.js';
 
 export type { LinkCallback, LinkFailure } from './connection-owner.js';
 
@@ -48,6 +49,11 @@ export interface LinkOptions {
    * a request that has no text form: what an origin we do not know must be sent.
    */
   ids?: boolean;
+  /**
+   * What is known of the peer, shared with the other links to it so that what one learns the
+   * others use (peer-profile.ts). Default: a profile of this link's own.
+   */
+  profile?: PeerProfile;
 }
 
 /** ms between deadline sweeps: at least this, so a short timeout does not spin the loop... */
@@ -63,7 +69,9 @@ const SWEEP_MAX_TICK = 50;
  * two requests sends one JSON request with an id alone; if the answer echoes the id, the
  * connection carries up to `idsDepth` JSON requests with ids from then on and matches answers by
  * id, so a slow answer holds up no other, and requests pack onto the first such connection with
- * room. Idle connections past `keepAlive` are closed, least recently used first.
+ * room. Once the peer has echoed an id (on this link or another sharing its `PeerProfile`), fresh
+ * connections carry ids from their first request, and connections still warming up retire when
+ * the pool is at its cap. Idle connections past `keepAlive` are closed, least recently used first.
  *
  * A request's deadline runs from `request()`: one still waiting in the queue fails `timeout` at
  * it too, and one that fails frees its place at once (a connection matching in order, whose
@@ -84,14 +92,14 @@ export class UpstreamLink {
   private readonly maxConnections: number;
   // What the connections see of the link: their settings and the calls they make back.
   private readonly owner: ConnectionOwner<PeerConnection>;
-  private oneShot = false;
-  private noIds = false;
+  private readonly profile: PeerProfile;
   private lastId = 0;
   private sweeper?: Subscription;
   private closed = false;
 
   constructor(options: LinkOptions) {
     this.ids = options.ids === true;
+    this.profile = options.profile ?? new PeerProfile();
     this.maxConnections = options.maxConnections ?? UPSTREAM_MAX_CONNECTIONS;
     this.idle = new KeepaliveCache(options.keepAlive ?? UPSTREAM_KEEPALIVE);
     this.settings = {
@@ -107,9 +115,13 @@ export class UpstreamLink {
       settings: this.settings,
       triesIds: () => this.triesIds,
       nextId: () => ++this.lastId,
+      knowsIds: () => this.knowsIds,
+      learnIds: () => {
+        this.profile.echoesIds = true;
+      },
       learnNoIds: () => this.learnNoIds(),
       learnOneShot: () => {
-        this.oneShot = true;
+        this.profile.oneShot = true;
       },
       hasRoom: (connection) => this.hasRoom(connection),
       gone: (connection) => {
@@ -133,12 +145,17 @@ export class UpstreamLink {
 
   /** True once the peer has shown it closes after each answer. */
   get answersOnePerConnection(): boolean {
-    return this.oneShot;
+    return this.profile.oneShot;
   }
 
   /** True while connections that have proven persistent may try requests with ids. */
   get triesIds(): boolean {
-    return this.ids && !this.noIds;
+    return this.ids && !this.profile.noIds;
+  }
+
+  /** True once the peer has echoed an id (here or on another link sharing the profile) and ids are tried. */
+  private get knowsIds(): boolean {
+    return this.profile.echoesIds && this.triesIds;
   }
 
   /**
@@ -165,7 +182,7 @@ export class UpstreamLink {
 
   // From now on the peer gets text only, so connections that send ids take no more requests.
   private learnNoIds(): void {
-    this.noIds = true;
+    this.profile.learnNoIds();
     for (const c of this.connections) c.retireIfUsingIds();
   }
 
@@ -189,10 +206,7 @@ export class UpstreamLink {
   private failed(connection: PeerConnection, unanswered: Job[], failure: LinkFailure): void {
     this.forget(connection);
     // Refused: the peer restarted, maybe as another program, so what the link learned of it is void.
-    if (failure === 'refused') {
-      this.oneShot = false;
-      this.noIds = false;
-    }
+    if (failure === 'refused') this.profile.forget();
     for (const job of unanswered) job.callback(failure, NO_ANSWER);
     this.pump();
   }
@@ -234,12 +248,27 @@ export class UpstreamLink {
     }
     // A pooled connection opened before the link learned the peer is one-shot will be closed by
     // the peer once it has answered; a request (above all a resent one) must not go there.
-    const rested = this.idle.take((c) => (!this.oneShot || c.single) && c.canTake());
+    const oneShot = this.profile.oneShot;
+    const rested = this.idle.take((c) => (!oneShot || c.single) && c.canTake());
     if (rested !== undefined) return rested;
-    if (this.staying() >= this.maxConnections) return undefined;
-    const fresh = new PeerConnection(this.owner, this.oneShot);
+    if (this.staying() >= this.maxConnections && !this.retireWarming()) return undefined;
+    const fresh = new PeerConnection(this.owner, oneShot);
     this.connections.add(fresh);
     return fresh;
+  }
+
+  // Once the peer is known to echo ids, connections still warming up in text retire, making room
+  // at the cap: fresh connections carry ids from their first request, and one warming behind a slow
+  // miss would otherwise hold its place in the pool until that answer. True if one retired.
+  private retireWarming(): boolean {
+    if (!this.knowsIds) return false;
+    let retired = false;
+    for (const c of this.connections) {
+      if (c.retiring || c.idle || c.matchesById || c.single) continue;
+      c.retire();
+      retired = true;
+    }
+    return retired && this.staying() < this.maxConnections;
   }
 
   // Retiring connections close once their last answer is in; they do not hold a place in the pool.
@@ -260,6 +289,8 @@ export class UpstreamLink {
     this.sweeper = every(clock, tick, () => {
       const now = clock.now();
       this.expireWaiting(now);
+      // What waits may have room now that another link sharing the profile has learned the peer echoes ids.
+      if (this.waiting.length > 0) this.pump();
       let busy = this.waiting.length > 0;
       for (const c of this.connections) {
         c.checkDeadlines(now);

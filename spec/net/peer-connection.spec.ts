@@ -11,6 +11,7 @@ import { SpecServer, closedPort, onLines, until } from '../integration/helpers.j
 class RecordingOwner implements ConnectionOwner<PeerConnection> {
   readonly calls: string[] = [];
   tryIds = false;
+  knownIds = false;
   private lastId = 100;
 
   constructor(readonly settings: ConnectionSettings) {}
@@ -21,6 +22,14 @@ class RecordingOwner implements ConnectionOwner<PeerConnection> {
 
   nextId(): number {
     return ++this.lastId;
+  }
+
+  knowsIds(): boolean {
+    return this.knownIds;
+  }
+
+  learnIds(): void {
+    this.calls.push('learnIds');
   }
 
   learnNoIds(): void {
@@ -153,6 +162,24 @@ describe('PeerConnection', () => {
     expect(connection.matchesById).to.equal(true);
     expect(peer.lines[2]).to.equal('{"op":"GET","key":"t/1","id":101}');
     expect(outcomes[2]).to.equal('t/1 {"status":"OK","data":"t/1"}');
+    expect(owner.calls).to.include('learnIds');
+  });
+
+  it('carries requests with ids from its first, several at once, when its owner already knows the peer echoes them', async () => {
+    const peer = new LinePeer(answer);
+    await peer.listen();
+    cleanup.push(() => peer.close());
+    const owner = new RecordingOwner(settings(peer.port));
+    owner.tryIds = true;
+    owner.knownIds = true;
+    const connection = new PeerConnection(owner, false);
+    cleanup.push(() => connection.fail('closed'));
+    expect(connection.matchesById).to.equal(true);
+    for (const key of ['a/1', 'a/2', 'a/3']) connection.send(job(key));
+    expect(connection.canTake(), 'with three of four in flight').to.equal(true);
+    await until('three answers', () => outcomes.length === 3);
+    expect(peer.lines.map((line) => (JSON.parse(line) as { key: string; id: unknown }).key)).to.deep.equal(['a/1', 'a/2', 'a/3']);
+    expect(outcomes.map((o) => o.split(' ')[0]).sort()).to.deep.equal(['a/1', 'a/2', 'a/3']);
   });
 
   it('tells its owner the peer does not echo ids, and hands back the trial request to go again as text', async () => {

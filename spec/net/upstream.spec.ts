@@ -2,6 +2,7 @@
 import type net from 'node:net';
 import { expect } from 'chai';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
+import { PeerProfile } from '../../lib/net/peer-profile.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 import { OneShotPeer, SpecServer, onLines, until } from '../integration/helpers.js';
 import { ManualClock } from './manual-clock.js';
@@ -166,7 +167,7 @@ describe('UpstreamLink', () => {
       expect(peer.connections).to.equal(1);
     });
 
-    it('packs requests onto one connection up to its ids depth, then opens another up to the cap, then queues', async () => {
+    it('packs requests onto one connection up to its ids depth, then opens another (with ids from its first request) up to the cap, then queues', async () => {
       // The peer holds every p/ request, so each stays in flight where the link put it.
       const parked: Heard[] = [];
       const { link } = await start(new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())), {
@@ -176,16 +177,42 @@ describe('UpstreamLink', () => {
       });
       await warmUp(link);
       await ask(link, 'trial/1');
-      const keys = ['p/1', 'p/2', 'p/3', 'p/4', 'p/5'];
+      const keys = ['p/1', 'p/2', 'p/3', 'p/4', 'p/5', 'p/6', 'p/7'];
       const outcomes = Promise.all(keys.map((k) => ask(link, k)));
-      await until('three requests on the first connection and one on a second', () => parked.length === 4);
-      expect(parked.map((p) => [p.connection, p.json])).to.deep.equal([[1, true], [1, true], [1, true], [2, false]]);
-      // At the cap, with both connections full (the fresh one carries one text request at a time), the fifth waits.
+      await until('three requests on each connection', () => parked.length === 6);
+      // The peer has echoed an id, so the second connection needs no warm-up: it carries ids at once.
+      expect(parked.map((p) => [p.connection, p.json])).to.deep.equal([[1, true], [1, true], [1, true], [2, true], [2, true], [2, true]]);
+      // At the cap, with both connections full, the seventh waits.
       expect(link.queued).to.equal(1);
       for (const p of parked) p.answer();
-      await until('the fifth', () => parked.length === 5);
-      parked[4]!.answer();
+      await until('the seventh', () => parked.length === 7);
+      parked[6]!.answer();
       expect(await outcomes).to.deep.equal(keys.map(ok));
+    });
+
+    it('learns from another link sharing its profile that the peer echoes ids, and retires a connection warming behind a held request', async () => {
+      const held: Heard[] = [];
+      const profile = new PeerProfile();
+      const { peer, link: traffic, clock } = await start(new Peer((heard) => (heard.key.startsWith('held/') ? held.push(heard) : heard.answer())), {
+        ids: true,
+        maxConnections: 1,
+        profile,
+      });
+      const probes = new UpstreamLink({ host: '127.0.0.1', port: peer.port, clock, maxConnections: 1, ids: true, profile });
+      cleanup.push(() => probes.close());
+      const outcomes = Promise.all([ask(traffic, 'held/1'), ask(traffic, 'b/1')]);
+      await until('the held request at the peer', () => held.length === 1);
+      // The traffic link's one connection is still warming, held: b/1 waits at the cap.
+      expect(traffic.queued).to.equal(1);
+      await warmUp(probes);
+      expect(await ask(probes, 'trial/1')).to.deep.equal(ok('trial/1'));
+      expect(profile.echoesIds).to.equal(true);
+      clock.advance(50);
+      await until('b/1 at the peer', () => peer.seen.some((s) => s.line.includes('b/1')));
+      const b = peer.seen.find((s) => s.line.includes('b/1'))!;
+      expect(JSON.parse(b.line)).to.include({ op: 'GET', key: 'b/1' });
+      held[0]!.answer();
+      expect(await outcomes).to.deep.equal([ok('held/1'), ok('b/1')]);
     });
 
     it('falls back to text for good when the peer answers JSON without echoing the id, mixing up no answers', async () => {
@@ -297,10 +324,12 @@ describe('UpstreamLink', () => {
       clock.advance(150);
       expect(await Promise.all(lost)).to.deep.equal(lost.map(() => ({ failure: 'timeout', answer: '' })));
       expect(await ask(link, 'c/1')).to.deep.equal(ok('c/1'));
-      expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET c/1', connection: 2 });
+      // The fresh connection carries ids from its first request: the peer is known to echo them.
+      expect(peer.seen.at(-1)?.connection).to.equal(2);
+      expect(JSON.parse(peer.seen.at(-1)!.line)).to.include({ op: 'GET', key: 'c/1' });
     });
 
-    it('resends the unanswered requests on a fresh connection when a persistent peer closes, still pipelining after', async () => {
+    it('resends the unanswered requests on a fresh connection when a persistent peer closes, with ids from its first request', async () => {
       let served = 0;
       const { peer, link } = await start(
         new Peer((heard) => {
@@ -318,7 +347,8 @@ describe('UpstreamLink', () => {
       await ask(link, 'c/1');
       await ask(link, 'c/2');
       expect(await Promise.all(['d/1', 'd/2', 'd/3'].map((k) => ask(link, k)))).to.deep.equal(['d/1', 'd/2', 'd/3'].map(ok));
-      expect(peer.seen.filter((s) => s.line.startsWith('{') && s.connection === 2)).to.have.length(4);
+      // b/1 resent, c/1, c/2, d/1..d/3: all with ids, since the peer echoed them on the first connection.
+      expect(peer.seen.filter((s) => s.line.startsWith('{') && s.connection === 2)).to.have.length(6);
     });
 
     it('sends a request that has no text form as JSON without an id until the connection carries ids', async () => {
