@@ -46,9 +46,13 @@ start() {
 
 start origin origin --port "$origin_port"
 proxies=()
+for port in $proxy_ports; do proxies+=("127.0.0.1:$port"); done
 for port in $proxy_ports; do
-  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" --admin-token "$token" "$@"
-  proxies+=("127.0.0.1:$port")
+  # Each proxy may fill a hot key spilled to it from any other (peer fill), never from a place a client names.
+  peers=()
+  for other in $proxy_ports; do [ "$other" = "$port" ] || peers+=("127.0.0.1:$other"); done
+  [ ${#peers[@]} -eq 0 ] || peers=(--peers "${peers[@]}")
+  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" --admin-token "$token" "${peers[@]}" "$@"
 done
 start load-balancer load-balancer --port "$lb_port" --strategy "$strategy" --admin-token "$token" --proxies "${proxies[@]}"
 echo "admin token in $dir/admin-token: bin/client --port $lb_port --purge article/1 --token \"\$(cat $dir/admin-token)\""

@@ -190,7 +190,10 @@ export class UpstreamLink {
   // most recently used, it is the one the oldest waiting request gets; what stays idle after is
   // held to the keepalive bound.
   private hasRoom(connection: PeerConnection): void {
-    if (connection.idle) this.idle.rest(connection);
+    // A warming connection to a peer known to echo ids would carry its next request as text, with
+    // no id (and no peer fill hint): it closes, and a fresh connection carries ids at once.
+    if (this.warming(connection)) connection.retire();
+    else if (connection.idle) this.idle.rest(connection);
     this.pump();
     for (const surplus of this.idle.surplus()) {
       this.connections.delete(surplus);
@@ -249,7 +252,7 @@ export class UpstreamLink {
     // A pooled connection opened before the link learned the peer is one-shot will be closed by
     // the peer once it has answered; a request (above all a resent one) must not go there.
     const oneShot = this.profile.oneShot;
-    const rested = this.idle.take((c) => (!oneShot || c.single) && c.canTake());
+    const rested = this.idle.take((c) => (!oneShot || c.single) && c.canTake() && !this.warming(c));
     if (rested !== undefined) return rested;
     if (this.staying() >= this.maxConnections && !this.retireWarming()) return undefined;
     const fresh = new PeerConnection(this.owner, oneShot);
@@ -264,11 +267,17 @@ export class UpstreamLink {
     if (!this.knowsIds) return false;
     let retired = false;
     for (const c of this.connections) {
-      if (c.retiring || c.idle || c.matchesById || c.single) continue;
+      if (c.retiring || c.idle || !this.warming(c)) continue;
       c.retire();
       retired = true;
     }
     return retired && this.staying() < this.maxConnections;
+  }
+
+  // A connection still in its text warm-up to a peer already known to echo ids (or trying it):
+  // one that a fresh connection, carrying ids from its first request, does better than.
+  private warming(c: PeerConnection): boolean {
+    return this.knowsIds && !c.matchesById && !c.single;
   }
 
   // Retiring connections close once their last answer is in; they do not hold a place in the pool.

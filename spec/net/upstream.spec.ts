@@ -213,6 +213,10 @@ describe('UpstreamLink', () => {
       expect(JSON.parse(b.line)).to.include({ op: 'GET', key: 'b/1' });
       held[0]!.answer();
       expect(await outcomes).to.deep.equal([ok('held/1'), ok('b/1')]);
+      // The warming connection, answered, closes rather than carry the next request as text.
+      expect(await ask(traffic, 'c/1')).to.deep.equal(ok('c/1'));
+      expect(JSON.parse(peer.seen.at(-1)!.line)).to.include({ op: 'GET', key: 'c/1' });
+      await until('the warming connection closed', () => peer.closes === 1);
     });
 
     it('falls back to text for good when the peer answers JSON without echoing the id, mixing up no answers', async () => {
