@@ -1,6 +1,7 @@
 // The origin-trouble stage of `npm run bench` (issue 14): a scripted slow, in-order or dead origin
 // behind our proxies and balancers, and what cached and cold traffic see. Five scenarios, each on
 // fresh processes on loopback, each bounded in requests and time.
+import { introducePeers } from '../../lib/cluster/peers.js';
 import { isoTime, realClock } from '../../lib/time/clock.js';
 import { pause, type Fleet, type Started } from './fleet.js';
 import { runLoad } from './load.js';
@@ -66,11 +67,15 @@ export const DEFAULTS: Omit<TroubleOptions, 'scenarios' | 'command' | 'log'> = {
 };
 
 const PROXIES = 3;
+// The admin token of the scenarios' proxies, for ADD_PEER; nothing else uses it.
+const PEER_TOKEN = 'bench-origin-trouble';
 /** issue 14's shape: 8 connections x 16 pipelined over the two balancers, so 4 each. */
 const FETCH_CONNS_PER_BALANCER = 4;
 const FETCH_DEPTH = 16;
 const HOT_CONNS = 16;
 const HOT_DEPTH = 16;
+// Three of the balancer's default probe intervals (--health-interval 1000).
+const HOT_SETTLE_MS = 3000;
 const MISS_CONNS = 16;
 const PROBE_CONNS = 4;
 /** A bound on the fetches scenario's asks, which should take a few seconds. */
@@ -116,10 +121,15 @@ class Scope {
     return this.track(await this.fleet.node('scripted-origin', 'bench-scripted-origin', ['--port', '0', '--delay', String(delayMs)]));
   }
 
-  /** Proxies on the bench's flags: nothing expires during a scenario, so a key once fetched is cached and fresh. */
+  /**
+   * Proxies on the bench's flags: nothing expires during a scenario, so a key once fetched is
+   * cached and fresh. Introduced to each other as peers, as `bin/cluster` introduces its own, so a
+   * hot key spilled from its owner is filled from it.
+   */
   async proxies(origin: Started): Promise<Started[]> {
-    const proxies = await startProxies(this.fleet, origin.port, PROXIES, () => ({}));
+    const proxies = await startProxies(this.fleet, origin.port, PROXIES, () => ({}), ['--admin-token', PEER_TOKEN]);
     for (const p of proxies) this.track(p);
+    await introducePeers(proxies.map((p) => `127.0.0.1:${p.port}`), PEER_TOKEN);
     return proxies;
   }
 
@@ -233,6 +243,10 @@ async function hotKey(o: TroubleOptions, scope: Scope): Promise<HotKeyResult> {
   const origin = await scope.origin(o.delayMs);
   const proxies = await scope.proxies(origin);
   const balancer = await scope.balancer('balancer', proxies, 'consistent_hash');
+  // A spill carries its peer fill hint only to a proxy the balancer has seen echo an id, which its
+  // probes show within three intervals of its start (docs/architecture.md, "Key affinity"); the
+  // hot key is measured in that steady state, not in a fresh balancer's first seconds.
+  await pause(HOT_SETTLE_MS);
   const key = 'hot/1';
   // The key's first GET, alone, lands at its owner and names it.
   const first = await askLine(balancer.port, `GET ${key}`);
