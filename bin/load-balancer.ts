@@ -1,19 +1,19 @@
 // bin/load-balancer: routes each request to a healthy proxy and fails over.
-import { Command, Option } from 'commander';
-import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { Option } from 'commander';
+import { addresses, command, integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
+import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
-import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { DEFAULT_HOT_THRESHOLD } from '../lib/balancer/strategies/strategy.js';
 import { realClock } from '../lib/time/clock.js';
 
-const options = new Command('load-balancer')
-  .description('routes each request to a proxy, checks health, fails over')
+const DEFAULT_PROXIES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
+
+const options = command('load-balancer', 'routes each request to a proxy, checks health, fails over')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 9000)
-  .option('--proxies <host:port...>', 'the proxies', ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'])
+  .option('--proxies <host:port...>', 'the proxies', addresses(DEFAULT_PROXIES), DEFAULT_PROXIES)
   .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
   .option('--hash-balance-factor <percent>', 'consistent_hash: most load a proxy takes, in percent of the mean, before a hot key spills', integer(100), 125)
   .option('--hash-hot-threshold <n>', 'consistent_hash: requests for one key in flight that let it spill off its proxy (0 = any key)', integer(0), DEFAULT_HOT_THRESHOLD)
@@ -33,13 +33,13 @@ const options = new Command('load-balancer')
   .option('--admin-token <token>', 'enables PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY for requests carrying this token (give the proxies the same); without it they are refused', adminToken)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(checkOption())
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
-  .opts<Omit<BalancerOptions, 'clock'>>();
+  .opts<Omit<BalancerOptions, 'clock'> & { check?: boolean }>();
 
-// Fail at start, with a clear message, rather than at the first request.
-for (const proxy of options.proxies) parseAddress(proxy);
-runUntilSignalled(
+await runUntilSignalled(
   'load-balancer',
-  await startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, clock: realClock }),
+  startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, clock: realClock }),
+  options,
 );

@@ -1,24 +1,23 @@
 // bin/origin: serves JSON documents from a data folder.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { kebabFlags, nonNegative, port } from '../lib/cli/options.js';
+import { command, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
+import { checkOption, idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
 import { startOrigin } from '../lib/origin/node.js';
 import { realClock } from '../lib/time/clock.js';
 
 const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
 
-const options = new Command('origin')
-  .description('the source of truth: GET <key> answers <data-dir>/<key>.json')
+const options = command('origin', 'the source of truth: GET <key> answers <data-dir>/<key>.json')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 8000)
   .option('--data-dir <dir>', 'folder of JSON documents', sampleData)
   .option('--latency <ms>', 'milliseconds added before each answer', nonNegative, 0)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(checkOption())
   .parse(kebabFlags(process.argv))
-  .opts<EdgeFlags & { host: string; port: number; dataDir: string; latency: number }>();
+  .opts<EdgeFlags & { host: string; port: number; dataDir: string; latency: number; check?: boolean }>();
 
-runUntilSignalled('origin', await startOrigin({ ...options, clock: realClock }));
+await runUntilSignalled('origin', startOrigin({ ...options, clock: realClock }), options);

@@ -1,15 +1,13 @@
 // bin/proxy: a caching node in front of an origin.
-import { Command, Option } from 'commander';
-import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
+import { Option } from 'commander';
+import { FOREVER, addresses, command, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
+import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
-import { parseAddress } from '../lib/protocol/address.js';
 import { realClock } from '../lib/time/clock.js';
 
-const options = new Command('proxy')
-  .description('caches what the origin serves (TTL or LRU, bounded memory)')
+const options = command('proxy', 'caches what the origin serves (TTL or LRU, bounded memory)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 8001)
   .option('--origin-host <host>', 'origin address', '127.0.0.1')
@@ -24,13 +22,12 @@ const options = new Command('proxy')
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
   .option('--admin-token <token>', 'enables PURGE and ADD_PEER for requests carrying this token; without it they are refused', adminToken)
-  .option('--peers <host:port...>', 'the other proxies, as the balancer names them: a miss it spilled here from one of them is filled from it', [])
+  .option('--peers <host:port...>', 'the other proxies, as the balancer names them: a miss it spilled here from one of them is filled from it', addresses(), [])
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(checkOption())
   .parse(kebabFlags(process.argv))
-  .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
+  .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number; check?: boolean }>();
 
-// Fail at start, with a clear message, rather than at the first fill.
-for (const peer of options.peers ?? []) parseAddress(peer);
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : Infinity);
-runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));
+await runUntilSignalled('proxy', startProxy({ ...options, ttl, clock: realClock }), options);

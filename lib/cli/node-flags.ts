@@ -1,4 +1,4 @@
-// Flags every node shares beyond the conventions of options.ts: its edge's bounds and its admin token.
+// Flags every node shares beyond the conventions of options.ts: its edge's bounds, its admin token, --check.
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_IDLE_TIMEOUT } from '../net/idle.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../net/admission.js';
@@ -28,4 +28,9 @@ export function maxConnectionsOption(): Option {
   return new Option('--max-connections <n>', 'client connections open at once; more are refused with TOO_MANY_CONNECTIONS')
     .argParser(integer(1))
     .default(DEFAULT_MAX_CONNECTIONS);
+}
+
+/** `--check`, which every node takes: scripts/start_cluster.sh checks each node with it before it starts any. */
+export function checkOption(): Option {
+  return new Option('--check', 'check the flags, the data folder and that the port is free, then exit (0: it would start) without serving');
 }

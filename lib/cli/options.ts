@@ -1,5 +1,17 @@
-// Shared command-line conventions: kebab-case flags that also accept the original snake_case spelling.
-import { InvalidArgumentError } from 'commander';
+// Shared command-line conventions: kebab-case flags that also accept the original snake_case spelling, and one line per mistake.
+import { Command, InvalidArgumentError } from 'commander';
+import { readAddress } from '../protocol/address.js';
+
+/**
+ * A command whose every mistake in its flags is one line naming it, `proxy: option '--port <port>'
+ * argument 'x' is invalid. ...`, and exit status 1: the operator sees which command refused what,
+ * even among the lines of several (bin/cluster, scripts/start_cluster.sh).
+ */
+export function command(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, `${name}: `)) });
+}
 
 /** `--origin_port 8000` -> `--origin-port 8000`; values are left alone. */
 export function kebabFlags(argv: readonly string[]): string[] {
@@ -28,6 +40,17 @@ export function nonNegative(text: string): number {
 }
 
 export const port = integer(0, 65535);
+
+/**
+ * The parser of a repeatable `<host:port...>` flag: each value must be `host:port` (port 1 to
+ * 65535), and the first one given replaces `defaults` rather than adding to them.
+ */
+export function addresses(defaults: readonly string[] = []) {
+  return (text: string, previous: readonly string[] | undefined): string[] => {
+    if (readAddress(text) === undefined) throw new InvalidArgumentError('expected host:port, such as 127.0.0.1:8001');
+    return previous === undefined || previous === defaults ? [text] : [...previous, text];
+  };
+}
 
 /** The word `--ttl` takes for "never expires", as nginx's `expires max` names the far end. */
 export const FOREVER = 'forever';

@@ -1,7 +1,7 @@
 // The origin's source of truth: JSON documents in a folder, `article/1` -> `<dir>/article/1.json`,
 // with optional metadata beside each in `<dir>/article/1.meta.json` (`{"ttl": seconds}`).
 import { constants } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { access, open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export type Lookup =
@@ -55,6 +55,24 @@ export class DataDir {
     const sidecar = await resolve(root, `${file.slice(0, -'.json'.length)}.meta.json`);
     const ttl = sidecar === undefined || sidecar === OUTSIDE ? undefined : readTtl(await readRegular(sidecar));
     return ttl === undefined ? { kind: 'ok', data } : { kind: 'ok', data, ttl };
+  }
+}
+
+/**
+ * Why `dir` cannot be a data folder, as one line naming it, or undefined when it can: it must
+ * exist, be a folder (symlinks followed), and let this process open what is in it (search
+ * permission, X_OK; listing it is never needed). Checked at start: otherwise a mistyped
+ * --data-dir would answer NOT_FOUND to every key.
+ */
+export async function dataDirProblem(dir: string): Promise<string | undefined> {
+  try {
+    if (!(await stat(dir)).isDirectory()) return `data folder ${dir} is not a folder (--data-dir)`;
+    await access(dir, constants.X_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `data folder ${dir} does not exist (--data-dir)`;
+    return `data folder ${dir} cannot be read: ${code === 'EACCES' ? 'no permission' : code} (--data-dir)`;
   }
 }
 

@@ -2,13 +2,13 @@
 import { ServerEdge, type EdgeBounds } from '../net/server.js';
 import { withEdgeMetrics } from '../net/edge-metrics.js';
 import { UpstreamLink } from '../net/upstream.js';
-import type { RunningNode } from '../net/lifecycle.js';
+import { StartupError, type RunningNode } from '../net/lifecycle.js';
 import type { NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
 import { proxyGraph } from './graph.js';
 import { originOverLink } from './origin-link.js';
 import { peerLinks } from './peer-link.js';
-import { parseAddress } from '../protocol/address.js';
+import { parseAddress, reachesItself } from '../protocol/address.js';
 
 export type CacheType = 'ttl' | 'lru';
 
@@ -44,9 +44,13 @@ export interface ProxyOptions extends EdgeBounds {
 
 /**
  * Starts a proxy listening on `host:port` with one upstream link to its origin; resolves once it
- * listens. Rejects when it cannot listen.
+ * listens. Rejects when it cannot listen, or with a StartupError when its origin is its own address.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
+  const origin = `${options.originHost}:${options.originPort}`;
+  if (reachesItself(options, { host: options.originHost, port: options.originPort })) {
+    throw new StartupError(`its origin ${origin} is its own address: it would ask itself for every miss (--origin-port)`);
+  }
   // The cache names the proxy by its port, known once listening. The graph is built in the same
   // turn as `listen` resolves, before any socket can deliver a request.
   let accept: NodeGraph['accept'] | undefined;
