@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import { LineFramer, DEFAULT_MAX_LINE, type OnLine } from '../protocol/framing.js';
 import { isRejection, parseRequest, type Request, type RequestId } from '../protocol/request.js';
+import { HTTP_REFUSAL, isHttpRequestLine } from '../protocol/http-line.js';
 import { errorResponse, type Answer, type Encoded } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { after, onNextTurn, type Clock } from '../time/clock.js';
@@ -105,6 +106,7 @@ class Connection implements AnswerSink {
   private readEnded = false;
   private closing = false;
   private closed = false;
+  private firstLine = true;
   // The last sign of use (idle.ts): a complete line read, or the last pending request answered.
   private lastActive: number;
   private lingering?: Subscription;
@@ -168,6 +170,13 @@ class Connection implements AnswerSink {
     if (this.closing) return;
     // A complete line, not a byte of one, is a sign of use (idle.ts).
     this.lastActive = this.options.clock.now();
+    if (this.firstLine) {
+      this.firstLine = false;
+      if (isHttpRequestLine(bytes, start, end)) {
+        this.refuseHttp();
+        return;
+      }
+    }
     const parsed = parseRequest(bytes, start, end);
     if (isRejection(parsed)) {
       this.answerInOrder(parsed.id, parsed.error);
@@ -182,6 +191,14 @@ class Connection implements AnswerSink {
     this.closing = true;
     this.answerInOrder(undefined, errorResponse(Status.BAD_REQUEST, 'line too long'));
   };
+
+  // Nothing else is read: the rest is the request's headers. The close lingers (maybeEnd), so the
+  // headers not yet read do not turn it into a reset that loses the answer.
+  private refuseHttp(): void {
+    this.closing = true;
+    this.socket.write(HTTP_REFUSAL);
+    this.maybeEnd();
+  }
 
   private answerInOrder(id: Request['id'], answer: Encoded): void {
     if (id !== undefined) {

@@ -1,7 +1,22 @@
 // Bad input on every node type: each bad line gets its answer, and the node keeps serving.
+import http from 'node:http';
 import { expect } from 'chai';
 import type { NodeProcess } from '../../lib/cluster/process.js';
+import { HTTP_REFUSAL } from '../../lib/protocol/http-line.js';
 import { Nodes, ask, open, sleep, type Answer } from './helpers.js';
+
+/** GET `path` by HTTP/1.1 on `port`, as curl or a browser would: the status, headers and body it reads. */
+function httpGet(port: number, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => (body += text));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+  });
+}
 
 /** A fixed, varied run of bytes with no newline in it (a linear congruential generator). */
 function garbage(length: number): Buffer {
@@ -164,6 +179,37 @@ describe('bad input (integration)', function () {
           expect(answers[2]!.error).to.equal('line too long');
           expect(await conn.reader.closesWithin(5000)).to.equal(true);
           expect(conn.reader.unread).to.equal(0);
+        } finally {
+          conn.close();
+        }
+      });
+
+      check('answers an HTTP request with a valid HTTP/1.1 400 saying the port speaks newline-delimited JSON', async () => {
+        const answer = await httpGet(port, '/article/1');
+        expect(answer.status).to.equal(400);
+        expect(answer.headers['content-type']).to.equal('text/plain; charset=utf-8');
+        expect(answer.headers.connection).to.equal('close');
+        expect(Number(answer.headers['content-length'])).to.equal(Buffer.byteLength(answer.body));
+        expect(answer.body).to.include('newline-delimited JSON');
+      });
+
+      check('closes the connection after its HTTP answer, headers unread, and reads nothing more', async () => {
+        const conn = await open(port);
+        try {
+          conn.send('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET article/1\n');
+          expect(await conn.reader.closesWithin(5000), 'the node closes the connection').to.equal(true);
+          // The HTTP answer, whole, and no JSON answer to the line after the headers.
+          expect((await conn.reader.untilClosed()).join('\n') + '\n' + conn.reader.partial).to.equal(HTTP_REFUSAL);
+        } finally {
+          conn.close();
+        }
+      });
+
+      check('answers an HTTP request line after the first line BAD_REQUEST, and GET <key> without a version as always', async () => {
+        const conn = await open(port);
+        try {
+          conn.send('GET article/1\nGET / HTTP/1.1\nGET user/1\n');
+          expect((await conn.reader.readAnswers(3)).map((a) => a.status)).to.deep.equal(['OK', 'BAD_REQUEST', 'OK']);
         } finally {
           conn.close();
         }
