@@ -1,15 +1,19 @@
-// bin/cluster: a whole cluster in the foreground (origin, proxies, balancer); Ctrl-C stops it all.
+// bin/cluster: a whole cluster in the foreground (origin, proxies, balancer), each node restarted when it exits; Ctrl-C stops it all.
 import { randomBytes } from 'node:crypto';
-import { Command, Option } from 'commander';
-import { integer, kebabFlags, port } from '../lib/cli/options.js';
-import { startNode, type NodeProcess } from '../lib/cluster/process.js';
-import { introducePeers } from '../lib/cluster/peers.js';
+import { Option } from 'commander';
+import { command, integer, kebabFlags, port } from '../lib/cli/options.js';
 import { adminToken } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
+import { StartupError, startupProblem } from '../lib/net/lifecycle.js';
+import { dataDirProblem } from '../lib/origin/data-dir.js';
+import { planCluster, type ClusterFlags } from '../lib/cluster/plan.js';
+import { startNode } from '../lib/cluster/process.js';
+import { Supervisor } from '../lib/cluster/supervisor.js';
+import { watchParent } from '../lib/cluster/parent.js';
+import { realClock } from '../lib/time/clock.js';
 
-const options = new Command('cluster')
-  .description('starts an origin, caching proxies and a load balancer as child processes')
-  .option('--origin-port <port>', 'origin port', port, 8000)
+const options = command('cluster', 'starts an origin, caching proxies and a load balancer as child processes, and restarts any that exits')
+  .option('--origin-port <port>', 'origin port (0 = any free port, here and below)', port, 8000)
   .option('--proxy-port <port>', 'port of the first proxy; the others follow it', port, 8001)
   .option('--proxies <n>', 'number of proxies', integer(1, 64), 3)
   .option('--port <port>', 'load balancer port', port, 9000)
@@ -17,54 +21,44 @@ const options = new Command('cluster')
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
   .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
+  .option('--no-restart', 'leave a node that exits down (default: restart it after 1 s, doubling to 30 s while it keeps failing)')
+  .option('--exit-with-parent', 'stop the cluster when the process that started it exits, even by SIGKILL (npm start sets it)')
   .parse(kebabFlags(process.argv))
-  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number; adminToken?: string }>();
+  .opts<Omit<ClusterFlags, 'adminToken'> & { adminToken?: string; restart: boolean; exitWithParent?: boolean }>();
 // Admin ops are refused without a token, so the cluster gets one: the balancer passes PURGE on with it.
 const token = options.adminToken ?? randomBytes(16).toString('hex');
 
-const started: NodeProcess[] = [];
-let stopping = false;
-
-async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  // The balancer first, so no new work reaches proxies that are draining.
-  for (const node of started.reverse()) await node.stop();
-  process.exit(code);
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+const supervisor = new Supervisor({ clock: realClock, restart: options.restart, log, launch: (node) => startNode(node.tool, node.args) });
+let stopping = false;
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await supervisor.stop();
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+// A reader that went away (`npm start | head`) leaves no one to tell: stop rather than crash and orphan the nodes.
+process.stdout.on('error', () => void stopAll(1));
+if (options.exitWithParent === true) watchParent(realClock, () => void stopAll(0));
 
 try {
-  const originArgs = ['--port', String(options.originPort), '--latency', String(options.latency)];
-  if (options.dataDir !== undefined) originArgs.push('--data-dir', options.dataDir);
-  const origin = await startNode('origin', originArgs);
-  started.push(origin);
-  console.log(`origin         127.0.0.1:${origin.port}  pid ${origin.child.pid}`);
-  const proxies: string[] = [];
-  for (let i = 0; i < options.proxies; i++) {
-    const wanted = options.proxyPort === 0 ? 0 : options.proxyPort + i;
-    const proxy = await startNode('proxy', ['--port', String(wanted), '--origin-port', String(origin.port), '--admin-token', token]);
-    started.push(proxy);
-    proxies.push(`127.0.0.1:${proxy.port}`);
-    console.log(`proxy          127.0.0.1:${proxy.port}  pid ${proxy.child.pid}`);
-  }
-  // Each proxy fills a hot key spilled to it from the key's owner, one of the others.
-  await introducePeers(proxies, token);
-  const balancer = await startNode('load-balancer', ['--port', String(options.port), '--strategy', options.strategy, '--admin-token', token, '--proxies', ...proxies]);
-  started.push(balancer);
-  console.log(`load balancer  127.0.0.1:${balancer.port}  pid ${balancer.child.pid}  (${options.strategy})`);
-  console.log(`admin token    ${token}  (PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY, ADD_PEER need it)`);
-  console.log(`               bin/client --port ${balancer.port} --purge article/1 --token ${token}`);
-  console.log(`ready: try  bin/client --port ${balancer.port} --get article/1   (Ctrl-C stops the cluster)`);
-  for (const node of started) {
-    void node.exited.then((code) => {
-      if (stopping) return;
-      console.error(`a node exited unexpectedly (code ${code}); stopping the cluster\n${node.output()}`);
-      void stopAll(1);
-    });
-  }
+  const problem = options.dataDir === undefined ? undefined : await dataDirProblem(options.dataDir);
+  if (problem !== undefined) throw new StartupError(problem);
+  const nodes = await planCluster({ ...options, adminToken: token });
+  await supervisor.start(nodes);
+  const balancer = nodes[nodes.length - 1]!.address.split(':')[1];
+  log(`admin token    ${token}  (PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY, ADD_PEER need it)`);
+  log(`               bin/client --port ${balancer} --purge article/1 --token ${token}`);
+  log(`ready: try  bin/client --port ${balancer} --get article/1   (Ctrl-C stops the cluster)`);
+  log(`       or   kill -9 a proxy's pid: the balancer routes around it, and it is restarted`);
 } catch (err) {
-  console.error((err as Error).message);
+  const problem = startupProblem(err);
+  // Anything but an operator's mistake is a bug: its stack is printed, after the nodes are stopped.
+  if (problem === undefined) await supervisor.stop().then(() => Promise.reject(err));
+  process.stderr.write(`cluster: ${problem}\n`);
   await stopAll(1);
 }

@@ -20,8 +20,15 @@ export function binScript(tool: string): string {
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 export interface NodeProcess {
   readonly child: ChildProcess;
+  readonly pid: number;
   readonly port: number;
   /** Everything the process printed so far. */
   output(): string;
@@ -29,15 +36,34 @@ export interface NodeProcess {
   stop(graceMs?: number): Promise<number | null>;
   /** Resolves when the process exits, with its code. */
   readonly exited: Promise<number | null>;
+  /** Resolves when the process exits, with its code or signal. */
+  readonly ended: Promise<Exit>;
 }
 
 const READY = /listening on (\S+):(\d+)/;
 
-/** Starts a node tool and resolves once it prints its listening line. */
+/** A node that exited, or was not ready in time, before it printed its ready line; `output` is all it printed. */
+export class NodeStartError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(`${message}: ${output}`);
+  }
+}
+
+/**
+ * Starts a node tool and resolves once it prints its listening line; rejects when it exits first
+ * or is not ready within `readyTimeoutMs`, with everything it printed. The node gets an IPC channel
+ * it never uses for messages: when this process goes, by any signal, the channel closes and the
+ * node drains and exits (lib/net/lifecycle.ts), so no node outlives the process that started it.
+ */
 export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let text = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // On 'close', not 'exit': by then all it printed has been read, the reason it exited among it.
+  const ended = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const exited = ended.then((exit) => exit.code);
   const stop = async (graceMs = 5000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill('SIGTERM');
@@ -49,21 +75,21 @@ export function startNode(tool: string, args: readonly string[], readyTimeoutMs 
   return new Promise((resolve, reject) => {
     const giveUp = after(realClock, readyTimeoutMs, () => {
       child.kill('SIGKILL');
-      reject(new Error(`${tool} did not start: ${text}`));
+      reject(new NodeStartError(`${tool} was not ready within ${readyTimeoutMs} ms`, text));
     });
     const onData = (chunk: Buffer): void => {
       text += chunk.toString();
       const ready = READY.exec(text);
       if (ready !== null) {
         giveUp.unsubscribe();
-        resolve({ child, port: Number(ready[2]), output: () => text, stop, exited });
+        resolve({ child, pid: child.pid!, port: Number(ready[2]), output: () => text, stop, exited, ended });
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       giveUp.unsubscribe();
-      reject(new Error(`${tool} exited with ${code} before it was ready: ${text}`));
+      reject(new NodeStartError(`${tool} exited with ${code} before it was ready`, text));
     });
   });
 }
