@@ -16,7 +16,38 @@ if [ -s "$dir/pids" ]; then
   echo "a cluster started from here is still recorded in $dir/pids; run scripts/kill_cluster.sh first" >&2
   exit 1
 fi
-[ -f "$root/dist/bin/origin.js" ] || (cd "$root" && npx tsc -p .)
+[ -f "$root/dist/bin/origin.js" ] || (cd "$root" && npx tsc -b tsconfig.product.json)
+
+proxies=()
+for port in $proxy_ports; do proxies+=("127.0.0.1:$port"); done
+# peers_of PORT: --peers and the other proxies, as separate words. Each proxy may fill a hot key spilled to it from
+# any other (peer fill), never from a place a client names.
+peers_of() {
+  local others=()
+  for other in $proxy_ports; do [ "$other" = "$1" ] || others+=("127.0.0.1:$other"); done
+  [ ${#others[@]} -eq 0 ] || echo --peers "${others[@]}"
+}
+
+# Everything is checked before anything starts: each node's own --check (its flags, the strategy,
+# the extra proxy arguments, that its port is free) says what is wrong in one line. Each problem
+# is said once, however many proxies share it.
+problems=""
+check() {
+  local said
+  said="$("$@" 2>&1)" || problems+="$said"$'\n'
+}
+duplicates="$(printf '%s\n' "$origin_port" $proxy_ports "$lb_port" | sort | uniq -d | tr '\n' ' ')"
+[ -z "$duplicates" ] || problems+="start_cluster.sh: port ${duplicates% } given to two nodes (ORIGIN_PORT, PROXY_PORTS, LB_PORT)"$'\n'
+check "$root/bin/origin" --check --port "$origin_port"
+for port in $proxy_ports; do
+  check "$root/bin/proxy" --check --port "$port" --origin-port "$origin_port" --admin-token "$token" $(peers_of "$port") "$@"
+done
+check "$root/bin/load-balancer" --check --port "$lb_port" --strategy "$strategy" --admin-token "$token" --proxies "${proxies[@]}"
+if [ -n "$problems" ]; then
+  printf '%s' "$problems" | awk '!seen[$0]++' >&2
+  exit 1
+fi
+
 mkdir -p "$dir"
 : > "$dir/pids"
 # Only the user who started the cluster may read the token.
@@ -31,7 +62,7 @@ start() {
   local pid=$!
   echo "$pid $name" >> "$dir/pids"
   for _ in $(seq 100); do
-    if grep -q "listening on" "$dir/$name.log"; then
+    if grep -qs "listening on" "$dir/$name.log"; then
       echo "$name: $(grep -o 'listening on .*' "$dir/$name.log")  pid $pid"
       return 0
     fi
@@ -45,14 +76,8 @@ start() {
 }
 
 start origin origin --port "$origin_port"
-proxies=()
-for port in $proxy_ports; do proxies+=("127.0.0.1:$port"); done
 for port in $proxy_ports; do
-  # Each proxy may fill a hot key spilled to it from any other (peer fill), never from a place a client names.
-  peers=()
-  for other in $proxy_ports; do [ "$other" = "$port" ] || peers+=("127.0.0.1:$other"); done
-  [ ${#peers[@]} -eq 0 ] || peers=(--peers "${peers[@]}")
-  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" --admin-token "$token" "${peers[@]}" "$@"
+  start "proxy-$port" proxy --port "$port" --origin-port "$origin_port" --admin-token "$token" $(peers_of "$port") "$@"
 done
 start load-balancer load-balancer --port "$lb_port" --strategy "$strategy" --admin-token "$token" --proxies "${proxies[@]}"
 echo "admin token in $dir/admin-token: bin/client --port $lb_port --purge article/1 --token \"\$(cat $dir/admin-token)\""
