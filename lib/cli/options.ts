@@ -10,7 +10,7 @@ import { readAddress } from '../protocol/address.js';
 export function command(name: string, description: string): Command {
   return new Command(name)
     .description(description)
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, `${name}: `)) });
+    .configureOutput({ outputError: (text, write) => write(`${name}: ${text.replace(/^error: /, '')}`) });
 }
 
 /** `--origin_port 8000` -> `--origin-port 8000`; values are left alone. */
