@@ -9,6 +9,7 @@ import type * as HitPath from '../lib/hit-path.js';
 import { monotonicMs } from '../../lib/time/clock.js';
 
 const options = new Command('bench-cache')
+  .description("measures the proxy's cache actor in one process, no sockets: hit ratio and origin fetches on a Zipf stream, and hit-path throughput")
   .option('--keys <n>', 'keyspace', integer(1), 100_000)
   .option('--zipf-s <s>', 'Zipf exponent', nonNegative, 1.0)
   .option('--capacity <entries>', 'cache size in entries', integer(1), 10_000)

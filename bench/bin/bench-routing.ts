@@ -12,6 +12,7 @@ import type { RouteRequest } from '../../lib/balancer/messages.js';
 import { initialView } from '../../lib/balancer/view.js';
 
 const options = new Command('bench-routing')
+  .description('measures hit ratio and origin fetches per key for each balancing strategy in front of N proxy caches, in one process, no sockets')
   .option('--keys <n>', 'keyspace', integer(1), 100_000)
   .option('--zipf-s <s>', 'Zipf exponent', nonNegative, 1.0)
   .option('--proxies <n>', 'proxies', integer(1), 3)
