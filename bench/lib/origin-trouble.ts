@@ -123,8 +123,9 @@ class Scope {
 
   /**
    * Proxies on the bench's flags: nothing expires during a scenario, so a key once fetched is
-   * cached and fresh. Introduced to each other as peers, as `bin/cluster` introduces its own, so a
-   * hot key spilled from its owner is filled from it.
+   * cached and fresh. Introduced to each other as peers (by ADD_PEER, their ports being known
+   * only once they listen), as `bin/cluster` makes its own peers, so a hot key spilled from its
+   * owner is filled from it.
    */
   async proxies(origin: Started): Promise<Started[]> {
     const proxies = await startProxies(this.fleet, origin.port, PROXIES, () => ({}), ['--admin-token', PEER_TOKEN]);

@@ -5,7 +5,8 @@ import { parseAddress } from '../protocol/address.js';
 /**
  * Sends every proxy in `proxies` (`host:port`) one ADD_PEER, with `token`, for each of the others,
  * so a miss the balancer spills from one to another is filled from the first (peer fill). At
- * runtime rather than by --peers, so proxies listening on ports chosen at start can be introduced.
+ * runtime rather than by --peers, for proxies whose ports are known only once they listen
+ * (bin/cluster picks its ports first and gives --peers).
  * Rejects naming the first proxy that did not answer OK.
  */
 export async function introducePeers(proxies: readonly string[], token: string): Promise<void> {

@@ -189,6 +189,25 @@ describe('bin/cluster (npm start)', () => {
     await allGone(pids);
   });
 
+  it('with --exit-with-parent, stops every node when its parent is SIGKILLed (npm start killed)', async () => {
+    // A shell that waits for bin/cluster, as npm does: `; :` keeps it from exec'ing it.
+    const script = `"${process.execPath}" "${binScript('cluster')}" --exit-with-parent --origin-port 0 --proxy-port 0 --port 0; :`;
+    const parent = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    parent.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await waitFor('the cluster to be ready', async () => (out.includes('ready:') ? true : undefined), 20_000);
+      pids = startedNodes(out).map((n) => n.pid);
+      const stat = await readFile(`/proc/${pids[0]}/stat`, 'utf8');
+      const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      pids.push(supervisor);
+      parent.kill('SIGKILL');
+      await allGone(pids);
+    } finally {
+      if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+    }
+  });
+
   it('stops every node and exits when the reader of its output has gone (npm start | head)', async () => {
     const nodes = await ready();
     running!.child.stdout.destroy();
