@@ -59,13 +59,20 @@ export class Supervisor {
    */
   async start(specs: readonly NodeSpec[]): Promise<void> {
     for (const spec of specs) {
-      const slot: Slot = { spec, backoff: new RestartBackoff(this.options.backoff), startedAt: 0 };
+      let node: Supervised;
       try {
-        this.run(slot, await this.options.launch(spec));
+        node = await this.options.launch(spec);
       } catch (err) {
         throw new StartupError(report(`${name(spec)} did not start`, printed(err), spec.tool));
       }
+      // Stopped while this one started (Ctrl-C during start): it is stopped too, and no more start.
+      if (this.stopping) {
+        await node.stop();
+        return;
+      }
+      const slot: Slot = { spec, backoff: new RestartBackoff(this.options.backoff), startedAt: 0 };
       this.slots.push(slot);
+      this.run(slot, node);
       this.options.log(`${spec.role.padEnd(14)} ${spec.address}  pid ${slot.running!.pid}${spec.note === undefined ? '' : `  (${spec.note})`}`);
     }
   }

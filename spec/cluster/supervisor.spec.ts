@@ -163,6 +163,29 @@ describe('Supervisor', () => {
     expect(log.filter((line) => line.includes('back'))).to.deep.equal([]);
   });
 
+  it('stops a node that became ready after stop was called, and starts no more', async () => {
+    let ready!: () => void;
+    const gate = new Promise<void>((resolve) => (ready = resolve));
+    const started: FakeNode[] = [];
+    const s = new Supervisor({
+      clock,
+      restart: true,
+      log: (line) => log.push(line),
+      launch: async (node) => {
+        await gate;
+        const fake = new FakeNode(200 + started.length, Number(node.address.split(':')[1]), node.tool);
+        started.push(fake);
+        return fake;
+      },
+    });
+    const starting = s.start([origin, proxy]);
+    await s.stop();
+    ready();
+    await starting;
+    expect(started.map((node) => node.stopped)).to.deep.equal([true]);
+    expect(log).to.deep.equal([]);
+  });
+
   it('rejects naming the first node that could not start and why, in one line', async () => {
     const s = supervisor();
     failures.push(undefined, 'proxy: port 8001 is in use\n');
