@@ -70,7 +70,7 @@ describe('proxy --ttl (integration)', function () {
         const { code, stderr } = await run(value);
         expect(code).to.equal(1);
         expect(stderr.trimEnd().split('\n')).to.deep.equal([
-          `error: option '--ttl <seconds>' argument '${value}' is invalid. expected seconds >= 0, or "forever" for no expiry, got "${value}"`,
+          `proxy: option '--ttl <seconds>' argument '${value}' is invalid. expected seconds >= 0, or "forever" for no expiry, got "${value}"`,
         ]);
       });
     }
