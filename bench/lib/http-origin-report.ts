@@ -129,7 +129,7 @@ function cellRow(c: HttpCell, settings: HttpOriginResult['settings']): string {
   const each = c.rounds!.map((r) => (r.allAnsweredMs === Infinity ? 'never' : int(Math.round(r.allAnsweredMs)))).join(', ');
   const totals = { ...c.median.answers, ok: c.totals!.ok, errors: c.totals!.errors };
   return (
-    `| ${label} | ${msUnit(c.median.allAnsweredMs)} | ${each} | ${int(c.maxOriginRequests!)} | ${c.median.origin.maxConnections} | ${statusesText(totals)} |`
+    `| ${label} | ${msUnit(c.median.allAnsweredMs)} | ${each} | ${int(c.maxOriginRequests!)} | ${int(c.median.origin.maxConnections)} | ${statusesText(totals)} |`
   );
 }
 
