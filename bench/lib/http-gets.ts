@@ -9,10 +9,19 @@ export interface TimedHttpGetsOptions {
   port: number;
   /** Asked all at once, in this order; `key` names each in the results, `path` is what is asked. */
   requests: ReadonlyArray<{ key: string; path: string }>;
-  /** Connections at most (the agent's maxSockets); one request at a time on each, as HTTP/1.1 without pipelining. */
-  conns: number;
+  /** The caller's agent (see `keepAliveAgent`), whose connections a run reuses and leaves open. */
+  agent: http.Agent;
   /** Milliseconds after the start when unanswered requests are given up (NO_ANSWER) and every connection closed. */
   deadlineMs: number;
+}
+
+/**
+ * An agent of `conns` keep-alive connections at most, one request at a time on each (HTTP/1.1
+ * without pipelining), that keeps every one of them open between runs.
+ */
+export function keepAliveAgent(conns: number): http.Agent {
+  const max = Math.max(1, conns);
+  return new http.Agent({ keepAlive: true, maxSockets: max, maxFreeSockets: max });
 }
 
 /**
@@ -34,14 +43,15 @@ export function classifyHttp(statusCode: number, body: string, cacheStatus: stri
 }
 
 /**
- * Resolves once every request is answered, or at the deadline; never rejects. A request's
- * `sentMs` is when the agent gave it a connection; one whose connection failed stays NO_ANSWER.
+ * Resolves once every request is answered, or at the deadline (the requests still open then are
+ * aborted); never rejects. A request's `sentMs` is when the agent gave it a connection; one whose
+ * connection failed stays NO_ANSWER.
  */
 export function timedHttpGets(options: TimedHttpGetsOptions): Promise<Timed[]> {
   const results: Timed[] = options.requests.map(({ key }) => ({ key, status: 'NO_ANSWER' }));
   const started = monotonicMs();
   const since = (): number => monotonicMs() - started;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, options.conns) });
+  const open = new Set<http.ClientRequest>();
   let left = results.length;
 
   return new Promise<Timed[]>((resolve) => {
@@ -50,7 +60,7 @@ export function timedHttpGets(options: TimedHttpGetsOptions): Promise<Timed[]> {
       if (done) return;
       done = true;
       deadline.unsubscribe();
-      agent.destroy();
+      for (const req of open) req.destroy();
       resolve(results);
     };
     const deadline = after(realClock, options.deadlineMs, finish);
@@ -62,9 +72,10 @@ export function timedHttpGets(options: TimedHttpGetsOptions): Promise<Timed[]> {
       const settle = (): void => {
         if (ended) return;
         ended = true;
+        open.delete(req);
         if (--left === 0) finish();
       };
-      const req = http.get({ agent, host: options.host ?? '127.0.0.1', port: options.port, path }, (res) => {
+      const req = http.get({ agent: options.agent, host: options.host ?? '127.0.0.1', port: options.port, path }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.once('end', () => {
@@ -76,6 +87,7 @@ export function timedHttpGets(options: TimedHttpGetsOptions): Promise<Timed[]> {
         });
         res.once('error', settle);
       });
+      open.add(req);
       req.once('socket', () => (r.sentMs = since()));
       req.once('error', settle);
     });

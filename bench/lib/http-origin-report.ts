@@ -13,7 +13,7 @@ export type HttpCase = (typeof HTTP_CASES)[number];
 
 /** One measurement: every request sent at once, on keys neither the subject nor the origin has seen. */
 export interface HttpRound {
-  /** When the last request was answered, in ms since the run started, connections opening included; Infinity when one never was. */
+  /** When the last request was answered, in ms since the run started (its connections already open); Infinity when one never was. */
   allAnsweredMs: number;
   answers: AnswerSummary;
   /** Requests that reached the origin, by its own count. */
@@ -140,8 +140,8 @@ export function renderHttpOrigin(r: HttpOriginResult): string {
     '## HTTP origin vs nginx',
     '',
     `Run ${r.startedAt}. \`${r.command}\``,
-    `An HTTP origin answering in ${s.delayMs} ms with \`Cache-Control: max-age=${s.maxAgeS}\`; every request sent at once on ${int(s.conns)} client connections, one request at a time on each;` +
-      ` each round on fresh processes warmed by one unmeasured run of the same shape on other keys, then measured on keys nothing has seen; subjects alternating;` +
+    `An HTTP origin answering in ${s.delayMs} ms with \`Cache-Control: max-age=${s.maxAgeS}\`; every request sent at once on ${int(s.conns)} client connections already open, one request at a time on each;` +
+      ` each round on fresh processes, which one unmeasured run of the same shape on other keys warms and connects, then measured on keys nothing has seen; subjects alternating;` +
       ` ${s.rounds} round(s) per cell, given up ${int(s.deadlineMs)} ms after the start.`,
     '',
     '| case | subject | all answered after (median) | each round, ms | origin requests (most in a round) | origin connections at most | answers, all rounds |',

@@ -9,11 +9,12 @@ import { promisify } from 'node:util';
 import { binScript } from '../../lib/cluster/process.js';
 import { isoTime, realClock } from '../../lib/time/clock.js';
 import type { Fleet, Started } from './fleet.js';
-import { timedHttpGets } from './http-gets.js';
+import { keepAliveAgent, timedHttpGets } from './http-gets.js';
 import { HTTP_CASES, HTTP_SUBJECTS, httpCell, httpTargets, type HttpCase, type HttpCell, type HttpOriginResult, type HttpRound, type HttpSubject } from './http-origin-report.js';
 import { originCountsOf, resetOrigin } from './json-origin.js';
 import { ensureNginx, startNginx } from './nginx.js';
-import { askLine, timedGets, type Timed } from './timed-gets.js';
+import { LineConnections } from './line-conns.js';
+import { askLine, type Timed } from './timed-gets.js';
 import { allAnsweredMs, summarizeAnswers } from './trouble-figures.js';
 import { statusesText } from './trouble-report.js';
 
@@ -135,20 +136,26 @@ export async function runHttpOrigin(o: HttpOriginOptions, fleet: Fleet): Promise
 }
 
 /**
- * One round of one subject: a fresh origin and subject; a first run of the same shape on other keys
- * warms the processes (JIT, connections to the origin) and is not counted; then every request at
- * once on keys nothing has seen, and the origin's count of what reached it since.
+ * One round of one subject: a fresh origin and subject, and the clients' connections. A first run
+ * of the same shape on other keys opens those connections and warms the processes (JIT,
+ * connections to the origin), unmeasured. Then every request at once over the connections already
+ * open, on keys nothing has seen, and the origin's count of what reached it since.
  */
 async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOptions, fleet: Fleet, nginx: NginxPlace): Promise<HttpRound> {
   const started: Started[] = [];
+  const closers: Array<() => void> = [];
   try {
     const origin = await fleet.node('json-origin', 'bench-json-origin', ['--port', '0', '--delay', String(o.delayMs), '--max-age', String(o.maxAgeS), '--base', BASE]);
     started.push(origin);
+    const conns = Math.min(o.conns, o.requests);
     let ask: (keys: readonly string[]) => Promise<Timed[]>;
     let front: Started;
     if (subject === 'dproxy') {
       front = await fleet.node('proxy', 'proxy', ['--port', '0', '--origin-url', `http://127.0.0.1:${origin.port}${BASE}`]);
-      ask = (keys) => timedGets({ port: front.port, keys, conns: o.conns, window: 1, deadlineMs: o.deadlineMs });
+      started.push(front);
+      const lines = await LineConnections.open(front.port, conns);
+      closers.push(() => lines.close());
+      ask = (keys) => lines.run(keys, o.deadlineMs);
     } else {
       front = await startNginx(fleet, nginx.binary, {
         origin: { host: '127.0.0.1', port: origin.port },
@@ -161,9 +168,11 @@ async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOpti
         workerConnections: o.conns + o.requests + 256,
         ...(process.getuid?.() === 0 ? { user: os.userInfo().username } : {}),
       });
-      ask = (keys) => timedHttpGets({ port: front.port, requests: keys.map((key) => ({ key, path: BASE + encodeURIComponent(key) })), conns: o.conns, deadlineMs: o.deadlineMs });
+      started.push(front);
+      const agent = keepAliveAgent(conns);
+      closers.push(() => agent.destroy());
+      ask = (keys) => timedHttpGets({ port: front.port, requests: keys.map((key) => ({ key, path: BASE + encodeURIComponent(key) })), agent, deadlineMs: o.deadlineMs });
     }
-    started.push(front);
     const warm = summarizeAnswers(await ask(keysFor(which, o.requests, 'warm-')));
     if (warm.ok !== warm.requests) throw new Error(`warm-up run: ${statusesText(warm)}`);
     await resetOrigin(origin.port);
@@ -179,6 +188,7 @@ async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOpti
       ...(before === undefined || after === undefined ? {} : { subjectFetches: after - before }),
     };
   } finally {
+    for (const close of closers) close();
     await Promise.all(started.reverse().map((s) => fleet.stop(s)));
   }
 }
