@@ -47,6 +47,7 @@ export const HTTP_DEFAULTS = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS
 const BASE = '/base/';
 // One nginx worker beside one Node proxy process: one event loop each.
 const NGINX_WORKERS = 1;
+// Idle connections to the origin each worker keeps for the next requests (upstream `keepalive`).
 const NGINX_KEEPALIVE = 64;
 
 /** Undefined when `bin/proxy --help` lists `--origin-url`; otherwise why the dproxy side cannot run. */

@@ -17,6 +17,10 @@ interface Conn {
   onClose?: () => void;
 }
 
+/**
+ * A fixed set of open line-protocol connections (`open`), run after run (`run`), until `close`:
+ * the same connections carry a warm-up and the measurement after it.
+ */
 export class LineConnections {
   private constructor(private readonly conns: Conn[]) {}
 
