@@ -1,7 +1,6 @@
 // The cache store: encoded answers with their freshness, under an entry bound and a byte bound.
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../time/clock.js';
-import type { Validator } from '../proxy/messages.js';
 
 export interface StoreOptions {
   clock: Clock;
@@ -11,6 +10,16 @@ export interface StoreOptions {
   maxBytes: number;
   /** Milliseconds an entry is kept once no longer fresh, to be served stale (grace, stale-if-error). */
   staleWindow?: number;
+}
+
+/**
+ * What an origin port keeps with an entry to refresh it conditionally later (the HTTP origin's
+ * ETag and Last-Modified, inside its cache policy). The cache holds it and hands it back with
+ * the next fetch of the key; it reads only `bytes`, counted against the byte bound.
+ */
+export interface Validator {
+  /** Bytes the validator holds, roughly: the header text it keeps. */
+  readonly bytes: number;
 }
 
 /**

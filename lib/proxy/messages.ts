@@ -1,5 +1,6 @@
 // Messages between the proxy's actors.
 import type { Encoded } from '../protocol/response.js';
+import type { Validator } from '../cache/store.js';
 
 /** The cache asks the fetcher for one key. */
 export interface FetchOrder {
@@ -10,15 +11,7 @@ export interface FetchOrder {
   readonly validator?: Validator;
 }
 
-/**
- * What an origin port keeps with an entry to refresh it conditionally later (the HTTP origin's
- * ETag and Last-Modified, inside its cache policy). The cache holds it and hands it back with
- * the next fetch of the key; it reads only `bytes`, counted against --cache-max-bytes.
- */
-export interface Validator {
-  /** Bytes the validator holds, roughly: the header text it keeps. */
-  readonly bytes: number;
-}
+export type { Validator };
 
 /**
  * What an HTTP origin said about serving an answer once it is stale, in ms (RFC 5861's
