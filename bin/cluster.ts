@@ -1,14 +1,15 @@
 // bin/cluster: a whole cluster in the foreground (origin, proxies, balancer); Ctrl-C stops it all.
 import { randomBytes } from 'node:crypto';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { startNode, type NodeProcess } from '../lib/cluster/process.js';
 import { introducePeers } from '../lib/cluster/peers.js';
 import { adminToken } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
+import { parseOriginUrl } from '../lib/proxy/origin-url.js';
 
 const options = new Command('cluster')
-  .description('starts an origin, caching proxies and a load balancer as child processes')
+  .description('starts an origin (or fronts an HTTP service), caching proxies and a load balancer as child processes')
   .option('--origin-port <port>', 'origin port', port, 8000)
   .option('--proxy-port <port>', 'port of the first proxy; the others follow it', port, 8001)
   .option('--proxies <n>', 'number of proxies', integer(1, 64), 3)
@@ -16,9 +17,10 @@ const options = new Command('cluster')
   .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
+  .option('--origin-url <url>', 'front this HTTP service (http://host:port/base/) instead of starting an origin node', originUrl)
   .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
   .parse(kebabFlags(process.argv))
-  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number; adminToken?: string }>();
+  .opts<{ originPort: number; proxyPort: number; proxies: number; port: number; strategy: string; dataDir?: string; latency: number; adminToken?: string; originUrl?: string }>();
 // Admin ops are refused without a token, so the cluster gets one: the balancer passes PURGE on with it.
 const token = options.adminToken ?? randomBytes(16).toString('hex');
 
@@ -35,16 +37,36 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-try {
+/** The HTTP origin's URL as given, once checked, so a typo fails here rather than in every proxy. */
+function originUrl(text: string): string {
+  try {
+    parseOriginUrl(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return text;
+}
+
+/** Starts the origin node, or with --origin-url starts none; resolves with the proxies' origin flags. */
+async function startOrigin(): Promise<string[]> {
+  if (options.originUrl !== undefined) {
+    console.log(`origin         ${options.originUrl}  (HTTP, not started here)`);
+    return ['--origin-url', options.originUrl];
+  }
   const originArgs = ['--port', String(options.originPort), '--latency', String(options.latency)];
   if (options.dataDir !== undefined) originArgs.push('--data-dir', options.dataDir);
   const origin = await startNode('origin', originArgs);
   started.push(origin);
   console.log(`origin         127.0.0.1:${origin.port}  pid ${origin.child.pid}`);
+  return ['--origin-port', String(origin.port)];
+}
+
+try {
+  const originFlags = await startOrigin();
   const proxies: string[] = [];
   for (let i = 0; i < options.proxies; i++) {
     const wanted = options.proxyPort === 0 ? 0 : options.proxyPort + i;
-    const proxy = await startNode('proxy', ['--port', String(wanted), '--origin-port', String(origin.port), '--admin-token', token]);
+    const proxy = await startNode('proxy', ['--port', String(wanted), ...originFlags, '--admin-token', token]);
     started.push(proxy);
     proxies.push(`127.0.0.1:${proxy.port}`);
     console.log(`proxy          127.0.0.1:${proxy.port}  pid ${proxy.child.pid}`);

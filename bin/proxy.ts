@@ -1,11 +1,12 @@
 // bin/proxy: a caching node in front of an origin.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
 import { parseAddress } from '../lib/protocol/address.js';
+import { parseOriginUrl, type OriginUrl } from '../lib/proxy/origin-url.js';
 import { realClock } from '../lib/time/clock.js';
 
 const options = new Command('proxy')
@@ -14,6 +15,7 @@ const options = new Command('proxy')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 8001)
   .option('--origin-host <host>', 'origin address', '127.0.0.1')
   .option('--origin-port <port>', 'origin port', port, 8000)
+  .option('--origin-url <url>', 'an HTTP origin (http://host:port/base/) instead of --origin-host/--origin-port: GET <key> becomes GET <base><key>', originUrl)
   .addOption(new Option('--cache-type <type>', 'eviction policy').choices(['ttl', 'lru']).default('ttl'))
   .option('--ttl <seconds>', `seconds a value is fresh; 0 = not cached, "${FOREVER}" = never expires (ttl: default 30; lru: default ${FOREVER})`, ttlSeconds)
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
@@ -23,12 +25,22 @@ const options = new Command('proxy')
   .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
   .option('--negative-ttl <seconds>', 'cache NOT_FOUND answers this long', nonNegative, 0)
+  .option('--keep <seconds>', 'past its fresh time, keep an HTTP answer with an ETag or Last-Modified this long for a conditional refresh', nonNegative, 600)
+  .option('--max-object-size <bytes>', "an HTTP origin's body larger than this fails the fetch", integer(1), 8 * 1024 * 1024)
   .option('--admin-token <token>', 'enables PURGE and ADD_PEER for requests carrying this token; without it they are refused', adminToken)
   .option('--peers <host:port...>', 'the other proxies, as the balancer names them: a miss it spilled here from one of them is filled from it', [])
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
   .parse(kebabFlags(process.argv))
   .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
+
+function originUrl(text: string): OriginUrl {
+  try {
+    return parseOriginUrl(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 // Fail at start, with a clear message, rather than at the first fill.
 for (const peer of options.peers ?? []) parseAddress(peer);

@@ -1,14 +1,15 @@
 // The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes
-// back, serves stale values in grace or when the origin fails, and fills spilled keys from peers.
+// back, serves stale values in grace or when the origin fails, revalidates kept entries conditionally,
+// and fills spilled keys from peers.
 import type { Observable } from 'rxjs';
 import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import type { PeerRequest, PurgeRequest, Request } from '../protocol/request.js';
 import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { CacheStore, type StoreOptions } from '../cache/store.js';
+import { CacheStore, type EntryRules, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
-import { CACHE_EVENTS, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder } from './messages.js';
+import { CACHE_EVENTS, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder, type StaleDirectives, type Validator } from './messages.js';
 
 const STALE = Buffer.from(',"stale":true}');
 
@@ -35,6 +36,11 @@ export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWi
   staleIfError?: number;
   /** Milliseconds a NOT_FOUND answer is cached; 0 = not cached. */
   negativeTtl?: number;
+  /**
+   * Milliseconds past its fresh time an entry with a validator (an HTTP origin's ETag or
+   * Last-Modified) is kept, however stale, so the next fetch of it is conditional (Varnish's keep).
+   */
+  keep?: number;
   /**
    * The other proxies (`host:port`) a miss may be filled from, when the balancer's `fill` hint
    * names one (ADD_PEER adds more). A hint naming any other address is ignored: a client must
@@ -64,16 +70,36 @@ interface Pending {
  * so the copy here expires no later than the owner's (a stale answer carries 0: not stored). A
  * peer GET never fills from a peer itself, and never waits on a fill from one: two proxies
  * filling a key from each other would wait on each other until their peer links time out.
+ *
+ * Revalidation (docs/http-origin.md): an entry an HTTP origin gave a validator is fetched again,
+ * once stale, with that validator; a `not_modified` outcome makes the entry kept fresh again and
+ * answers its waiters from it. An HTTP origin's stale-while-revalidate and stale-if-error extend
+ * --grace and --stale-if-error for that entry; no-cache, must-revalidate, proxy-revalidate and
+ * s-maxage take the proxy's own out (RFC 9111 4.2.4).
  */
 export function cacheActor(options: CacheActorOptions) {
   const { node, ttl } = options;
   const grace = options.grace ?? 0;
   const staleIfError = options.staleIfError ?? 0;
   const negativeTtl = options.negativeTtl ?? 0;
+  const keep = options.keep ?? 0;
   const hitSuffix = `,"cache_hit":true,"node":${node}`;
   const missSuffix = `,"cache_hit":false,"node":${node}`;
   // The store holds the bytes of the whole answer a fresh hit writes; a stale answer is that one, marked.
   const stale = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, -1), STALE]);
+  // After a 304 the origin was asked, so the answer says so, with the data kept.
+  const hitTail = Buffer.from(`${hitSuffix}}`);
+  const missTail = Buffer.from(`${missSuffix}}`);
+  const asMiss = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, hit.length - hitTail.length), missTail]);
+  const rulesOf = (directives: StaleDirectives | undefined, validator: Validator | undefined): EntryRules => {
+    const own = directives?.strict !== true;
+    return {
+      grace: Math.max(own ? grace : 0, directives?.whileRevalidate ?? 0),
+      staleIfError: Math.max(own ? staleIfError : 0, directives?.ifError ?? 0),
+      keep,
+      validator,
+    };
+  };
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     operate<CacheInput, CacheOutput>(inbox, (out) => {
@@ -84,11 +110,12 @@ export function cacheActor(options: CacheActorOptions) {
 
       const peers = new Set(options.peers);
 
-      const fetch = (key: string, waiters: GetMessage[], peer?: string): void => {
+      const fetch = (key: string, waiters: GetMessage[], peer?: string, validator?: Validator): void => {
         if (peer === undefined) {
           pending.set(key, { waiters, store: true });
           event('origin_fetch');
-          out.next({ fetch: { key } });
+          if (validator !== undefined) event('revalidation');
+          out.next({ fetch: validator === undefined ? { key } : { key, validator } });
         } else {
           pending.set(key, { waiters, store: true, peer });
           out.next({ fetch: { key, peer } });
@@ -108,13 +135,15 @@ export function cacheActor(options: CacheActorOptions) {
 
       const onMiss = (message: GetMessage): void => {
         const key = message.request.key;
-        // Without grace, nothing stale is served here: no second lookup.
-        const kept = grace > 0 ? store.kept(key) : undefined;
-        if (kept !== undefined && !kept.negative && kept.staleMs <= grace) {
+        // Without grace or entries of an HTTP origin, nothing stale is served or revalidated: no second lookup.
+        const kept = grace > 0 || store.hasRuled ? store.kept(key) : undefined;
+        const keptGrace = kept?.rules?.grace ?? grace;
+        const validator = kept?.rules?.validator;
+        if (kept !== undefined && !kept.negative && keptGrace > 0 && kept.staleMs <= keptGrace) {
           event('hit');
           event('stale_served');
           message.reply(forPeer(message, stale(kept.answer), 0));
-          if (!pending.has(key)) fetch(key, []);
+          if (!pending.has(key)) fetch(key, [], undefined, validator);
           return;
         }
         event('miss');
@@ -125,8 +154,10 @@ export function cacheActor(options: CacheActorOptions) {
         } else if (waiting !== undefined) {
           event('coalesced');
           waiting.waiters.push(message);
+        } else if (fill !== undefined && peer !== true && peers.has(fill)) {
+          fetch(key, [message], fill);
         } else {
-          fetch(key, [message], fill !== undefined && peer !== true && peers.has(fill) ? fill : undefined);
+          fetch(key, [message], undefined, validator);
         }
         gauges();
       };
@@ -144,8 +175,23 @@ export function cacheActor(options: CacheActorOptions) {
           // 0 the store keeps nothing, and the newer answer still replaces an older value kept for
           // grace or stale-if-error.
           freshMs = storable ? (outcome.ttl ?? ttl) : 0;
-          if (storable) store.set(key, okBytes(outcome.data, hitSuffix), freshMs);
+          if (storable && outcome.stale === undefined && outcome.validator === undefined) {
+            store.set(key, okBytes(outcome.data, hitSuffix), freshMs);
+          } else if (storable) {
+            store.setRuled(key, okBytes(outcome.data, hitSuffix), freshMs, rulesOf(outcome.stale, outcome.validator));
+          }
           answer = okEncoded(outcome.data, missSuffix);
+        } else if (outcome.kind === 'not_modified') {
+          event('not_modified');
+          const kept = store.kept(key);
+          if (kept === undefined || kept.negative) {
+            // Purged or evicted while the origin was asked: only a full fetch brings the data now.
+            if (waiters.length > 0) fetch(key, waiters);
+            return;
+          }
+          freshMs = outcome.ttl;
+          store.setRuled(key, kept.answer, freshMs, rulesOf(outcome.stale, outcome.validator));
+          answer = asMiss(kept.answer);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
             store.set(key, bytesOf(outcome.answer), negativeTtl, true);
@@ -169,7 +215,9 @@ export function cacheActor(options: CacheActorOptions) {
 
       const staleAnswer = (key: string): Buffer | undefined => {
         const kept = store.kept(key);
-        if (kept === undefined || kept.negative || kept.staleMs > staleIfError) return undefined;
+        if (kept === undefined || kept.negative) return undefined;
+        const limit = kept.rules?.staleIfError ?? staleIfError;
+        if (kept.staleMs > limit || (kept.rules !== undefined && limit === 0)) return undefined;
         return stale(kept.answer);
       };
 

@@ -43,6 +43,8 @@ export function proxyMetricsActor() {
             evictions: gauges.evictions,
             entries: gauges.entries,
             bytes: gauges.bytes,
+            revalidations: counters.get('revalidation'),
+            not_modified: counters.get('not_modified'),
           }),
         );
       };

@@ -1,4 +1,4 @@
-// A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin link, and links to peers.
+// A proxy node: server edge -> proxy graph (cache <-> fetcher, metrics) -> origin (line link or HTTP pool), and links to peers.
 import { ServerEdge, type EdgeBounds } from '../net/server.js';
 import { withEdgeMetrics } from '../net/edge-metrics.js';
 import { UpstreamLink } from '../net/upstream.js';
@@ -8,6 +8,9 @@ import type { Clock } from '../time/clock.js';
 import { proxyGraph } from './graph.js';
 import { originOverLink } from './origin-link.js';
 import { peerLinks } from './peer-link.js';
+import { httpOrigin } from './http-origin.js';
+import type { OriginPort } from './fetcher.js';
+import type { OriginUrl } from './origin-url.js';
 import { parseAddress } from '../protocol/address.js';
 
 export type CacheType = 'ttl' | 'lru';
@@ -18,6 +21,12 @@ export interface ProxyOptions extends EdgeBounds {
   port: number;
   originHost: string;
   originPort: number;
+  /** An HTTP origin (--origin-url) to fetch from instead of the line-protocol one at originHost:originPort. */
+  originUrl?: OriginUrl;
+  /** Bytes of an HTTP origin's body at most; a longer answer fails the fetch. */
+  maxObjectSize: number;
+  /** Seconds past its fresh time an entry with a validator (ETag, Last-Modified) is kept for a conditional refresh. */
+  keep: number;
   clock: Clock;
   cacheType: CacheType;
   /** Seconds a value is fresh: 0 = not cached, Infinity = never expires (the default for `lru`). */
@@ -43,8 +52,8 @@ export interface ProxyOptions extends EdgeBounds {
 }
 
 /**
- * Starts a proxy listening on `host:port` with one upstream link to its origin; resolves once it
- * listens. Rejects when it cannot listen.
+ * Starts a proxy listening on `host:port` with one upstream link to its origin, or one HTTP pool
+ * to its `originUrl`; resolves once it listens. Rejects when it cannot listen.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   // The cache names the proxy by its port, known once listening. The graph is built in the same
@@ -52,13 +61,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   let accept: NodeGraph['accept'] | undefined;
   const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics((message) => accept!(message), () => edge.metrics));
   const address = await edge.listen();
-  const link = new UpstreamLink({
-    host: options.originHost,
-    port: options.originPort,
-    clock: options.clock,
-    requestTimeout: options.originTimeout,
-    maxConnections: options.originMaxConnections,
-  });
+  const origin = originOf(options);
   // A peer that does not answer within the origin's timeout is given up on for the origin.
   const peers = peerLinks(
     (peer) => new UpstreamLink({ ...parseAddress(peer), clock: options.clock, requestTimeout: options.originTimeout, ids: true }),
@@ -73,12 +76,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
         grace: options.grace * 1000,
         staleIfError: options.staleIfError * 1000,
         negativeTtl: options.negativeTtl * 1000,
+        keep: options.keep * 1000,
         maxEntries: options.cacheType === 'lru' ? options.lruCapacity : undefined,
         maxBytes: options.cacheMaxBytes,
         peers: options.peers,
       },
     },
-    originOverLink(link),
+    origin.port,
     peers.port,
   );
   accept = graph.accept;
@@ -87,9 +91,31 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     address,
     drain: async () => {
       await edge.drain();
-      link.close();
+      await origin.close();
       peers.close();
       graph.close();
     },
   };
+}
+
+/** The origin port the options name: an HTTP pool for `originUrl`, else a line-protocol link. */
+function originOf(options: ProxyOptions): { port: OriginPort; close(): Promise<void> | void } {
+  if (options.originUrl !== undefined) {
+    return httpOrigin({
+      url: options.originUrl,
+      clock: options.clock,
+      timeout: options.originTimeout,
+      maxConnections: options.originMaxConnections,
+      maxObjectSize: options.maxObjectSize,
+      ttl: options.ttl * 1000,
+    });
+  }
+  const link = new UpstreamLink({
+    host: options.originHost,
+    port: options.originPort,
+    clock: options.clock,
+    requestTimeout: options.originTimeout,
+    maxConnections: options.originMaxConnections,
+  });
+  return { port: originOverLink(link), close: () => link.close() };
 }

@@ -42,7 +42,15 @@ describe('proxy metrics actor', () => {
       'evictions',
       'entries',
       'bytes',
+      'revalidations',
+      'not_modified',
     ]);
+  });
+
+  it('counts conditional fetches as revalidations and 304 answers as not_modified', () => {
+    const actor = start();
+    actor.events('miss', 'origin_fetch', 'revalidation', 'not_modified', 'miss', 'origin_fetch', 'revalidation');
+    expect(data(actor.metrics())).to.deep.include({ origin_fetches: 2, revalidations: 2, not_modified: 1 });
   });
 
   it('reports zeros and a hit_rate of 0 before any traffic', () => {
