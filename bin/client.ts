@@ -4,7 +4,8 @@ import { integer, kebabFlags, port } from '../lib/cli/options.js';
 import { Client } from '../lib/client/client.js';
 import { parseAddress, type Address } from '../lib/protocol/address.js';
 import { Status } from '../lib/protocol/status.js';
-import { monotonicMs } from '../lib/time/clock.js';
+import { monotonicMs, realClock } from '../lib/time/clock.js';
+import { watch } from '../lib/client/watch.js';
 
 const program = new Command('client')
   .description('asks a dproxy node for a key or its metrics')
@@ -13,6 +14,7 @@ const program = new Command('client')
   .option('--balancers <host:port...>', 'several balancers, tried in order (instead of --host/--port)')
   .option('--get <key>', 'fetch one key')
   .option('--metrics', 'fetch the node\'s METRICS')
+  .option('--watch', 'show the balancer\'s proxies and totals, redrawn each second like top (q or Ctrl-C quits)')
   .option('--purge <key>', 'remove one key from every proxy\'s cache')
   .option('--purge-prefix <prefix>', 'remove every key starting with prefix ("" = all)')
   .option('--token <token>', 'admin token for --purge and --purge-prefix')
@@ -24,6 +26,7 @@ const options = program.opts<{
   balancers?: string[];
   get?: string;
   metrics?: boolean;
+  watch?: boolean;
   purge?: string;
   purgePrefix?: string;
   token?: string;
@@ -37,7 +40,7 @@ const requests = [
   options.purge !== undefined && { op: 'PURGE', key: options.purge, ...token },
   options.purgePrefix !== undefined && { op: 'PURGE', prefix: options.purgePrefix, ...token },
 ].filter((r) => r !== false);
-if (requests.length !== 1) program.error('give exactly one of --get, --metrics, --purge, --purge-prefix');
+if (requests.length + (options.watch === true ? 1 : 0) !== 1) program.error('give exactly one of --get, --metrics, --watch, --purge, --purge-prefix');
 const addresses = ((): Address[] => {
   try {
     return options.balancers?.map(parseAddress) ?? [{ host: options.host, port: options.port }];
@@ -46,6 +49,12 @@ const addresses = ((): Address[] => {
   }
 })();
 const client = new Client({ addresses, timeout: options.timeout });
+if (options.watch === true) {
+  const title = addresses.map((a) => `${a.host}:${a.port}`).join(' ');
+  await watch({ metrics: () => client.metrics(), title, clock: realClock, out: process.stdout, input: process.stdin });
+  client.close();
+  process.exit(0);
+}
 const started = monotonicMs();
 const response = await client.send(requests[0]!);
 const latency = Math.round((monotonicMs() - started) * 1000) / 1000;

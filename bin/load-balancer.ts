@@ -2,12 +2,13 @@
 import { Command, Option } from 'commander';
 import { integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { parseAddress } from '../lib/protocol/address.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { DEFAULT_HOT_THRESHOLD } from '../lib/balancer/strategies/strategy.js';
 import { realClock } from '../lib/time/clock.js';
+import { nodeLog } from '../lib/log/log.js';
 
 const options = new Command('load-balancer')
   .description('routes each request to a proxy, checks health, fails over')
@@ -33,13 +34,19 @@ const options = new Command('load-balancer')
   .option('--admin-token <token>', 'enables PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY for requests carrying this token (give the proxies the same); without it they are refused', adminToken)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(metricsPortOption())
+  .addOption(logLevelOption())
+  .addOption(accessLogOption())
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
-  .opts<Omit<BalancerOptions, 'clock'>>();
+  .opts<Omit<BalancerOptions, 'clock' | 'log'> & WatchFlags>();
 
 // Fail at start, with a clear message, rather than at the first request.
 for (const proxy of options.proxies) parseAddress(proxy);
+const log = nodeLog({ role: 'load-balancer', level: options.logLevel, clock: realClock });
 runUntilSignalled(
   'load-balancer',
-  await startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, clock: realClock }),
+  await startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, log, clock: realClock }),
+  log,
+  options,
 );

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
+import { idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type EdgeFlags, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startOrigin } from '../lib/origin/node.js';
 import { realClock } from '../lib/time/clock.js';
+import { nodeLog } from '../lib/log/log.js';
 
 const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
 
@@ -18,7 +19,11 @@ const options = new Command('origin')
   .option('--latency <ms>', 'milliseconds added before each answer', nonNegative, 0)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(metricsPortOption())
+  .addOption(logLevelOption())
+  .addOption(accessLogOption())
   .parse(kebabFlags(process.argv))
-  .opts<EdgeFlags & { host: string; port: number; dataDir: string; latency: number }>();
+  .opts<EdgeFlags & WatchFlags & { host: string; port: number; dataDir: string; latency: number }>();
 
-runUntilSignalled('origin', await startOrigin({ ...options, clock: realClock }));
+const log = nodeLog({ role: 'origin', level: options.logLevel, clock: realClock });
+runUntilSignalled('origin', await startOrigin({ ...options, log, clock: realClock }), log, options);

@@ -2,12 +2,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FOREVER, integer, kebabFlags, nonNegative, port, ttlSeconds } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { adminToken, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
+import { adminToken, idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
 import { parseAddress } from '../lib/protocol/address.js';
 import { parseOriginUrl, type OriginUrl } from '../lib/proxy/origin-url.js';
 import { realClock } from '../lib/time/clock.js';
+import { nodeLog } from '../lib/log/log.js';
 
 const options = new Command('proxy')
   .description('caches what the origin serves (TTL or LRU, bounded memory)')
@@ -31,8 +32,11 @@ const options = new Command('proxy')
   .option('--peers <host:port...>', 'the other proxies, as the balancer names them: a miss it spilled here from one of them is filled from it', [])
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(metricsPortOption())
+  .addOption(logLevelOption())
+  .addOption(accessLogOption())
   .parse(kebabFlags(process.argv))
-  .opts<Omit<ProxyOptions, 'clock' | 'ttl'> & { ttl?: number }>();
+  .opts<Omit<ProxyOptions, 'clock' | 'ttl' | 'log'> & WatchFlags & { ttl?: number }>();
 
 function originUrl(text: string): OriginUrl {
   try {
@@ -45,4 +49,5 @@ function originUrl(text: string): OriginUrl {
 // Fail at start, with a clear message, rather than at the first fill.
 for (const peer of options.peers ?? []) parseAddress(peer);
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : Infinity);
-runUntilSignalled('proxy', await startProxy({ ...options, ttl, clock: realClock }));
+const log = nodeLog({ role: 'proxy', level: options.logLevel, clock: realClock });
+runUntilSignalled('proxy', await startProxy({ ...options, ttl, log, clock: realClock }), log, { ...options, ttl });

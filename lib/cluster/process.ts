@@ -33,8 +33,11 @@ export interface NodeProcess {
 
 const READY = /listening on (\S+):(\d+)/;
 
-/** Starts a node tool and resolves once it prints its listening line. */
-export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000): Promise<NodeProcess> {
+/**
+ * Starts a node tool and resolves once it prints its listening line. `onStderr` is given every
+ * chunk the node writes to stderr (its log lines, lib/log/log.ts), from the first.
+ */
+export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000, onStderr?: (chunk: Buffer) => void): Promise<NodeProcess> {
   const child = spawn(process.execPath, [...NODE_FLAGS, binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -60,7 +63,10 @@ export function startNode(tool: string, args: readonly string[], readyTimeoutMs 
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      onStderr?.(chunk);
+    });
     child.once('exit', (code) => {
       giveUp.unsubscribe();
       reject(new Error(`${tool} exited with ${code} before it was ready: ${text}`));

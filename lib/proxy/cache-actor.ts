@@ -7,9 +7,10 @@ import type { Inbound } from '../bus/inbound.js';
 import type { PeerRequest, PurgeRequest, Request } from '../protocol/request.js';
 import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
+import { statusOf } from '../protocol/status-of.js';
 import { CacheStore, type EntryRules, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
-import { CACHE_EVENTS, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder, type StaleDirectives, type Validator } from './messages.js';
+import { CACHE_EVENTS, type Answered, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder, type StaleDirectives, type Validator } from './messages.js';
 
 const STALE = Buffer.from(',"stale":true}');
 
@@ -20,7 +21,7 @@ export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;
 export type PeerMessage = Inbound<PeerRequest>;
 export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage } | { peer: PeerMessage };
-export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges };
+export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges } | { answered: Answered };
 
 export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWindow'> {
   /** The proxy's port, reported as `node` in every answer (as the original does). */
@@ -50,11 +51,12 @@ export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWi
 }
 
 /**
- * A fetch in flight: who waits on it, whether its answer may still be stored (a purge says no),
- * and the peer it is filled from, if any.
+ * A fetch in flight: who waits on it and since when (ms of the clock, one reading per waiter),
+ * whether its answer may still be stored (a purge says no), and the peer it is filled from, if any.
  */
 interface Pending {
   readonly waiters: GetMessage[];
+  readonly arrivals: number[];
   store: boolean;
   readonly peer?: string;
 }
@@ -111,13 +113,14 @@ export function cacheActor(options: CacheActorOptions) {
       const peers = new Set(options.peers);
 
       const fetch = (key: string, waiters: GetMessage[], peer?: string, validator?: Validator): void => {
+        const arrivals = waiters.length === 0 ? [] : [clock.now()];
         if (peer === undefined) {
-          pending.set(key, { waiters, store: true });
+          pending.set(key, { waiters, arrivals, store: true });
           event('origin_fetch');
           if (validator !== undefined) event('revalidation');
           out.next({ fetch: validator === undefined ? { key } : { key, validator } });
         } else {
-          pending.set(key, { waiters, store: true, peer });
+          pending.set(key, { waiters, arrivals, store: true, peer });
           out.next({ fetch: { key, peer } });
         }
       };
@@ -151,9 +154,11 @@ export function cacheActor(options: CacheActorOptions) {
         const { fill, peer } = message.request;
         if (waiting !== undefined && peer === true && waiting.peer !== undefined) {
           message.reply(errorResponse(Status.ORIGIN_FAILURE, 'this proxy is filling the key from a peer'));
+          out.next({ answered: { status: Status.ORIGIN_FAILURE, waits: [0] } });
         } else if (waiting !== undefined) {
           event('coalesced');
           waiting.waiters.push(message);
+          waiting.arrivals.push(clock.now());
         } else if (fill !== undefined && peer !== true && peers.has(fill)) {
           fetch(key, [message], fill);
         } else {
@@ -163,11 +168,12 @@ export function cacheActor(options: CacheActorOptions) {
       };
 
       const onFetched = ({ key, outcome, fromPeer }: Fetched): void => {
-        const { waiters, store: storable, peer } = pending.get(key) ?? { waiters: [], store: false };
+        const { waiters, arrivals, store: storable, peer } = pending.get(key) ?? { waiters: [], arrivals: [], store: false };
         pending.delete(key);
         // A fill that fell back to the origin fetched from it after all.
         if (peer !== undefined) event(fromPeer === true ? 'peer_fill' : 'origin_fetch');
         let answer: Answer;
+        let status: string = Status.OK;
         // What a peer's GET is told of the entry's freshness (ms), for an OK: a stale one is not to be stored.
         let freshMs: number | undefined;
         if (outcome.kind === 'ok') {
@@ -200,6 +206,7 @@ export function cacheActor(options: CacheActorOptions) {
             store.delete(key);
           }
           answer = outcome.answer;
+          status = outcome.notFound ? Status.NOT_FOUND : statusOf(answer);
         } else {
           event('origin_error');
           const stale = staleAnswer(key);
@@ -208,8 +215,13 @@ export function cacheActor(options: CacheActorOptions) {
             freshMs = 0;
           }
           answer = stale ?? errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
+          if (stale === undefined) status = Status.ORIGIN_FAILURE;
         }
         for (const message of waiters) message.reply(freshMs === undefined ? answer : forPeer(message, answer, freshMs));
+        if (waiters.length > 0) {
+          const now = clock.now();
+          out.next({ answered: { status, waits: arrivals.map((since) => now - since) } });
+        }
         gauges();
       };
 

@@ -71,3 +71,13 @@ export interface CacheGauges {
   readonly bytes: number;
   readonly evictions: number;
 }
+
+/**
+ * Misses answered together, when the fetch they waited on came back (or a peer's GET was refused):
+ * their status and how long each waited, in ms of the clock. Hits are not sent one by one: a hit
+ * is answered in the callback that read it, so on the clock it takes 0 ms, and its `hit` event says so.
+ */
+export interface Answered {
+  readonly status: string;
+  readonly waits: readonly number[];
+}

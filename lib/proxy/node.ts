@@ -12,11 +12,16 @@ import { httpOrigin } from './http-origin.js';
 import type { OriginPort } from './fetcher.js';
 import type { OriginUrl } from './origin-url.js';
 import { parseAddress } from '../protocol/address.js';
+import { SILENT } from '../log/log.js';
+import { withAccessLog } from '../log/access-log.js';
+import { serveMetrics, type MetricsPort } from '../metrics/serve.js';
+import { PROXY_SERIES } from './prometheus.js';
+import type { NodeObservability } from '../log/observability.js';
 
 export type CacheType = 'ttl' | 'lru';
 
 /** How `bin/proxy` starts a proxy: where it listens, its origin, its cache (times in seconds), its admin token. */
-export interface ProxyOptions extends EdgeBounds {
+export interface ProxyOptions extends EdgeBounds, NodeObservability {
   host: string;
   port: number;
   originHost: string;
@@ -59,7 +64,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
   // The cache names the proxy by its port, known once listening. The graph is built in the same
   // turn as `listen` resolves, before any socket can deliver a request.
   let accept: NodeGraph['accept'] | undefined;
-  const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics((message) => accept!(message), () => edge.metrics));
+  const log = options.log ?? SILENT;
+  const late: NodeGraph['accept'] = (message) => accept!(message);
+  const handle = options.accessLog === true ? withAccessLog(late, log, options.clock) : late;
+  const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics(handle, () => edge.metrics));
   const address = await edge.listen();
   const origin = originOf(options);
   // A peer that does not answer within the origin's timeout is given up on for the origin.
@@ -70,6 +78,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     {
       clock: options.clock,
       adminToken: options.adminToken,
+      log,
       cache: {
         node: address.port,
         ttl: options.ttl * 1000,
@@ -86,11 +95,25 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     peers.port,
   );
   accept = graph.accept;
+  let metrics: MetricsPort | undefined;
+  if (options.metricsPort !== undefined) {
+    metrics = await serveMetrics({
+      host: options.host,
+      port: options.metricsPort,
+      role: 'proxy',
+      node: `${address.address}:${address.port}`,
+      series: PROXY_SERIES,
+      scrape: graph.scrape,
+      edge: () => edge.metrics,
+    });
+  }
 
   return {
     address,
+    metrics: metrics?.address,
     drain: async () => {
       await edge.drain();
+      await metrics?.close();
       await origin.close();
       peers.close();
       graph.close();

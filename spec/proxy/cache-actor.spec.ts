@@ -3,10 +3,10 @@ import { EMPTY, Observable, Subject, map, merge, mergeMap, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { cacheActor, type CacheActorOptions, type CacheInput } from '../../lib/proxy/cache-actor.js';
 import type { OriginPort } from '../../lib/proxy/fetcher.js';
-import type { CacheEvent, CacheGauges, Fetched, FetchOutcome, StaleDirectives } from '../../lib/proxy/messages.js';
+import type { Answered, CacheEvent, CacheGauges, Fetched, FetchOutcome, StaleDirectives } from '../../lib/proxy/messages.js';
 import type { PurgeRequest } from '../../lib/protocol/request.js';
 
-type Note = { fetch: string; conditional: boolean } | { reply: string; key: string } | { event: CacheEvent } | { gauges: CacheGauges };
+type Note = { fetch: string; conditional: boolean } | { reply: string; key: string } | { event: CacheEvent } | { gauges: CacheGauges } | { answered: Answered };
 
 /** What the test sends the actor: a GET of a key, or a PURGE. */
 type Send = { get: string } | { purge: { key: string } | { prefix: string } };
@@ -65,6 +65,7 @@ function label(note: Note): string {
   if ('fetch' in note) return `${note.conditional ? 'revalidate' : 'fetch'} ${note.fetch}`;
   if ('event' in note) return `event ${note.event}`;
   if ('gauges' in note) return 'gauges';
+  if ('answered' in note) return `answered ${note.answered.status}`;
   const reply = JSON.parse(note.reply) as { status: string; data?: unknown; cache_hit?: boolean; stale?: boolean };
   if (reply.status !== 'OK') return `${reply.status} ${note.key}`;
   const data = reply.data as { purged?: number; title?: string };
@@ -209,6 +210,40 @@ describe('cache actor', () => {
     proxy(scheduler, sends, origin, options).subscribe((n) => notes.push(n));
     return { outcomes, send: (send: Send) => sends.next(send), notes };
   }
+
+  describe('timing misses for metrics', () => {
+    const answered = (notes: Note[]): Answered[] => notes.flatMap((n) => ('answered' in n ? [n.answered] : []));
+
+    it('reports each waiter of a fetch with how long it waited on the clock and the status it got', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      scheduler.frame = 5;
+      actor.send({ get: 'a' });
+      scheduler.frame = 12;
+      actor.outcomes[0]!.next(OK);
+      expect(answered(actor.notes)).to.deep.equal([{ status: 'OK', waits: [12, 7] }]);
+    });
+
+    it('reports NOT_FOUND, the status of a refused key, and ORIGIN_FAILURE as the waiters got them', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      actor.outcomes[0]!.next(ANSWER);
+      actor.send({ get: 'b' });
+      actor.outcomes[1]!.next({ kind: 'answer', answer: BAD_KEY, notFound: false });
+      actor.send({ get: 'c' });
+      actor.outcomes[2]!.next(FAILURE);
+      expect(answered(actor.notes).map((a) => a.status)).to.deep.equal(['NOT_FOUND', 'BAD_REQUEST', 'ORIGIN_FAILURE']);
+    });
+
+    it('reports nothing for a hit, which metrics counts from its event', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      actor.outcomes[0]!.next(OK);
+      const before = answered(actor.notes).length;
+      actor.send({ get: 'a' });
+      expect(answered(actor.notes)).to.have.length(before);
+    });
+  });
 
   describe('misses and hits', () => {
     it('emits one fetch order on a miss and answers when the origin does', () => {
