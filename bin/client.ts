@@ -1,11 +1,12 @@
-// bin/client: one request to a balancer (or any node), printed pretty with latency_ms; METRICS as a table on a terminal.
+// bin/client: one request to a balancer (or any node), printed pretty with latency_ms; METRICS as a table on a terminal; --watch redrawn like top.
 import { InvalidArgumentError, Option } from 'commander';
 import { addresses, command, integer, kebabFlags, port } from '../lib/cli/options.js';
 import { Client } from '../lib/client/client.js';
 import { metricsTable } from '../lib/client/metrics-table.js';
 import { parseAddress, readAddress } from '../lib/protocol/address.js';
 import { Status } from '../lib/protocol/status.js';
-import { monotonicMs } from '../lib/time/clock.js';
+import { monotonicMs, realClock } from '../lib/time/clock.js';
+import { watch } from '../lib/client/watch.js';
 
 /** The argument of a membership op: host:port, as the balancer's --proxies names its proxies. */
 function proxyAddress(text: string): string {
@@ -19,6 +20,7 @@ const program = command('client', 'sends one request to a dproxy node (a key, it
   .option('--balancers <host:port...>', 'several balancers, tried in order (instead of --host/--port)', addresses())
   .option('--get <key>', 'fetch one key')
   .option('--metrics', "fetch the node's METRICS (a table on a terminal; JSON otherwise, or with --json)")
+  .option('--watch', "show the balancer's proxies and totals, redrawn each second like top (q or Ctrl-C quits)")
   .option('--purge <key>', "remove one key from every proxy's cache")
   .option('--purge-prefix <prefix>', 'remove every key starting with prefix ("" = all)')
   .option('--add-proxy <host:port>', 'add a proxy to the balancer', proxyAddress)
@@ -34,6 +36,7 @@ const options = program.opts<{
   balancers?: string[];
   get?: string;
   metrics?: boolean;
+  watch?: boolean;
   purge?: string;
   purgePrefix?: string;
   addProxy?: string;
@@ -54,10 +57,17 @@ const requests = [
   options.drainProxy !== undefined && { op: 'DRAIN_PROXY', address: options.drainProxy, ...token },
   options.removeProxy !== undefined && { op: 'REMOVE_PROXY', address: options.removeProxy, ...token },
 ].filter((r) => r !== false);
-if (requests.length !== 1) {
-  program.error('give exactly one of --get, --metrics, --purge, --purge-prefix, --add-proxy, --drain-proxy, --remove-proxy');
+if (requests.length + (options.watch === true ? 1 : 0) !== 1) {
+  program.error('give exactly one of --get, --metrics, --watch, --purge, --purge-prefix, --add-proxy, --drain-proxy, --remove-proxy');
 }
-const client = new Client({ addresses: options.balancers?.map(parseAddress) ?? [{ host: options.host, port: options.port }], timeout: options.timeout });
+const balancers = options.balancers?.map(parseAddress) ?? [{ host: options.host, port: options.port }];
+const client = new Client({ addresses: balancers, timeout: options.timeout });
+if (options.watch === true) {
+  const title = balancers.map((a) => `${a.host}:${a.port}`).join(' ');
+  await watch({ metrics: () => client.metrics(), title, clock: realClock, out: process.stdout, input: process.stdin });
+  client.close();
+  process.exit(0);
+}
 const started = monotonicMs();
 const response = await client.send(requests[0]!);
 const latency = Math.round((monotonicMs() - started) * 1000) / 1000;

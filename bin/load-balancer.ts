@@ -2,11 +2,12 @@
 import { Option } from 'commander';
 import { addresses, command, integer, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption } from '../lib/cli/node-flags.js';
+import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startBalancer, type BalancerOptions } from '../lib/balancer/node.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { DEFAULT_HOT_THRESHOLD } from '../lib/balancer/strategies/strategy.js';
 import { realClock } from '../lib/time/clock.js';
+import { nodeLog } from '../lib/log/log.js';
 
 const DEFAULT_PROXIES = ['127.0.0.1:8001', '127.0.0.1:8002', '127.0.0.1:8003'];
 
@@ -33,13 +34,18 @@ const options = command('load-balancer', 'routes each request to a proxy, checks
   .option('--admin-token <token>', 'enables PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY for requests carrying this token (give the proxies the same); without it they are refused', adminToken)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(metricsPortOption())
+  .addOption(logLevelOption())
+  .addOption(accessLogOption())
   .addOption(checkOption())
   .parse(kebabFlags(process.argv))
   // Seconds on the command line for --slow-start and --eject-time; converted below.
-  .opts<Omit<BalancerOptions, 'clock'> & { check?: boolean }>();
+  .opts<Omit<BalancerOptions, 'clock' | 'log'> & WatchFlags & { check?: boolean }>();
 
+const log = nodeLog({ role: 'load-balancer', level: options.logLevel, clock: realClock });
 await runUntilSignalled(
   'load-balancer',
-  startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, clock: realClock }),
+  startBalancer({ ...options, slowStart: options.slowStart * 1000, ejectTime: options.ejectTime * 1000, log, clock: realClock }),
+  log,
   options,
 );

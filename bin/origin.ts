@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { command, kebabFlags, nonNegative, port } from '../lib/cli/options.js';
 import { runUntilSignalled } from '../lib/net/lifecycle.js';
-import { checkOption, idleTimeoutOption, maxConnectionsOption, type EdgeFlags } from '../lib/cli/node-flags.js';
+import { checkOption, idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type EdgeFlags, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startOrigin } from '../lib/origin/node.js';
 import { realClock } from '../lib/time/clock.js';
+import { nodeLog } from '../lib/log/log.js';
 
 const sampleData = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
 
@@ -16,8 +17,12 @@ const options = command('origin', 'the source of truth: GET <key> answers <data-
   .option('--latency <ms>', 'milliseconds added before each answer', nonNegative, 0)
   .addOption(idleTimeoutOption())
   .addOption(maxConnectionsOption())
+  .addOption(metricsPortOption())
+  .addOption(logLevelOption())
+  .addOption(accessLogOption())
   .addOption(checkOption())
   .parse(kebabFlags(process.argv))
-  .opts<EdgeFlags & { host: string; port: number; dataDir: string; latency: number; check?: boolean }>();
+  .opts<EdgeFlags & WatchFlags & { host: string; port: number; dataDir: string; latency: number; check?: boolean }>();
 
-await runUntilSignalled('origin', startOrigin({ ...options, clock: realClock }), options);
+const log = nodeLog({ role: 'origin', level: options.logLevel, clock: realClock });
+await runUntilSignalled('origin', startOrigin({ ...options, log, clock: realClock }), log, options);

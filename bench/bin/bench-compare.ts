@@ -1,6 +1,6 @@
 // bench/bin/bench-compare (npm run bench): our balancer and proxy side by side with HAProxy and a minimal
-// Node floor, same load, same run, then the origin-trouble scenarios; prints markdown tables and writes
-// bench/results/<time>.json.
+// Node floor, same load, same run, then the origin-trouble scenarios and the HTTP origin beside nginx;
+// prints markdown tables and writes bench/results/<time>.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
 import { runComparison } from '../lib/compare.js';
 import { Fleet } from '../lib/fleet.js';
+import { HTTP_CASES, HTTP_DEFAULTS, HTTP_SUBJECTS, runHttpOrigin } from '../lib/http-origin.js';
+import { renderHttpOrigin, type HttpOriginResult } from '../lib/http-origin-report.js';
 import { DEFAULTS as TROUBLE_DEFAULTS, runOriginTrouble, SCENARIOS } from '../lib/origin-trouble.js';
 import { renderMarkdown } from '../lib/report.js';
 import { renderTrouble, type OriginTrouble } from '../lib/trouble-report.js';
@@ -37,8 +39,9 @@ const options = new Command('bench-compare')
   .option('--seed <n>', 'random seed for documents and keys', integer(0), 1)
   .option('--no-half-load', 'skip the p99 run at half the balancer peak')
   .option('--no-memory', 'skip the 64 MiB proxy memory reading')
-  .option('--no-install', 'never install HAProxy; report it as not available when missing')
+  .option('--no-install', 'never install HAProxy or nginx; report them as not available when missing')
   .option('--no-origin-trouble', 'skip the origin-trouble scenarios (bench/bin/bench-origin-trouble runs them alone, with flags for their sizes)')
+  .option('--no-http-origin', 'skip the HTTP origin beside nginx (bench/bin/bench-http-origin runs it alone, with flags for its sizes)')
   .option('--cpu-prof', 'run every node under node --cpu-prof; print each one\'s top self-time functions')
   .addOption(new Option('--out <dir>', 'where the JSON result goes').default(path.join(repo, 'bench', 'results'), 'bench/results'))
   .parse(kebabFlags(process.argv))
@@ -55,6 +58,7 @@ const options = new Command('bench-compare')
     memory: boolean;
     install: boolean;
     originTrouble: boolean;
+    httpOrigin: boolean;
     cpuProf?: boolean;
     out: string;
   }>();
@@ -94,11 +98,19 @@ try {
     originTrouble = await runOriginTrouble({ ...TROUBLE_DEFAULTS, scenarios: SCENARIOS, command, log }, fleet).catch((err: Error) => ({ skipped: err.message.split('\n')[0]! }));
     await fleet.stopAll();
   }
+  let httpOrigin: HttpOriginResult | { skipped: string } | undefined;
+  if (options.httpOrigin) {
+    const installScript = options.install ? { installScript: path.join(repo, 'bench', 'scripts', 'install-nginx.sh') } : {};
+    httpOrigin = await runHttpOrigin({ ...HTTP_DEFAULTS, subjects: HTTP_SUBJECTS, cases: HTTP_CASES, ...installScript, command, log }, fleet).catch((err: Error) => ({ skipped: err.message.split('\n')[0]! }));
+    await fleet.stopAll();
+  }
   await mkdir(options.out, { recursive: true });
   const file = path.join(options.out, `${stamp}.json`);
-  await writeFile(file, JSON.stringify({ ...comparison, ...(originTrouble === undefined ? {} : { originTrouble }) }, null, 2) + '\n');
+  const stages = { ...(originTrouble === undefined ? {} : { originTrouble }), ...(httpOrigin === undefined ? {} : { httpOrigin }) };
+  await writeFile(file, JSON.stringify({ ...comparison, ...stages }, null, 2) + '\n');
   process.stdout.write('\n' + renderMarkdown(comparison));
   if (originTrouble !== undefined) process.stdout.write('\n' + ('skipped' in originTrouble ? `Origin trouble not measured: ${originTrouble.skipped}\n` : renderTrouble(originTrouble)));
+  if (httpOrigin !== undefined) process.stdout.write('\n' + ('skipped' in httpOrigin ? `HTTP origin not measured: ${httpOrigin.skipped}\n` : renderHttpOrigin(httpOrigin)));
   for (const profile of comparison.profiles ?? []) {
     process.stdout.write(`\nCPU profile of ${profile.process}: busy ${Math.round(profile.busy * 100)}% of its lifetime; self time, share of busy time:\n`);
     for (const f of profile.top) process.stdout.write(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.location}\n`);

@@ -81,7 +81,7 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
 
   let origin: Started | undefined;
   let proxies: Started[] = [];
-  await attempt(['balancer', 'haproxy', 'proxy'], async () => {
+  await attempt(['balancer', 'haproxy', 'proxy', 'proxy-metrics'], async () => {
     origin = await startOrigin(fleet, dataDir, node('origin'));
     proxies = await startProxies(fleet, origin.port, PROXIES, node);
     for (const proxy of proxies) {
@@ -90,6 +90,14 @@ export async function runComparison(options: CompareOptions, fleet: Fleet): Prom
     }
     log(`ours: origin :${origin.port}, proxies ${proxies.map((p) => `:${p.port}`).join(' ')} (warm: ${keys.length} keys each)`);
     targets.set('proxy', proxies[0]!);
+  });
+  await attempt(['proxy-metrics'], async () => {
+    if (origin === undefined) throw new Error('our origin is not running');
+    const [proxy] = await startProxies(fleet, origin.port, 1, () => node('proxy-metrics'), ['--metrics-port', '0']);
+    const counts = await fetchAll({ port: proxy!.port, keys });
+    if (counts.OK !== keys.length) throw new Error(`warming proxy-metrics: ${JSON.stringify(counts)}`);
+    targets.set('proxy-metrics', proxy!);
+    log(`ours: proxy with --metrics-port :${proxy!.port} (warm)`);
   });
   await attempt(['balancer'], async () => {
     if (proxies.length === 0) throw new Error('our proxies are not running');

@@ -89,9 +89,9 @@ export class Fleet {
     return this.ready(started, port);
   }
 
-  /** A fresh folder under the system's temp folder, removed by `stopAll`. */
-  async tempDir(label: string): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), `dproxy-bench-${label}-`));
+  /** A fresh folder under `parent` (the system's temp folder by default), removed by `stopAll`. */
+  async tempDir(label: string, parent = os.tmpdir()): Promise<string> {
+    const dir = await mkdtemp(path.join(parent, `dproxy-bench-${label}-`));
     this.dirs.add(dir);
     return dir;
   }

@@ -45,11 +45,13 @@ export function parseVersion(text: string): string | undefined {
   return /HA-?Proxy version (\S+)/i.exec(text)?.[1];
 }
 
-const PLACES = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/bin/haproxy'];
+/** The sbin and bin folders a Debian package (or a local build) puts a program in, beside PATH. */
+const PLACES = ['/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'];
 
-async function locate(): Promise<string | undefined> {
+/** The first executable `name` on PATH or in the usual sbin and bin folders; undefined when there is none. */
+export async function locateProgram(name: string): Promise<string | undefined> {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
-  for (const candidate of [...dirs.map((d) => path.join(d, 'haproxy')), ...PLACES]) {
+  for (const candidate of [...dirs, ...PLACES].map((d) => path.join(d, name))) {
     try {
       await access(candidate, constants.X_OK);
       return candidate;
@@ -65,17 +67,12 @@ async function locate(): Promise<string | undefined> {
  * five minutes) and looks again. Never throws: what cannot be had comes back as a reason.
  */
 export async function ensureHaproxy(installScript: string | undefined, log: (line: string) => void): Promise<Availability> {
-  let found = await locate();
+  let found = await locateProgram('haproxy');
   if (found === undefined && installScript !== undefined) {
     log('haproxy: not installed; running bench/scripts/install-haproxy.sh');
-    try {
-      await run('sh', [installScript], { timeout: 300_000, killSignal: 'SIGKILL' });
-    } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-      const reason = stderr.split('\n').pop() || (err as Error).message;
-      return { available: false, reason: `install failed: ${reason}` };
-    }
-    found = await locate();
+    const failed = await runInstallScript(installScript);
+    if (failed !== undefined) return { available: false, reason: `install failed: ${failed}` };
+    found = await locateProgram('haproxy');
   }
   if (found === undefined) return { available: false, reason: installScript === undefined ? 'haproxy not installed (--no-install)' : 'haproxy not found after install' };
   try {
@@ -86,6 +83,17 @@ export async function ensureHaproxy(installScript: string | undefined, log: (lin
     return { available: true, path: found, version };
   } catch (err) {
     return { available: false, reason: `${found} -v failed: ${(err as Error).message}` };
+  }
+}
+
+/** Runs an install script (at most five minutes); resolves with the last line it printed to stderr when it failed, else undefined. */
+export async function runInstallScript(script: string): Promise<string | undefined> {
+  try {
+    await run('sh', [script], { timeout: 300_000, killSignal: 'SIGKILL' });
+    return undefined;
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    return stderr.split('\n').pop() || (err as Error).message;
   }
 }
 

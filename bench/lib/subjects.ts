@@ -2,7 +2,7 @@
 // OS picks.
 import type { Fleet, NodeToolOptions, Started } from './fleet.js';
 
-export const SUBJECTS = ['balancer', 'haproxy', 'relay', 'proxy', 'line-server'] as const;
+export const SUBJECTS = ['balancer', 'haproxy', 'relay', 'proxy', 'proxy-metrics', 'line-server'] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
 /** What each subject is, for the legend under the table. */
@@ -11,6 +11,7 @@ export const DESCRIPTIONS: Record<Subject, string> = {
   haproxy: 'HAProxy, TCP mode, balance roundrobin -> the same 3 proxies',
   relay: 'floor: minimal Node relay (no framework, no RxJS) -> 3 minimal line servers',
   proxy: 'one of our proxies alone, cache warm',
+  'proxy-metrics': 'one more of our proxies alone, cache warm, with --metrics-port (Prometheus recording on)',
   'line-server': 'floor: one minimal line server alone (fixed pre-encoded answer per key)',
 };
 
@@ -20,6 +21,7 @@ export const REFERENCES: Record<Subject, readonly Subject[]> = {
   haproxy: [],
   relay: [],
   proxy: ['line-server'],
+  'proxy-metrics': ['proxy'],
   'line-server': [],
 };
 

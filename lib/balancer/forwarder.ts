@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import { operate } from '../bus/actor.js';
 import { errorResponse, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
+import { statusOf } from '../protocol/status-of.js';
 import type { LinkFailure } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
@@ -22,11 +23,11 @@ export type ForwarderOutput =
   | { outcome: Outcome }
   | { retry: RouteRequest }
   /**
-   * A client was answered with an error of ours (no proxy, none answered, the proxy answered too
-   * late), after `latency` ms on the clock. A proxy's answer is reported by its `answered`
-   * outcome, which carries its latency.
+   * A client was answered with an error of ours, `status` (no proxy, none answered, the proxy
+   * answered too late), after `latency` ms on the clock. A proxy's answer is reported by its
+   * `answered` outcome, which carries its latency and status.
    */
-  | { error: { latency: number } }
+  | { error: { latency: number; status: Status } }
   | { budget: { used: number; allowed: number; exhausted: boolean } };
 
 export interface ForwarderOptions {
@@ -69,12 +70,12 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
       // When a request being retried was first routed, for its latency. A first attempt keeps
       // its start in the callback it sends; only a request that failed somewhere waits here.
       const retrying = new Map<GetMessage, number>();
-      const fail = (message: GetMessage, response: Answer, start: number): void => {
+      const fail = (message: GetMessage, response: Answer, start: number, status: Status): void => {
         message.reply(response);
-        out.next({ error: { latency: clock.now() - start } });
+        out.next({ error: { latency: clock.now() - start, status } });
       };
       const unreachable = (message: GetMessage, attempts: number, why: string, start: number): void =>
-        fail(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), start);
+        fail(message, errorResponse(Status.PROXY_UNREACHABLE, `no proxy answered after ${attempts} attempt(s)${why}`), start, Status.PROXY_UNREACHABLE);
 
       const onRouted = (r: Routed): void => {
         const { message, proxy, tried } = r;
@@ -87,7 +88,7 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
           retrying.delete(message);
         }
         if (proxy === undefined) {
-          if (tried.length === 0) fail(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), start);
+          if (tried.length === 0) fail(message, errorResponse(Status.PROXY_ERROR, 'no proxy available'), start, Status.PROXY_ERROR);
           else unreachable(message, tried.length, '', start);
           return;
         }
@@ -95,13 +96,13 @@ export function forwarder(port: ForwardPort, options: ForwarderOptions = {}) {
         port(proxy, message.request.key, (failure, response) => {
           if (failure === null) {
             // One message says it all: the proxy answered (health, load) and how long the client waited (metrics).
-            out.next({ outcome: { kind: 'answered', proxy, key: message.request.key, latency: clock.now() - start } });
+            out.next({ outcome: { kind: 'answered', proxy, key: message.request.key, latency: clock.now() - start, status: statusOf(response) } });
             message.reply(response);
             return;
           }
           out.next({ outcome: { kind: 'failed', proxy, failure, key: message.request.key } });
           // Only a request timeout is ever kept from a retry (blame.ts).
-          if (!mayRedispatch(failure, outOfService[proxy] === true)) return fail(message, timedOut, start);
+          if (!mayRedispatch(failure, outOfService[proxy] === true)) return fail(message, timedOut, start, Status.PROXY_TIMEOUT);
           const attempts = tried.length + 1;
           if (attempts > retries) return unreachable(message, attempts, '', start);
           const allowed = budget.tryRetry();

@@ -8,7 +8,10 @@ import { clusterActor, type ClusterInput, type ProbePort } from './health/cluste
 import { forwarder, type ForwardPort, type ForwarderOutput } from './forwarder.js';
 import { purger, type PurgeMessage, type SendPort } from './purger.js';
 import { membershipActor, type MembershipMessage, type OpenPort } from './membership.js';
-import { balancerMetricsActor, type BalancerMetricsInput } from './metrics-actor.js';
+import { balancerMetricsActor, type BalancerMetricsInput, type BalancerReport } from './metrics-actor.js';
+import { logViewChanges } from './view-log.js';
+import type { Scrape } from '../metrics/sample.js';
+import { SILENT, type Log } from '../log/log.js';
 import type { MembershipChange, Outcome, RouteRequest, Routed } from './messages.js';
 import { strategyNamed } from './strategies/registry.js';
 import { DEFAULT_HOT_THRESHOLD } from './strategies/strategy.js';
@@ -51,6 +54,13 @@ export interface BalancerGraphOptions {
   ejectAfter: number;
   /** Milliseconds of the first ejection; repeated ejections last longer, up to 10x. */
   ejectTime: number;
+  /** Where health, ejection and membership changes are logged (view-log.ts); nothing is logged without one. */
+  log?: Log;
+}
+
+/** The balancer's graph, and the way its exporters read the metrics actor. */
+export interface BalancerGraph extends NodeGraph {
+  scrape: Scrape<BalancerReport>;
 }
 
 /** What the balancer's actors need of the proxies: TCP links in a process, anything in a spec. */
@@ -83,10 +93,11 @@ const NOT_TRIED: readonly number[] = Object.freeze([]);
  * metrics, PURGE to the purger and the membership ops to membership, the last two behind the
  * admin token.
  */
-export function balancerGraph(options: BalancerGraphOptions, ports: ProxyPorts): NodeGraph {
+export function balancerGraph(options: BalancerGraphOptions, ports: ProxyPorts): BalancerGraph {
   const strategy = strategyNamed(options.strategy);
   const bus = new Bus(options.clock);
   const view$ = new BehaviorSubject<ClusterView>(initialView(options.proxies));
+  const viewLog = logViewChanges(view$, options.log ?? SILENT);
   // Held, not looked up by name, on the hot path.
   const route = bus.topic(T.route);
   const traffic = bus.topic(T.traffic);
@@ -168,9 +179,11 @@ export function balancerGraph(options: BalancerGraphOptions, ports: ProxyPorts):
       DRAIN_PROXY: toMembership,
       REMOVE_PROXY: toMembership,
     }),
+    scrape: (take) => metrics.next({ scrape: take }),
     close: () => {
       bus.close();
       view$.complete();
+      viewLog.unsubscribe();
     },
   };
 }

@@ -29,8 +29,11 @@ export interface Routed extends RouteRequest {
 /** What happened to traffic sent to a proxy: the passive half of health checking, and the live load. */
 export type Outcome =
   | { readonly kind: 'sent'; readonly proxy: number }
-  /** `latency`: ms on the clock from the request's first routing to this answer, what its client waited. */
-  | { readonly kind: 'answered'; readonly proxy: number; readonly key?: string; readonly latency?: number }
+  /**
+   * `latency`: ms on the clock from the request's first routing to this answer, what its client
+   * waited; `status`: the answer's (lib/protocol/status-of.ts).
+   */
+  | { readonly kind: 'answered'; readonly proxy: number; readonly key?: string; readonly latency?: number; readonly status?: string }
   | { readonly kind: 'failed'; readonly proxy: number; readonly failure: LinkFailure; readonly key?: string };
 
 /** Runtime membership, from the admin ops; the node has already opened links for an added proxy. */

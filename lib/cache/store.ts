@@ -12,6 +12,30 @@ export interface StoreOptions {
   staleWindow?: number;
 }
 
+/**
+ * What an origin port keeps with an entry to refresh it conditionally later (the HTTP origin's
+ * ETag and Last-Modified, inside its cache policy). The cache holds it and hands it back with
+ * the next fetch of the key; it reads only `bytes`, counted against the byte bound.
+ */
+export interface Validator {
+  /** Bytes the validator holds, roughly: the header text it keeps. */
+  readonly bytes: number;
+}
+
+/**
+ * An entry's own rules, from its HTTP origin's headers, in ms; they replace the store's stale
+ * window for that entry.
+ */
+export interface EntryRules {
+  /** Past fresh, the entry is served at once while one refresh runs (grace, stale-while-revalidate). */
+  readonly grace: number;
+  /** Past fresh, the entry is served when the origin fails (stale-if-error). */
+  readonly staleIfError: number;
+  /** Past fresh, an entry with a validator is kept, however stale, for a conditional refresh (Varnish's keep). */
+  readonly keep: number;
+  readonly validator?: Validator;
+}
+
 /** An entry found while kept, fresh or stale. */
 export interface Kept {
   /** The whole encoded answer a hit writes, as bytes. */
@@ -20,6 +44,14 @@ export interface Kept {
   readonly negative: boolean;
   /** Milliseconds since the entry stopped being fresh; <= 0 while fresh. */
   readonly staleMs: number;
+  /** The entry's own rules, when it was stored with some. */
+  readonly rules?: EntryRules;
+}
+
+/** An entry stored with rules: when it stops being fresh (a clock reading, ms), and the rules. */
+interface Ruled {
+  readonly freshUntil: number;
+  readonly rules: EntryRules;
 }
 
 /**
@@ -31,15 +63,22 @@ export interface Kept {
  * encodes nothing and the memory held is the bytes counted. Which keys hold a NOT_FOUND is a set
  * apart, empty unless negative caching is on. Its time is our clock (`perf`), with ttlResolution 0
  * and no autopurge so it never starts a timer of its own.
+ *
+ * An entry stored with its own rules (an HTTP origin's) is kept for its fresh time plus the
+ * longest of its grace, stale-if-error and keep; when it stops being fresh is held in a map
+ * apart, empty unless such entries exist, so entries without rules are looked up as before.
  */
 export class CacheStore {
   private readonly lru: LRUCache<string, Buffer>;
   private readonly negatives = new Set<string>();
+  private readonly ruled = new Map<string, Ruled>();
   private readonly window: number;
+  private readonly clock: Clock;
   private evicted = 0;
 
   constructor(options: StoreOptions) {
     const clock = options.clock;
+    this.clock = clock;
     this.window = options.staleWindow ?? 0;
     this.lru = new LRUCache<string, Buffer>({
       max: options.maxEntries,
@@ -56,6 +95,7 @@ export class CacheStore {
       dispose: (_answer, key, reason) => {
         if (reason === 'evict') this.evicted++;
         if (this.negatives.size > 0) this.negatives.delete(key);
+        if (this.ruled.size > 0) this.ruled.delete(key);
       },
     });
   }
@@ -63,21 +103,35 @@ export class CacheStore {
   /** The answer while fresh; marks it most recently used. */
   fresh(key: string): Buffer | undefined {
     const value = this.lru.get(key);
-    if (value === undefined || this.window === 0) return value;
+    if (value === undefined) return value;
+    if (this.ruled.size > 0) {
+      const ruled = this.ruled.get(key);
+      if (ruled !== undefined) return this.clock.now() < ruled.freshUntil ? value : undefined;
+    }
+    if (this.window === 0) return value;
     return this.lru.getRemainingTTL(key) >= this.window ? value : undefined;
   }
 
   /** Milliseconds `key` stays fresh: Infinity when it never expires, 0 or less when not fresh or not held. */
   freshMs(key: string): number {
     const left = this.lru.getRemainingTTL(key);
-    return left === 0 ? 0 : left - this.window;
+    if (left === 0) return 0;
+    const ruled = this.ruled.size > 0 ? this.ruled.get(key) : undefined;
+    return ruled === undefined ? left - this.window : ruled.freshUntil - this.clock.now();
   }
 
-  /** The answer while kept, fresh or within the stale window, and how long it has been stale. */
+  /** The answer while kept, fresh or stale (within the stale window, or the entry's own rules), and how long it has been stale. */
   kept(key: string): Kept | undefined {
     const answer = this.lru.get(key);
     if (answer === undefined) return undefined;
+    const ruled = this.ruled.size > 0 ? this.ruled.get(key) : undefined;
+    if (ruled !== undefined) return { answer, negative: false, staleMs: this.clock.now() - ruled.freshUntil, rules: ruled.rules };
     return { answer, negative: this.isNegative(key), staleMs: this.window - this.lru.getRemainingTTL(key) };
+  }
+
+  /** True while some entry is held with its own rules: a stale lookup may find one to serve or revalidate. */
+  get hasRuled(): boolean {
+    return this.ruled.size > 0;
   }
 
   /** True when the answer held for `key` is a cached NOT_FOUND. */
@@ -98,6 +152,28 @@ export class CacheStore {
     this.lru.set(key, answer, { ttl: freshMs === Infinity ? 0 : freshMs + this.window });
     // After the set: replacing an entry disposes of the old one, which clears its mark.
     if (negative && this.lru.has(key)) this.negatives.add(key);
+  }
+
+  /**
+   * Stores an answer fresh for `freshMs` (Infinity = until evicted) under its own rules, kept past
+   * fresh for the longest of its grace, stale-if-error and (with a validator) keep. An entry not
+   * fresh at all (no-cache, max-age=0) is still stored when that is more than 0, to be served
+   * stale or refreshed conditionally; otherwise it is dropped as `set` drops it. The validator's
+   * bytes count against the byte bound.
+   */
+  setRuled(key: string, answer: Buffer, freshMs: number, rules: EntryRules): void {
+    const fresh = Math.max(0, freshMs);
+    const window = Math.max(rules.grace, rules.staleIfError, rules.validator === undefined ? 0 : rules.keep);
+    if (!(fresh > 0) && !(window > 0)) {
+      this.lru.delete(key);
+      return;
+    }
+    const size = answer.length + Buffer.byteLength(key) + (rules.validator?.bytes ?? 0);
+    const keptFor = fresh + window;
+    // lru-cache recounts an entry's size only when its value changes; a refresh (after a 304) keeps it.
+    if (this.lru.peek(key) === answer) this.lru.delete(key);
+    this.lru.set(key, answer, { ttl: keptFor === Infinity ? 0 : keptFor, size });
+    if (this.lru.has(key)) this.ruled.set(key, { freshUntil: this.clock.now() + fresh, rules });
   }
 
   /** Forgets an entry; true only if it was still kept (one past its keep time does not count). */

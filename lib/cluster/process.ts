@@ -54,11 +54,12 @@ export class NodeStartError extends Error {
 
 /**
  * Starts a node tool and resolves once it prints its listening line; rejects when it exits first
- * or is not ready within `readyTimeoutMs`, with everything it printed. The node gets an IPC channel
- * it never uses for messages: when this process goes, by any signal, the channel closes and the
- * node drains and exits (lib/net/lifecycle.ts), so no node outlives the process that started it.
+ * or is not ready within `readyTimeoutMs`, with everything it printed. `onStderr` is given every
+ * chunk the node writes to stderr (its log lines, lib/log/log.ts), from the first. The node gets
+ * an IPC channel it never uses for messages: when this process goes, by any signal, the channel
+ * closes and the node drains and exits (lib/net/lifecycle.ts), so no node outlives its starter.
  */
-export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000): Promise<NodeProcess> {
+export function startNode(tool: string, args: readonly string[], readyTimeoutMs = 10_000, onStderr?: (chunk: Buffer) => void): Promise<NodeProcess> {
   const child = spawn(process.execPath, [...NODE_FLAGS, binScript(tool), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let text = '';
   // On 'close', not 'exit': by then all it printed has been read, the reason it exited among it.
@@ -86,7 +87,10 @@ export function startNode(tool: string, args: readonly string[], readyTimeoutMs 
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      onStderr?.(chunk);
+    });
     child.once('close', (code) => {
       giveUp.unsubscribe();
       reject(new NodeStartError(`${tool} exited with ${code} before it was ready`, text));

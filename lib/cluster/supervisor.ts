@@ -9,10 +9,14 @@ import { NodeStartError, type Exit, type NodeProcess } from './process.js';
 export interface NodeSpec {
   /** Its kind, as the log names it: `origin`, `proxy`, `load balancer`. */
   readonly role: string;
+  /** Its name in the cluster, in front of its log lines: `origin`, `proxy-2`, `load-balancer`. */
+  readonly name: string;
   /** The bin tool: `origin`, `proxy`, `load-balancer`. */
   readonly tool: string;
   /** `host:port`: a fixed port, so a restarted node is found where the others look for it. */
   readonly address: string;
+  /** `host:port` of its metrics port (`--metrics-port`), fixed like `address`. */
+  readonly metrics?: string;
   readonly args: readonly string[];
   /** Said after its address in its start line: the balancer's strategy. */
   readonly note?: string;
@@ -154,13 +158,30 @@ function printedSinceReady(output: string): string {
   return ready === -1 ? output : output.slice(output.indexOf('\n', ready) + 1);
 }
 
+/** What a node printed but its log lines (JSON objects, lib/log/log.ts), which bin/cluster shows as they come. */
+function withoutLogLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !isLogLine(line))
+    .join('\n');
+}
+
+function isLogLine(line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * One log line of `head`, what the node `said` and what the supervisor does about it. A node
  * that stops on an operator's mistake says why in one line, `proxy: port 8002 is in use`, given
  * without its name, which the line already has; anything longer (a bug's stack trace) follows whole.
  */
 function report(head: string, said: string, tool: string, decision?: string): string {
-  const text = said.trim();
+  const text = withoutLogLines(said).trim();
   const then = decision === undefined ? '' : `; ${decision}`;
   if (text === '') return `${head}${then}`;
   if (text.includes('\n')) return `${head}${then}. It printed:\n${text}`;

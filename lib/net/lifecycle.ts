@@ -1,8 +1,11 @@
 // What every running node shares: its address, a drain, what stops it, and how it says it cannot start.
 import type { AddressInfo } from 'node:net';
+import { SILENT, type Log } from '../log/log.js';
 
 export interface RunningNode {
   readonly address: AddressInfo;
+  /** Where its metrics port listens (`--metrics-port`), if it has one. */
+  readonly metrics?: AddressInfo;
   /** Stops accepting, answers everything accepted, releases upstream links. */
   drain(): Promise<void>;
 }
@@ -36,19 +39,26 @@ export function startupProblem(err: unknown): string | undefined {
   }
 }
 
-/** What a node's command line asks of its run besides serving. */
+/** What a node's command line asks of its run besides serving, read from the flags `runUntilSignalled` is given. */
 export interface RunFlags {
   /** Start, then stop at once without serving: the flags, the data folder and the port are checked. */
   check?: boolean;
 }
 
+/** How a node's flags are logged at start: secrets (any flag named like a token) are not. */
+export function loggableConfig(config: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([name, value]) => [name, /token/i.test(name) && value !== undefined ? '<set>' : value]));
+}
+
 /**
- * Waits for the node to start, then prints the ready line and drains on SIGTERM or SIGINT, and
- * when the parent that started it with an IPC channel (bin/cluster) goes, however it went: a
- * SIGKILLed supervisor leaves no node behind. Exits 0 once drained. A node that cannot start
- * prints `<name>: <problem>` and exits 1 (startupProblem); with `check`, one that can exits 0.
+ * Waits for the node to start, then prints the ready lines on stdout (the metrics line first, so
+ * whoever waits for `listening on` has both: lib/cluster/process.ts reads them), logs the start-up
+ * configuration, and drains on SIGTERM or SIGINT, and when the parent that started it with an IPC
+ * channel (bin/cluster) goes, however it went: a SIGKILLed supervisor leaves no node behind. Exits 0
+ * once drained (1 if the drain failed), logging both. A node that cannot start prints
+ * `<name>: <problem>` and exits 1 (startupProblem); with `config.check`, one that can exits 0.
  */
-export async function runUntilSignalled(name: string, starting: RunningNode | Promise<RunningNode>, flags: RunFlags = {}): Promise<void> {
+export async function runUntilSignalled(name: string, starting: RunningNode | Promise<RunningNode>, log: Log = SILENT, config: object = {}): Promise<void> {
   let node: RunningNode;
   try {
     node = await starting;
@@ -58,24 +68,33 @@ export async function runUntilSignalled(name: string, starting: RunningNode | Pr
     process.stderr.write(`${name}: ${problem}\n`);
     process.exit(1);
   }
-  if (flags.check === true) {
+  if ((config as RunFlags).check === true) {
     await node.drain();
     process.exit(0);
   }
   const { address, port } = node.address;
+  if (node.metrics !== undefined) process.stdout.write(`${name} metrics on http://${node.metrics.address}:${node.metrics.port}/metrics\n`);
   process.stdout.write(`${name} listening on ${address}:${port}\n`);
+  log.info({ address: `${address}:${port}`, ...(node.metrics === undefined ? {} : { metrics: `${node.metrics.address}:${node.metrics.port}` }), config: loggableConfig(config) }, 'started');
   let stopping = false;
-  const stop = (): void => {
+  const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    log.info({ signal }, 'draining: no new connections; answering what was accepted');
     node.drain().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        log.info({}, 'stopped');
+        process.exit(0);
+      },
+      (err: Error) => {
+        log.error({ err: err.message }, 'drain failed');
+        process.exit(1);
+      },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   // The channel closes when the parent exits, by any signal, SIGKILL included: the kernel closes
   // its end. Linux's PR_SET_PDEATHSIG would do the same, but Node offers no way to set it.
-  if (process.channel !== undefined) process.on('disconnect', stop);
+  if (process.channel !== undefined) process.on('disconnect', () => stop('disconnect'));
 }

@@ -262,13 +262,20 @@ export class UpstreamLink {
 
   // Once the peer is known to echo ids, connections still warming up in text retire, making room
   // at the cap: fresh connections carry ids from their first request, and one warming behind a slow
-  // miss would otherwise hold its place in the pool until that answer. True if one retired.
+  // miss would otherwise hold its place in the pool until that answer. An idle one (it rested before
+  // another link sharing the profile learned the peer echoes ids) closes at once: `pick` never takes
+  // it, so it would hold its place for good. True if one retired.
   private retireWarming(): boolean {
     if (!this.knowsIds) return false;
     let retired = false;
-    for (const c of this.connections) {
-      if (c.retiring || c.idle || !this.warming(c)) continue;
-      c.retire();
+    for (const c of [...this.connections]) {
+      if (c.retiring || !this.warming(c)) continue;
+      if (c.idle) {
+        this.forget(c);
+        c.close();
+      } else {
+        c.retire();
+      }
       retired = true;
     }
     return retired && this.staying() < this.maxConnections;

@@ -1,14 +1,16 @@
 // The proxy's cache actor: answers hits, coalesces misses into one fetch per key, stores what comes
-// back, serves stale values in grace or when the origin fails, and fills spilled keys from peers.
+// back, serves stale values in grace or when the origin fails, revalidates kept entries conditionally,
+// and fills spilled keys from peers.
 import type { Observable } from 'rxjs';
 import { operate } from '../bus/actor.js';
 import type { Inbound } from '../bus/inbound.js';
 import type { PeerRequest, PurgeRequest, Request } from '../protocol/request.js';
 import { bytesOf, errorResponse, ok, okBytes, okEncoded, type Answer } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
-import { CacheStore, type StoreOptions } from '../cache/store.js';
+import { statusOf } from '../protocol/status-of.js';
+import { CacheStore, type EntryRules, type StoreOptions } from '../cache/store.js';
 import type { Clock } from '../time/clock.js';
-import { CACHE_EVENTS, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder } from './messages.js';
+import { CACHE_EVENTS, type Answered, type CacheEvent, type CacheGauges, type Fetched, type FetchOrder, type StaleDirectives, type Validator } from './messages.js';
 
 const STALE = Buffer.from(',"stale":true}');
 
@@ -19,7 +21,7 @@ export type GetMessage = Inbound<Extract<Request, { op: 'GET' }>>;
 export type PurgeMessage = Inbound<PurgeRequest>;
 export type PeerMessage = Inbound<PeerRequest>;
 export type CacheInput = { get: GetMessage } | { fetched: Fetched } | { purge: PurgeMessage } | { peer: PeerMessage };
-export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges };
+export type CacheOutput = { fetch: FetchOrder } | { event: CacheEvent } | { gauges: CacheGauges } | { answered: Answered };
 
 export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWindow'> {
   /** The proxy's port, reported as `node` in every answer (as the original does). */
@@ -36,6 +38,11 @@ export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWi
   /** Milliseconds a NOT_FOUND answer is cached; 0 = not cached. */
   negativeTtl?: number;
   /**
+   * Milliseconds past its fresh time an entry with a validator (an HTTP origin's ETag or
+   * Last-Modified) is kept, however stale, so the next fetch of it is conditional (Varnish's keep).
+   */
+  keep?: number;
+  /**
    * The other proxies (`host:port`) a miss may be filled from, when the balancer's `fill` hint
    * names one (ADD_PEER adds more). A hint naming any other address is ignored: a client must
    * never choose where a proxy fetches what it caches for everyone.
@@ -44,11 +51,12 @@ export interface CacheActorOptions extends Omit<StoreOptions, 'clock' | 'staleWi
 }
 
 /**
- * A fetch in flight: who waits on it, whether its answer may still be stored (a purge says no),
- * and the peer it is filled from, if any.
+ * A fetch in flight: who waits on it and since when (ms of the clock, one reading per waiter),
+ * whether its answer may still be stored (a purge says no), and the peer it is filled from, if any.
  */
 interface Pending {
   readonly waiters: GetMessage[];
+  readonly arrivals: number[];
   store: boolean;
   readonly peer?: string;
 }
@@ -64,16 +72,36 @@ interface Pending {
  * so the copy here expires no later than the owner's (a stale answer carries 0: not stored). A
  * peer GET never fills from a peer itself, and never waits on a fill from one: two proxies
  * filling a key from each other would wait on each other until their peer links time out.
+ *
+ * Revalidation (docs/http-origin.md): an entry an HTTP origin gave a validator is fetched again,
+ * once stale, with that validator; a `not_modified` outcome makes the entry kept fresh again and
+ * answers its waiters from it. An HTTP origin's stale-while-revalidate and stale-if-error extend
+ * --grace and --stale-if-error for that entry; no-cache, must-revalidate, proxy-revalidate and
+ * s-maxage take the proxy's own out (RFC 9111 4.2.4).
  */
 export function cacheActor(options: CacheActorOptions) {
   const { node, ttl } = options;
   const grace = options.grace ?? 0;
   const staleIfError = options.staleIfError ?? 0;
   const negativeTtl = options.negativeTtl ?? 0;
+  const keep = options.keep ?? 0;
   const hitSuffix = `,"cache_hit":true,"node":${node}`;
   const missSuffix = `,"cache_hit":false,"node":${node}`;
   // The store holds the bytes of the whole answer a fresh hit writes; a stale answer is that one, marked.
   const stale = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, -1), STALE]);
+  // After a 304 the origin was asked, so the answer says so, with the data kept.
+  const hitTail = Buffer.from(`${hitSuffix}}`);
+  const missTail = Buffer.from(`${missSuffix}}`);
+  const asMiss = (hit: Buffer): Buffer => Buffer.concat([hit.subarray(0, hit.length - hitTail.length), missTail]);
+  const rulesOf = (directives: StaleDirectives | undefined, validator: Validator | undefined): EntryRules => {
+    const own = directives?.strict !== true;
+    return {
+      grace: Math.max(own ? grace : 0, directives?.whileRevalidate ?? 0),
+      staleIfError: Math.max(own ? staleIfError : 0, directives?.ifError ?? 0),
+      keep,
+      validator,
+    };
+  };
 
   return (inbox: Observable<CacheInput>, clock: Clock): Observable<CacheOutput> =>
     operate<CacheInput, CacheOutput>(inbox, (out) => {
@@ -84,13 +112,15 @@ export function cacheActor(options: CacheActorOptions) {
 
       const peers = new Set(options.peers);
 
-      const fetch = (key: string, waiters: GetMessage[], peer?: string): void => {
+      const fetch = (key: string, waiters: GetMessage[], peer?: string, validator?: Validator): void => {
+        const arrivals = waiters.length === 0 ? [] : [clock.now()];
         if (peer === undefined) {
-          pending.set(key, { waiters, store: true });
+          pending.set(key, { waiters, arrivals, store: true });
           event('origin_fetch');
-          out.next({ fetch: { key } });
+          if (validator !== undefined) event('revalidation');
+          out.next({ fetch: validator === undefined ? { key } : { key, validator } });
         } else {
-          pending.set(key, { waiters, store: true, peer });
+          pending.set(key, { waiters, arrivals, store: true, peer });
           out.next({ fetch: { key, peer } });
         }
       };
@@ -108,13 +138,15 @@ export function cacheActor(options: CacheActorOptions) {
 
       const onMiss = (message: GetMessage): void => {
         const key = message.request.key;
-        // Without grace, nothing stale is served here: no second lookup.
-        const kept = grace > 0 ? store.kept(key) : undefined;
-        if (kept !== undefined && !kept.negative && kept.staleMs <= grace) {
+        // Without grace or entries of an HTTP origin, nothing stale is served or revalidated: no second lookup.
+        const kept = grace > 0 || store.hasRuled ? store.kept(key) : undefined;
+        const keptGrace = kept?.rules?.grace ?? grace;
+        const validator = kept?.rules?.validator;
+        if (kept !== undefined && !kept.negative && keptGrace > 0 && kept.staleMs <= keptGrace) {
           event('hit');
           event('stale_served');
           message.reply(forPeer(message, stale(kept.answer), 0));
-          if (!pending.has(key)) fetch(key, []);
+          if (!pending.has(key)) fetch(key, [], undefined, validator);
           return;
         }
         event('miss');
@@ -122,21 +154,26 @@ export function cacheActor(options: CacheActorOptions) {
         const { fill, peer } = message.request;
         if (waiting !== undefined && peer === true && waiting.peer !== undefined) {
           message.reply(errorResponse(Status.ORIGIN_FAILURE, 'this proxy is filling the key from a peer'));
+          out.next({ answered: { status: Status.ORIGIN_FAILURE, waits: [0] } });
         } else if (waiting !== undefined) {
           event('coalesced');
           waiting.waiters.push(message);
+          waiting.arrivals.push(clock.now());
+        } else if (fill !== undefined && peer !== true && peers.has(fill)) {
+          fetch(key, [message], fill);
         } else {
-          fetch(key, [message], fill !== undefined && peer !== true && peers.has(fill) ? fill : undefined);
+          fetch(key, [message], undefined, validator);
         }
         gauges();
       };
 
       const onFetched = ({ key, outcome, fromPeer }: Fetched): void => {
-        const { waiters, store: storable, peer } = pending.get(key) ?? { waiters: [], store: false };
+        const { waiters, arrivals, store: storable, peer } = pending.get(key) ?? { waiters: [], arrivals: [], store: false };
         pending.delete(key);
         // A fill that fell back to the origin fetched from it after all.
         if (peer !== undefined) event(fromPeer === true ? 'peer_fill' : 'origin_fetch');
         let answer: Answer;
+        let status: string = Status.OK;
         // What a peer's GET is told of the entry's freshness (ms), for an OK: a stale one is not to be stored.
         let freshMs: number | undefined;
         if (outcome.kind === 'ok') {
@@ -144,8 +181,23 @@ export function cacheActor(options: CacheActorOptions) {
           // 0 the store keeps nothing, and the newer answer still replaces an older value kept for
           // grace or stale-if-error.
           freshMs = storable ? (outcome.ttl ?? ttl) : 0;
-          if (storable) store.set(key, okBytes(outcome.data, hitSuffix), freshMs);
+          if (storable && outcome.stale === undefined && outcome.validator === undefined) {
+            store.set(key, okBytes(outcome.data, hitSuffix), freshMs);
+          } else if (storable) {
+            store.setRuled(key, okBytes(outcome.data, hitSuffix), freshMs, rulesOf(outcome.stale, outcome.validator));
+          }
           answer = okEncoded(outcome.data, missSuffix);
+        } else if (outcome.kind === 'not_modified') {
+          event('not_modified');
+          const kept = store.kept(key);
+          if (kept === undefined || kept.negative) {
+            // Purged or evicted while the origin was asked: only a full fetch brings the data now.
+            if (waiters.length > 0) fetch(key, waiters);
+            return;
+          }
+          freshMs = outcome.ttl;
+          store.setRuled(key, kept.answer, freshMs, rulesOf(outcome.stale, outcome.validator));
+          answer = asMiss(kept.answer);
         } else if (outcome.kind === 'answer') {
           if (storable && outcome.notFound && negativeTtl > 0) {
             store.set(key, bytesOf(outcome.answer), negativeTtl, true);
@@ -154,6 +206,7 @@ export function cacheActor(options: CacheActorOptions) {
             store.delete(key);
           }
           answer = outcome.answer;
+          status = outcome.notFound ? Status.NOT_FOUND : statusOf(answer);
         } else {
           event('origin_error');
           const stale = staleAnswer(key);
@@ -162,14 +215,21 @@ export function cacheActor(options: CacheActorOptions) {
             freshMs = 0;
           }
           answer = stale ?? errorResponse(Status.ORIGIN_FAILURE, outcome.reason);
+          if (stale === undefined) status = Status.ORIGIN_FAILURE;
         }
         for (const message of waiters) message.reply(freshMs === undefined ? answer : forPeer(message, answer, freshMs));
+        if (waiters.length > 0) {
+          const now = clock.now();
+          out.next({ answered: { status, waits: arrivals.map((since) => now - since) } });
+        }
         gauges();
       };
 
       const staleAnswer = (key: string): Buffer | undefined => {
         const kept = store.kept(key);
-        if (kept === undefined || kept.negative || kept.staleMs > staleIfError) return undefined;
+        if (kept === undefined || kept.negative) return undefined;
+        const limit = kept.rules?.staleIfError ?? staleIfError;
+        if (kept.staleMs > limit || (kept.rules !== undefined && limit === 0)) return undefined;
         return stale(kept.answer);
       };
 

@@ -2,10 +2,14 @@
 // retrying a failed fetch once after a jittered backoff; an order naming a peer tries the peer first.
 import { mergeMap, map, of, timer, type Observable } from 'rxjs';
 import type { Clock } from '../time/clock.js';
-import type { FetchOrder, Fetched, FetchOutcome } from './messages.js';
+import type { FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
 
-/** The origin as the fetcher sees it: a key in, one outcome out. The TCP link implements it. */
-export type OriginPort = (key: string) => Observable<FetchOutcome>;
+/**
+ * The origin as the fetcher sees it: a key in, one outcome out; with the validator kept with a
+ * stale entry, the fetch is conditional and may come back `not_modified`. The TCP link
+ * (origin-link.ts) implements it, ignoring validators; so does the HTTP origin (http-origin.ts).
+ */
+export type OriginPort = (key: string, validator?: Validator) => Observable<FetchOutcome>;
 
 /**
  * The other proxies as the fetcher sees them: a peer's `host:port` and a key in, the peer's answer
@@ -32,17 +36,17 @@ export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
   const random = options.random ?? Math.random;
   const peers = options.peers;
   return (orders: Observable<FetchOrder>, clock: Clock): Observable<Fetched> => {
-    const fromOrigin = (key: string): Observable<Fetched> =>
-      origin(key).pipe(
+    const fromOrigin = (key: string, validator?: Validator): Observable<Fetched> =>
+      origin(key, validator).pipe(
         mergeMap((outcome): Observable<FetchOutcome> =>
-          outcome.kind === 'failure' ? timer(backoff * (0.5 + random()), clock).pipe(mergeMap(() => origin(key))) : of(outcome),
+          outcome.kind === 'failure' ? timer(backoff * (0.5 + random()), clock).pipe(mergeMap(() => origin(key, validator))) : of(outcome),
         ),
         map((outcome) => ({ key, outcome })),
       );
     return orders.pipe(
-      mergeMap(({ key, peer }) =>
+      mergeMap(({ key, peer, validator }) =>
         peer === undefined || peers === undefined
-          ? fromOrigin(key)
+          ? fromOrigin(key, validator)
           : peers(peer, key).pipe(
               mergeMap((outcome): Observable<Fetched> => (outcome.kind === 'failure' ? fromOrigin(key) : of({ key, outcome, fromPeer: true }))),
             ),

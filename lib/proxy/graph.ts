@@ -4,15 +4,25 @@ import { router, withAdminToken, type NodeGraph } from '../bus/routes.js';
 import type { Clock } from '../time/clock.js';
 import { cacheActor, type CacheActorOptions, type CacheInput, type CacheOutput } from './cache-actor.js';
 import { fetcher, type OriginPort, type PeerPort } from './fetcher.js';
-import { proxyMetricsActor, type ProxyMetricsInput } from './metrics-actor.js';
+import { proxyMetricsActor, type ProxyMetricsInput, type ProxyReport } from './metrics-actor.js';
 import type { FetchOrder } from './messages.js';
+import { originLog } from './origin-log.js';
+import type { Scrape } from '../metrics/sample.js';
+import { SILENT, type Log } from '../log/log.js';
 
-/** The clock every actor reads, the cache's options (in ms), and the admin token. */
+/** The clock every actor reads, the cache's options (in ms), the admin token, and the log. */
 export interface ProxyGraphOptions {
   clock: Clock;
   cache: CacheActorOptions;
   /** PURGE needs `"token"` equal to it; without one, PURGE is refused UNAUTHORIZED. */
   adminToken?: string;
+  /** Where origin failures are logged (origin-log.ts); nothing is logged without one. */
+  log?: Log;
+}
+
+/** The proxy's graph, and the way its exporters read the metrics actor. */
+export interface ProxyGraph extends NodeGraph {
+  scrape: Scrape<ProxyReport>;
 }
 
 const T = {
@@ -26,7 +36,7 @@ const T = {
  * metrics. `peers` is where misses spilled here are filled from (the other proxies); without it,
  * every miss goes to the origin.
  */
-export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers?: PeerPort): NodeGraph {
+export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers?: PeerPort): ProxyGraph {
   const bus = new Bus(options.clock);
   // Held, not looked up by name, on the hot path.
   const cache = bus.topic(T.cache);
@@ -38,8 +48,14 @@ export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers
     // The cache's output sorted as it leaves: fetch orders to the fetcher, events and gauges to metrics.
     { next: (o: CacheOutput) => ('fetch' in o ? fetch.next(o.fetch) : metrics.next(o)) },
   );
+  const origins = originLog(options.log ?? SILENT, options.clock);
   // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
-  bus.spawn(fetcher(origin, { peers }), T.fetch, { next: (fetched) => cache.next({ fetched }) });
+  bus.spawn(fetcher(origin, { peers }), T.fetch, {
+    next: (fetched) => {
+      origins.note(fetched);
+      cache.next({ fetched });
+    },
+  });
   bus.spawn(proxyMetricsActor(), T.metrics);
 
   return {
@@ -49,6 +65,10 @@ export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers
       PURGE: withAdminToken(options.adminToken, (message) => cache.next({ purge: message })),
       ADD_PEER: withAdminToken(options.adminToken, (message) => cache.next({ peer: message })),
     }),
-    close: () => bus.close(),
+    scrape: (take) => metrics.next({ scrape: take }),
+    close: () => {
+      bus.close();
+      origins.close();
+    },
   };
 }

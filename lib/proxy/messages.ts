@@ -1,18 +1,45 @@
 // Messages between the proxy's actors.
 import type { Encoded } from '../protocol/response.js';
+import type { Validator } from '../cache/store.js';
 
 /** The cache asks the fetcher for one key. */
 export interface FetchOrder {
   readonly key: string;
   /** A peer (`host:port`, one this proxy trusts) to fill the key from before trying the origin. */
   readonly peer?: string;
+  /** The validator kept with a stale entry: the origin is asked conditionally, and may answer `not_modified`. */
+  readonly validator?: Validator;
+}
+
+export type { Validator };
+
+/**
+ * What an HTTP origin said about serving an answer once it is stale, in ms (RFC 5861's
+ * `stale-while-revalidate` and `stale-if-error`). `strict` is set by `no-cache`,
+ * `must-revalidate`, `proxy-revalidate` and `s-maxage`, which forbid a shared cache to serve the
+ * answer stale on its own say (RFC 9111 4.2.4, 5.2.2): the proxy's --grace and --stale-if-error
+ * do not apply to it, the origin's own directives still do.
+ */
+export interface StaleDirectives {
+  readonly whileRevalidate: number;
+  readonly ifError: number;
+  readonly strict: boolean;
 }
 
 /** What the origin said about a key. */
 export type FetchOutcome =
-  /** `ttl` (ms) when the origin set one for this key; it wins over the proxy's --ttl. */
-  | { readonly kind: 'ok'; readonly data: string; readonly ttl?: number }
-  /** An answer passed on as it is: NOT_FOUND (cached only under --negative-ttl), or the origin refusing the key. */
+  /**
+   * `ttl` (ms) when the origin set one for this key; it wins over the proxy's --ttl. An HTTP origin
+   * always sets it, and adds its stale directives and, when the answer has an ETag or
+   * Last-Modified, a validator.
+   */
+  | { readonly kind: 'ok'; readonly data: string; readonly ttl?: number; readonly stale?: StaleDirectives; readonly validator?: Validator }
+  /** The origin answered a conditional fetch 304: the entry kept is still good, fresh for `ttl` ms more. */
+  | { readonly kind: 'not_modified'; readonly ttl: number; readonly stale: StaleDirectives; readonly validator?: Validator }
+  /**
+   * An answer passed on as it is: NOT_FOUND, or the origin refusing the key. `notFound` marks a
+   * NOT_FOUND the proxy may cache under --negative-ttl (not one its origin said not to store).
+   */
   | { readonly kind: 'answer'; readonly answer: Encoded; readonly notFound: boolean }
   | { readonly kind: 'failure'; readonly reason: string };
 
@@ -24,7 +51,18 @@ export interface Fetched {
 }
 
 /** What the cache tells the metrics actor. */
-export const CACHE_EVENTS = ['hit', 'miss', 'coalesced', 'origin_fetch', 'origin_error', 'stale_served', 'negative_hit', 'peer_fill'] as const;
+export const CACHE_EVENTS = [
+  'hit',
+  'miss',
+  'coalesced',
+  'origin_fetch',
+  'origin_error',
+  'stale_served',
+  'negative_hit',
+  'peer_fill',
+  'revalidation',
+  'not_modified',
+] as const;
 export type CacheEvent = (typeof CACHE_EVENTS)[number];
 
 /** The store's size, sent after every change. */
@@ -32,4 +70,14 @@ export interface CacheGauges {
   readonly entries: number;
   readonly bytes: number;
   readonly evictions: number;
+}
+
+/**
+ * Misses answered together, when the fetch they waited on came back (or a peer's GET was refused):
+ * their status and how long each waited, in ms of the clock. Hits are not sent one by one: a hit
+ * is answered in the callback that read it, so on the clock it takes 0 ms, and its `hit` event says so.
+ */
+export interface Answered {
+  readonly status: string;
+  readonly waits: readonly number[];
 }

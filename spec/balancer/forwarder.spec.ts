@@ -94,7 +94,7 @@ describe('forwarder', () => {
     expect(r.message.replies).to.deep.equal([ANSWER]);
   });
 
-  it("reports 'sent' when it forwards and 'answered', with the latency, when the proxy answers", () => {
+  it("reports 'sent' when it forwards and 'answered', with the latency and the answer's status, when the proxy answers", () => {
     const port = new FakePort();
     const { input, output } = start(port);
     input.next(routed(1));
@@ -102,7 +102,7 @@ describe('forwarder', () => {
     port.calls[0]!.done(null, Buffer.from(ANSWER));
     expect(output).to.deep.equal([
       { outcome: { kind: 'sent', proxy: 1 } },
-      { outcome: { kind: 'answered', proxy: 1, key: 'article/1', latency: 0 } },
+      { outcome: { kind: 'answered', proxy: 1, key: 'article/1', latency: 0, status: 'OK' } },
     ]);
   });
 
@@ -136,7 +136,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_ERROR","error":"no proxy available"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([{ error: { latency: 0 } }]);
+    expect(output).to.deep.equal([{ error: { latency: 0, status: 'PROXY_ERROR' } }]);
   });
 
   it('answers PROXY_UNREACHABLE when no proxy is left after failed attempts', () => {
@@ -146,7 +146,7 @@ describe('forwarder', () => {
     input.next(r);
     expect(r.message.replies).to.deep.equal(['{"status":"PROXY_UNREACHABLE","error":"no proxy answered after 2 attempt(s)"}']);
     expect(port.calls).to.have.length(0);
-    expect(output).to.deep.equal([{ error: { latency: 0 } }]);
+    expect(output).to.deep.equal([{ error: { latency: 0, status: 'PROXY_UNREACHABLE' } }]);
   });
 
   it('keeps forwards independent: a slow proxy does not hold back a fast one', () => {
@@ -308,7 +308,7 @@ describe('forwarder', () => {
         expectObservable(output, '^ 20ms !').toBe('-s----(fe)', {
           s: { outcome: { kind: 'sent', proxy: 0 } },
           f: { outcome: { kind: 'failed', proxy: 0, failure: 'timeout', key: 'article/1' } },
-          e: { error: { latency: 5 } },
+          e: { error: { latency: 5, status: 'PROXY_TIMEOUT' } },
         });
       });
       expect(calls).to.deep.equal(['1:0']);

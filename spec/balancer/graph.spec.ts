@@ -220,6 +220,8 @@ describe('balancer graph', () => {
         ejections: 0,
         weight: 1,
         state: 'active',
+        // Its one answer came 1 ms of virtual time after the request.
+        latency_last_minute_ms: { p50: 1, p90: 1, p99: 1 },
       });
     });
   });

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { balancerMetricsActor, type BalancerMetricsInput } from '../../lib/balancer/metrics-actor.js';
+import { balancerMetricsActor, type BalancerMetricsInput, type BalancerReport } from '../../lib/balancer/metrics-actor.js';
 import { proxyState, type ClusterView, type ProxyState } from '../../lib/balancer/view.js';
+import type { Sample } from '../../lib/metrics/sample.js';
+import { ManualClock } from '../net/manual-clock.js';
 
 /** Starts the actor for `strategy` on a clock at `now` ms; feeds it inputs and asks for METRICS. */
-function start(strategy = 'consistent_hash', now = 0) {
-  const clock = new TestScheduler(() => undefined);
+function start(strategy = 'consistent_hash', now = 0, clock: TestScheduler | ManualClock = new TestScheduler(() => undefined)) {
   clock.frame = now;
   const inbox = new Subject<BalancerMetricsInput>();
   balancerMetricsActor(strategy)(inbox, clock).subscribe();
@@ -20,6 +21,12 @@ function start(strategy = 'consistent_hash', now = 0) {
       expect(reply.status).to.equal('OK');
       return reply.data;
     },
+    scrape: (): Sample<BalancerReport> => {
+      const samples: Sample<BalancerReport>[] = [];
+      inbox.next({ scrape: (sample) => samples.push(sample) });
+      expect(samples).to.have.length(1);
+      return samples[0]!;
+    },
   };
 }
 
@@ -30,6 +37,9 @@ function view(...changes: Partial<ProxyState>[]): { view: ClusterView } {
 /** A fresh request routed to `proxy`: metrics counts the send from its routing note. */
 const sent = (proxy: number): BalancerMetricsInput => ({ routed: { cursor: proxy, retry: false, proxy } });
 const answered = (proxy: number): BalancerMetricsInput => ({ outcome: { kind: 'answered', proxy } });
+
+/** The percentiles of an empty window. */
+const NONE = { p50: 0, p90: 0, p99: 0 };
 
 const routed = (cursor: number, retry = false, chosen = true): BalancerMetricsInput => ({ routed: { cursor, retry, proxy: chosen ? cursor : undefined } });
 
@@ -49,6 +59,7 @@ describe('balancer metrics actor', () => {
       'retry_budget_exhausted',
       'retry_budget',
       'latency_ms',
+      'latency_last_minute_ms',
     ]);
   });
 
@@ -74,8 +85,8 @@ describe('balancer metrics actor', () => {
       answered(3),
     );
     expect(actor.metrics().proxies).to.deep.equal({
-      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 3, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
-      '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: { total_requests: 9 }, reason: null, in_flight: 3, requests: 3, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active', latency_last_minute_ms: NONE },
+      '127.0.0.1:8002': { healthy: false, metrics: null, reason: 'probe timeout', in_flight: 0, requests: 0, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active', latency_last_minute_ms: NONE },
       '127.0.0.1:8003': {
         healthy: true,
         metrics: null,
@@ -88,8 +99,9 @@ describe('balancer metrics actor', () => {
         ejections: 2,
         weight: 0.325,
         state: 'active',
+        latency_last_minute_ms: NONE,
       },
-      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 2, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining' },
+      '127.0.0.1:8004': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 2, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 0.778, state: 'draining', latency_last_minute_ms: NONE },
     });
   });
 
@@ -138,7 +150,7 @@ describe('balancer metrics actor', () => {
     );
     const data = actor.metrics();
     expect(data.proxies).to.deep.include({
-      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 1, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active' },
+      '127.0.0.1:8001': { healthy: true, metrics: null, reason: null, in_flight: 1, requests: 1, failures: 0, timeouts: 0, ejected: false, ejections: 0, weight: 1, state: 'active', latency_last_minute_ms: NONE },
     });
     expect((data.proxies as Record<string, object>)['127.0.0.1:8002']).to.deep.include({ in_flight: 0, requests: 2, failures: 1 });
     expect(data.forward_failures).to.equal(1);
@@ -174,7 +186,7 @@ describe('balancer metrics actor', () => {
 
   it('reports p50, p99 and max of client latency on the clock, and counts error answers', () => {
     const actor = start();
-    for (let ms = 1; ms <= 100; ms++) actor.send(ms % 10 === 0 ? { error: { latency: ms } } : { outcome: { kind: 'answered', proxy: 0, latency: ms } });
+    for (let ms = 1; ms <= 100; ms++) actor.send(ms % 10 === 0 ? { error: { latency: ms, status: 'PROXY_UNREACHABLE' } } : { outcome: { kind: 'answered', proxy: 0, latency: ms } });
     expect(actor.metrics()).to.deep.include({ latency_ms: { p50: 50, p99: 99, max: 100 }, errors: 10 });
   });
 
@@ -189,5 +201,62 @@ describe('balancer metrics actor', () => {
     expect(actor.metrics()).to.deep.include({ retry_budget: { used: 0, allowed: 0 }, retry_budget_exhausted: 0 });
     actor.send({ budget: { used: 3, allowed: 10, exhausted: false } }, { budget: { used: 10, allowed: 10, exhausted: true } }, { budget: { used: 10, allowed: 10, exhausted: true } });
     expect(actor.metrics()).to.deep.include({ retry_budget: { used: 10, allowed: 10 }, retry_budget_exhausted: 2 });
+  });
+
+  describe('latency over the last minute', () => {
+    const answeredIn = (proxy: number, latency: number, status = 'OK'): BalancerMetricsInput => ({ outcome: { kind: 'answered', proxy, latency, status } });
+    const lastMinute = (data: Record<string, unknown>, proxy?: string): unknown =>
+      proxy === undefined ? data.latency_last_minute_ms : (data.proxies as Record<string, { latency_last_minute_ms: unknown }>)[proxy]!.latency_last_minute_ms;
+
+    it('reports p50, p90 and p99 of the answers, balancer-wide and per proxy, errors balancer-wide only', () => {
+      const actor = start();
+      actor.send(view({}, {}));
+      for (let ms = 1; ms <= 100; ms++) actor.send(answeredIn(0, ms));
+      actor.send(answeredIn(1, 200), { error: { latency: 250, status: 'PROXY_TIMEOUT' } });
+      const data = actor.metrics();
+      expect(lastMinute(data, '127.0.0.1:8001')).to.deep.equal({ p50: 50, p90: 90, p99: 99 });
+      expect(lastMinute(data, '127.0.0.1:8002')).to.deep.equal({ p50: 200, p90: 200, p99: 200 });
+      expect(lastMinute(data)).to.deep.equal({ p50: 51, p90: 92, p99: 200 });
+    });
+
+    it('forgets answers once a minute of the clock has passed since their 10 s slice began', () => {
+      const clock = new ManualClock();
+      const actor = start('consistent_hash', 0, clock);
+      actor.send(view({}));
+      for (let i = 0; i < 10; i++) actor.send(answeredIn(0, 200));
+      clock.advance(30_000);
+      for (let i = 0; i < 10; i++) actor.send(answeredIn(0, 5));
+      clock.advance(29_999);
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 5, p90: 200, p99: 200 });
+      clock.advance(1);
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 5, p90: 5, p99: 5 });
+      expect(lastMinute(actor.metrics(), '127.0.0.1:8001')).to.deep.equal({ p50: 5, p90: 5, p99: 5 });
+      clock.advance(30_000);
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 0, p90: 0, p99: 0 });
+    });
+
+    it('keeps latency_ms since start, as before', () => {
+      const clock = new ManualClock();
+      const actor = start('consistent_hash', 0, clock);
+      actor.send(answeredIn(0, 200));
+      clock.advance(120_000);
+      expect(actor.metrics().latency_ms).to.deep.equal({ p50: 200, p99: 200, max: 200 });
+    });
+  });
+
+  it('hands a scrape its report, the answers by status and their durations in buckets since start', () => {
+    const actor = start();
+    actor.send(
+      view({}),
+      { outcome: { kind: 'answered', proxy: 0, latency: 0, status: 'OK' } },
+      { outcome: { kind: 'answered', proxy: 0, latency: 7, status: 'NOT_FOUND' } },
+      { outcome: { kind: 'answered', proxy: 0, latency: 7, status: 'OK' } },
+      { error: { latency: 5000, status: 'PROXY_TIMEOUT' } },
+    );
+    const sample = actor.scrape();
+    expect(sample.report).to.deep.equal(actor.metrics());
+    expect(sample.statuses).to.deep.equal({ OK: 2, NOT_FOUND: 1, PROXY_TIMEOUT: 1 });
+    // Buckets up to 1, 5, 10, ... 5000 ms: one answer in the first, two in the third, one at 5 s.
+    expect(sample.duration).to.deep.equal({ counts: [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], sumMs: 5014, count: 4 });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { CacheStore, type StoreOptions } from '../../lib/cache/store.js';
+import { CacheStore, type EntryRules, type StoreOptions } from '../../lib/cache/store.js';
 
 /** The store holds answers as bytes; the specs write and read them as text. */
 const bytes = (text: string): Buffer => Buffer.from(text);
@@ -167,6 +167,91 @@ describe('CacheStore', () => {
       const s = store({ staleWindow: 5 });
       s.set('k', bytes('"v"'), 0);
       expect(s.kept('k')).to.equal(undefined);
+    });
+  });
+
+  describe('entries with their own rules (an HTTP origin)', () => {
+    const validator = { bytes: 100 };
+    const rules = (r: Partial<EntryRules> = {}): EntryRules => ({ grace: 0, staleIfError: 0, keep: 0, ...r });
+
+    /** What `fresh` and `kept` say of `k` at each time, once it is stored fresh for `freshMs` under `r`, in a store with a 5 ms window. */
+    function seenAt(times: number[], freshMs: number, r: EntryRules): ({ fresh: boolean; staleMs: number; rules?: EntryRules } | undefined)[] {
+      const seen: ({ fresh: boolean; staleMs: number; rules?: EntryRules } | undefined)[] = [];
+      scheduler.run(() => {
+        const s = store({ staleWindow: 5 });
+        s.setRuled('k', bytes('"v"'), freshMs, r);
+        for (const at of times) {
+          scheduler.schedule(() => {
+            const kept = s.kept('k');
+            seen.push(kept && { fresh: s.fresh('k') !== undefined, staleMs: kept.staleMs, rules: kept.rules });
+          }, at);
+        }
+      });
+      return seen;
+    }
+
+    it('keeps an entry for the longest of its grace and stale-if-error past fresh, instead of the store window', () => {
+      const r = rules({ grace: 20, staleIfError: 30 });
+      expect(seenAt([9, 10, 40, 41], 10, r)).to.deep.equal([
+        { fresh: true, staleMs: -1, rules: r },
+        { fresh: false, staleMs: 0, rules: r },
+        { fresh: false, staleMs: 30, rules: r },
+        undefined,
+      ]);
+    });
+
+    it('keeps an entry with a validator for keep past fresh, and ignores keep without one', () => {
+      expect(seenAt([60], 10, rules({ keep: 50, validator }))).to.deep.equal([{ fresh: false, staleMs: 50, rules: rules({ keep: 50, validator }) }]);
+      expect(seenAt([11], 10, rules({ keep: 50 }))).to.deep.equal([undefined]);
+    });
+
+    it('stores an entry with no fresh time at all (no-cache) when it may be kept, never fresh', () => {
+      expect(seenAt([0, 5], 0, rules({ keep: 50, validator })).map((k) => k && { fresh: k.fresh, staleMs: k.staleMs })).to.deep.equal([
+        { fresh: false, staleMs: 0 },
+        { fresh: false, staleMs: 5 },
+      ]);
+    });
+
+    it('keeps nothing of an entry with no fresh time and nothing to keep it for', () => {
+      const s = store({ staleWindow: 5 });
+      s.setRuled('k', bytes('"v"'), 0, rules());
+      expect(s.kept('k')).to.equal(undefined);
+    });
+
+    it('says how long it stays fresh', () => {
+      const seen: number[] = [];
+      scheduler.run(() => {
+        const s = store();
+        s.setRuled('k', bytes('"v"'), 10, rules({ keep: 50, validator }));
+        scheduler.schedule(() => seen.push(s.freshMs('k')), 4);
+        scheduler.schedule(() => seen.push(s.freshMs('k')), 14);
+      });
+      expect(seen).to.deep.equal([6, -4]);
+    });
+
+    it('counts the validator bytes against the byte bound, and again the same after a refresh', () => {
+      const s = store();
+      const answer = bytes('"v"');
+      s.setRuled('k', answer, 10, rules({ keep: 50, validator }));
+      expect(s.bytes).to.equal(1 + 3 + 100);
+      s.setRuled('k', answer, 10, rules({ keep: 50, validator: { bytes: 40 } }));
+      expect(s.bytes).to.equal(1 + 3 + 40);
+      expect(s.entries).to.equal(1);
+    });
+
+    it('forgets the rules when the key is written without them, deleted or evicted', () => {
+      const s = store({ maxEntries: 1 });
+      s.setRuled('a', bytes('1'), 10, rules({ grace: 5 }));
+      expect(s.hasRuled).to.equal(true);
+      s.set('a', bytes('2'), 10);
+      expect(s.kept('a')?.rules).to.equal(undefined);
+      expect(s.hasRuled).to.equal(false);
+      s.setRuled('a', bytes('1'), 10, rules({ grace: 5 }));
+      s.delete('a');
+      expect(s.hasRuled).to.equal(false);
+      s.setRuled('b', bytes('1'), 10, rules({ grace: 5 }));
+      s.set('c', bytes('1'), 10);
+      expect(s.hasRuled).to.equal(false);
     });
   });
 

@@ -35,7 +35,7 @@ class FakeNode implements Supervised {
   }
 }
 
-const spec = (role: string, port: number): NodeSpec => ({ role, tool: role, address: `127.0.0.1:${port}`, args: ['--port', String(port)] });
+const spec = (role: string, port: number): NodeSpec => ({ role, name: role, tool: role, address: `127.0.0.1:${port}`, args: ['--port', String(port)] });
 const origin = spec('origin', 8000);
 const proxy = spec('proxy', 8001);
 const KILLED: Exit = { code: null, signal: 'SIGKILL' };
@@ -134,6 +134,15 @@ describe('Supervisor', () => {
     nodes[0]!.exit({ code: 1, signal: null }, 'file:///x.js:1\nTypeError: boom\n    at f (x.js:1:1)\n');
     await settle();
     expect(log[1]).to.equal('proxy 127.0.0.1:8001 (pid 101) exited with code 1; restarting it in 1 s. It printed:\nfile:///x.js:1\nTypeError: boom\n    at f (x.js:1:1)');
+  });
+
+  it('leaves out the log lines a node printed (bin/cluster shows them as they come): its one line stays one line', async () => {
+    const s = supervisor();
+    await s.start([proxy]);
+    const logLine = '{"level":"info","time":1,"role":"proxy","pid":101,"msg":"draining"}\n';
+    nodes[0]!.exit({ code: 1, signal: null }, `${logLine}proxy: origin gone\n${logLine}`);
+    await settle();
+    expect(log[1]).to.equal('proxy 127.0.0.1:8001 (pid 101) exited with code 1: origin gone; restarting it in 1 s');
   });
 
   it('with restart off, says the node is not restarted and leaves it down', async () => {

@@ -68,6 +68,10 @@ describe('operator errors on the command line (integration)', function () {
       await runTool('proxy', '--port', port, '--origin-host', 'localhost', '--origin-port', port),
       `proxy: its origin localhost:${port} is its own address: it would ask itself for every miss (--origin-port)`,
     );
+    refused(
+      await runTool('proxy', '--port', port, '--origin-url', `http://127.0.0.1:${port}/api/`),
+      `proxy: its origin 127.0.0.1:${port} is its own address: it would ask itself for every miss (--origin-url)`,
+    );
   });
 
   it('refuses a --proxies or --peers entry that is not host:port, and a balancer listed among its proxies', async () => {

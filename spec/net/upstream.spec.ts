@@ -219,6 +219,21 @@ describe('UpstreamLink', () => {
       await until('the warming connection closed', () => peer.closes === 1);
     });
 
+    it('closes an idle connection left warming when another link learned the peer echoes ids, rather than wait behind it at the cap', async () => {
+      const profile = new PeerProfile();
+      const { peer, link: probes } = await start(new Peer(), { ids: true, maxConnections: 1, profile });
+      const traffic = new UpstreamLink({ host: '127.0.0.1', port: peer.port, clock: new ManualClock(), maxConnections: 1, ids: true, profile });
+      cleanup.push(() => traffic.close());
+      // The probe link's one connection has answered once, in text, and rests idle.
+      expect(await ask(probes, 'p/1')).to.deep.equal(ok('p/1'));
+      await warmUp(traffic);
+      expect(await ask(traffic, 't/1')).to.deep.equal(ok('t/1'));
+      expect(profile.echoesIds).to.equal(true);
+      // That idle connection is now one warming in text: the next probe goes on a fresh one, with an id.
+      expect(await ask(probes, 'p/2')).to.deep.equal(ok('p/2'));
+      expect(JSON.parse(peer.seen.at(-1)!.line)).to.include({ op: 'GET', key: 'p/2' });
+    });
+
     it('falls back to text for good when the peer answers JSON without echoing the id, mixing up no answers', async () => {
       const { peer, link } = await start(new Peer((heard) => heard.answer(undefined, false)), { ids: true });
       await warmUp(link);

@@ -3,10 +3,10 @@ import { EMPTY, Observable, Subject, map, merge, mergeMap, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { cacheActor, type CacheActorOptions, type CacheInput } from '../../lib/proxy/cache-actor.js';
 import type { OriginPort } from '../../lib/proxy/fetcher.js';
-import type { CacheEvent, CacheGauges, Fetched, FetchOutcome } from '../../lib/proxy/messages.js';
+import type { Answered, CacheEvent, CacheGauges, Fetched, FetchOutcome, StaleDirectives } from '../../lib/proxy/messages.js';
 import type { PurgeRequest } from '../../lib/protocol/request.js';
 
-type Note = { fetch: string } | { reply: string; key: string } | { event: CacheEvent } | { gauges: CacheGauges };
+type Note = { fetch: string; conditional: boolean } | { reply: string; key: string } | { event: CacheEvent } | { gauges: CacheGauges } | { answered: Answered };
 
 /** What the test sends the actor: a GET of a key, or a PURGE. */
 type Send = { get: string } | { purge: { key: string } | { prefix: string } };
@@ -20,6 +20,9 @@ const NOT_FOUND = '{"status":"NOT_FOUND","data":"no such key"}';
 const BAD_KEY = '{"status":"BAD_REQUEST","error":"key leaves the data folder"}';
 const ANSWER: FetchOutcome = { kind: 'answer', answer: NOT_FOUND, notFound: true };
 const FAILURE: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
+/** What an HTTP origin leaves with an answer that has an ETag. */
+const VALIDATOR = { bytes: 10 };
+const stale = (directives: Partial<StaleDirectives> = {}): StaleDirectives => ({ whileRevalidate: 0, ifError: 0, strict: false, ...directives });
 
 /**
  * A cache actor wired as the proxy wires it: its fetch orders go to `origin`, whose outcomes come
@@ -45,9 +48,9 @@ function proxy(clock: TestScheduler, sends: Observable<Send>, origin: OriginPort
             notes.next(out);
             return EMPTY;
           }
-          const key = out.fetch.key;
-          notes.next({ fetch: key });
-          return origin(key).pipe(map((outcome) => ({ key, outcome })));
+          const { key, validator } = out.fetch;
+          notes.next({ fetch: key, conditional: validator !== undefined });
+          return origin(key, validator).pipe(map((outcome) => ({ key, outcome })));
         }),
       )
       .subscribe((f) => fetched.next(f));
@@ -59,9 +62,10 @@ function proxy(clock: TestScheduler, sends: Observable<Send>, origin: OriginPort
  * second version), `purged n`, or the status of any other reply.
  */
 function label(note: Note): string {
-  if ('fetch' in note) return `fetch ${note.fetch}`;
+  if ('fetch' in note) return `${note.conditional ? 'revalidate' : 'fetch'} ${note.fetch}`;
   if ('event' in note) return `event ${note.event}`;
   if ('gauges' in note) return 'gauges';
+  if ('answered' in note) return `answered ${note.answered.status}`;
   const reply = JSON.parse(note.reply) as { status: string; data?: unknown; cache_hit?: boolean; stale?: boolean };
   if (reply.status !== 'OK') return `${reply.status} ${note.key}`;
   const data = reply.data as { purged?: number; title?: string };
@@ -78,7 +82,10 @@ const onlyFetchesAndReplies = (notes: Observable<Note>) =>
 /**
  * Origin answers in marbles: o is OK data, p OK with the second version of the data, f a failure,
  * n NOT_FOUND, r the origin refusing the key (BAD_REQUEST), t OK with the origin's ttl of 5 ms,
- * T OK with a ttl of 50 ms, z OK with a ttl of 0.
+ * T OK with a ttl of 50 ms, z OK with a ttl of 0. An HTTP origin's answers, each fresh for 10 ms:
+ * v with a validator, V with a validator and stale-while-revalidate 20, g with stale-while-revalidate
+ * 20, i with stale-if-error 30, q strict (must-revalidate); k no-cache with a validator (fresh for 0);
+ * N a 304 fresh for 10 ms more, K a 304 of a no-cache entry.
  */
 const OUTCOMES: Record<string, FetchOutcome> = {
   o: OK,
@@ -89,6 +96,14 @@ const OUTCOMES: Record<string, FetchOutcome> = {
   t: { kind: 'ok', data: DATA, ttl: 5 },
   T: { kind: 'ok', data: DATA, ttl: 50 },
   z: { kind: 'ok', data: DATA, ttl: 0 },
+  v: { kind: 'ok', data: DATA, ttl: 10, stale: stale(), validator: VALIDATOR },
+  V: { kind: 'ok', data: DATA, ttl: 10, stale: stale({ whileRevalidate: 20 }), validator: VALIDATOR },
+  g: { kind: 'ok', data: DATA, ttl: 10, stale: stale({ whileRevalidate: 20 }) },
+  i: { kind: 'ok', data: DATA, ttl: 10, stale: stale({ ifError: 30 }) },
+  q: { kind: 'ok', data: DATA, ttl: 10, stale: stale({ strict: true }) },
+  k: { kind: 'ok', data: DATA, ttl: 0, stale: stale({ strict: true }), validator: VALIDATOR },
+  N: { kind: 'not_modified', ttl: 10, stale: stale(), validator: VALIDATOR },
+  K: { kind: 'not_modified', ttl: 0, stale: stale({ strict: true }), validator: VALIDATOR },
 };
 
 /**
@@ -111,11 +126,13 @@ const SENDS: Record<string, Send> = {
  * What the output marbles show. Upper case is a fetch order, lower case a reply:
  * A B C fetch a b c; a b c answered from the origin; h a hit on a; s a stale answer for a;
  * H and S the same with the second version of the data, m a miss with it; e ORIGIN_FAILURE for a;
+ * R a conditional fetch of a (revalidation);
  * n NOT_FOUND for a; r BAD_REQUEST for a; 0 1 2 3 a purge answer with that count;
  * U V W fetch user/1 user/2 item/1; u v w their misses, x y z their hits.
  */
 const NOTES: Record<string, string> = {
   A: 'fetch a',
+  R: 'revalidate a',
   B: 'fetch b',
   C: 'fetch c',
   a: 'miss a',
@@ -193,6 +210,40 @@ describe('cache actor', () => {
     proxy(scheduler, sends, origin, options).subscribe((n) => notes.push(n));
     return { outcomes, send: (send: Send) => sends.next(send), notes };
   }
+
+  describe('timing misses for metrics', () => {
+    const answered = (notes: Note[]): Answered[] => notes.flatMap((n) => ('answered' in n ? [n.answered] : []));
+
+    it('reports each waiter of a fetch with how long it waited on the clock and the status it got', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      scheduler.frame = 5;
+      actor.send({ get: 'a' });
+      scheduler.frame = 12;
+      actor.outcomes[0]!.next(OK);
+      expect(answered(actor.notes)).to.deep.equal([{ status: 'OK', waits: [12, 7] }]);
+    });
+
+    it('reports NOT_FOUND, the status of a refused key, and ORIGIN_FAILURE as the waiters got them', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      actor.outcomes[0]!.next(ANSWER);
+      actor.send({ get: 'b' });
+      actor.outcomes[1]!.next({ kind: 'answer', answer: BAD_KEY, notFound: false });
+      actor.send({ get: 'c' });
+      actor.outcomes[2]!.next(FAILURE);
+      expect(answered(actor.notes).map((a) => a.status)).to.deep.equal(['NOT_FOUND', 'BAD_REQUEST', 'ORIGIN_FAILURE']);
+    });
+
+    it('reports nothing for a hit, which metrics counts from its event', () => {
+      const actor = manual();
+      actor.send({ get: 'a' });
+      actor.outcomes[0]!.next(OK);
+      const before = answered(actor.notes).length;
+      actor.send({ get: 'a' });
+      expect(answered(actor.notes)).to.have.length(before);
+    });
+  });
 
   describe('misses and hits', () => {
     it('emits one fetch order on a miss and answers when the origin does', () => {
@@ -551,6 +602,88 @@ describe('cache actor', () => {
       send({ get: 'k87' });
       const after = notes.slice(before).flatMap((n) => ('reply' in n ? [label(n)] : 'fetch' in n ? [label(n)] : []));
       expect(after).to.deep.equal(['hit k99', 'hit k88', 'fetch k87']);
+    });
+  });
+
+  describe('an HTTP origin: revalidation and per-entry rules', () => {
+    // Stored at 2, fresh for 10 ms (until 12); entries with a validator are kept 100 ms more.
+    const keep = { keep: 100 };
+
+    it('revalidates a stale entry that has a validator, and a 304 answers its waiter from the kept data', () => {
+      expectTimeline('-a 11ms a-a', ['-v|', '-N|'], '-Aa 10ms Rah', keep);
+    });
+
+    it('fetches a stale entry in full when it has no validator', () => {
+      expectTimeline('-a 11ms a', ['-i|'], '-Aa 10ms Aa', keep);
+    });
+
+    it('fetches a stale entry with a validator in full when keep is 0', () => {
+      expectTimeline('-a 11ms a', ['-v|'], '-Aa 10ms Aa', { keep: 0 });
+    });
+
+    it('revalidates a no-cache entry before each use, coalescing the requests that arrive meanwhile', () => {
+      expectTimeline('-a-a-(aa)', ['-k|', '-K|'], '-AaRaR(aa)', keep);
+    });
+
+    it('answers after a 304 with the kept data, cache_hit false, and counts a revalidation and a not_modified', () => {
+      const { outcomes, send, notes } = manual(keep);
+      scheduler.run(() => {
+        send({ get: 'a' });
+        outcomes[0]!.next(OUTCOMES.v!);
+        scheduler.schedule(() => {
+          send({ get: 'a' });
+          outcomes[1]!.next(OUTCOMES.N!);
+        }, 11);
+      });
+      const texts = notes.flatMap((n) => ('reply' in n ? [n.reply] : []));
+      expect(texts[1]).to.equal('{"status":"OK","data":{"title":"x"},"cache_hit":false,"node":8001}');
+      const events = notes.flatMap((n) => ('event' in n ? [n.event] : []));
+      expect(events.slice(2)).to.deep.equal(['miss', 'origin_fetch', 'revalidation', 'not_modified']);
+    });
+
+    it('fetches in full for the waiters when the entry was purged while it was revalidated', () => {
+      const { outcomes, send, notes } = manual(keep);
+      scheduler.run(() => {
+        send({ get: 'a' });
+        outcomes[0]!.next(OUTCOMES.v!);
+        scheduler.schedule(() => {
+          send({ get: 'a' });
+          send({ purge: { key: 'a' } });
+          outcomes[1]!.next(OUTCOMES.N!);
+          outcomes[2]!.next(OK);
+        }, 11);
+      });
+      const seen = notes.flatMap((n) => ('fetch' in n || 'reply' in n ? [label(n)] : []));
+      expect(seen).to.deep.equal(['fetch a', 'miss a', 'revalidate a', 'purged 1', 'fetch a', 'miss a']);
+    });
+
+    it('serves stale for the origin\'s stale-while-revalidate without --grace, refreshing in the background', () => {
+      expectTimeline('-a 11ms a', ['-g|', '-o|'], '-Aa 10ms (sA)', keep);
+    });
+
+    it('refreshes conditionally in the background of a stale answer when the entry has a validator', () => {
+      expectTimeline('-a 11ms a 4ms a', ['-V|', '-N|'], '-Aa 10ms (sR)-h', keep);
+    });
+
+    it('serves stale for the origin\'s stale-if-error without --stale-if-error when the origin fails', () => {
+      expectTimeline('-a 11ms a', ['-i|', '-f|'], '-Aa 10ms As', keep);
+    });
+
+    it('serves nothing stale in its own --grace when the origin is strict', () => {
+      expectTimeline('-a 11ms a', ['-q|', '-o|'], '-Aa 10ms Aa', { ...keep, grace: 100 });
+    });
+
+    it('serves nothing stale on its own --stale-if-error when the origin is strict', () => {
+      expectTimeline('-a 11ms a', ['-q|', '-f|'], '-Aa 10ms Ae', { ...keep, staleIfError: 100 });
+    });
+
+    it('serves a no-cache entry neither in grace nor on error, unless the origin allows it', () => {
+      expectTimeline('-a-a', ['-k|', '-f|'], '-AaRe', { ...keep, grace: 100, staleIfError: 100 });
+    });
+
+    it('extends the proxy grace and stale-if-error rather than shortening them', () => {
+      // --grace 50 beats the origin's stale-while-revalidate of 20: still stale at 42.
+      expectTimeline('-a 40ms a', ['-g|', '-o|'], '-Aa 39ms (sA)', { ...keep, grace: 50 });
     });
   });
 

@@ -148,4 +148,21 @@ describe('fetcher', () => {
       expect(run(FAILED)).to.deep.equal({ fetched: [{ key: 'a', outcome: OK }], origin: ['a'], peers: ['127.0.0.1:8002 a'] });
     });
   });
+
+  it('passes the validator of a conditional order to the origin, on its retry too', () => {
+    const validator = { bytes: 1 };
+    const seen: unknown[] = [];
+    const notModified: FetchOutcome = { kind: 'not_modified', ttl: 10, stale: { whileRevalidate: 0, ifError: 0, strict: false } };
+    const answers = [FAILED, notModified];
+    const origin: OriginPort = (_key, given) => {
+      seen.push(given);
+      return of(answers[seen.length - 1]!);
+    };
+    const fetched: Fetched[] = [];
+    scheduler.run(({ cold }) => {
+      fetcher(origin, { retryBackoff: 100, random: () => 0.5 })(cold('a', { a: { key: 'a', validator } }), scheduler).subscribe((f) => fetched.push(f));
+    });
+    expect(seen).to.deep.equal([validator, validator]);
+    expect(fetched).to.deep.equal([{ key: 'a', outcome: notModified }]);
+  });
 });

@@ -2,17 +2,26 @@ import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { proxyMetricsActor, type ProxyMetricsInput } from '../../lib/proxy/metrics-actor.js';
-import type { CacheEvent, CacheGauges } from '../../lib/proxy/messages.js';
+import type { Answered, CacheEvent, CacheGauges } from '../../lib/proxy/messages.js';
+import type { ProxyReport } from '../../lib/proxy/metrics-actor.js';
+import type { Sample } from '../../lib/metrics/sample.js';
+import { ManualClock } from '../net/manual-clock.js';
 
 /** Starts the actor on a clock at `now` ms and returns a way to feed it events and ask for METRICS. */
-function start(now = 0) {
-  const clock = new TestScheduler(() => undefined);
+function start(now = 0, clock: TestScheduler | ManualClock = new TestScheduler(() => undefined)) {
   clock.frame = now;
   const inbox = new Subject<ProxyMetricsInput>();
   proxyMetricsActor()(inbox, clock).subscribe();
   return {
     events: (...events: CacheEvent[]) => events.forEach((event) => inbox.next({ event })),
     gauges: (gauges: CacheGauges) => inbox.next({ gauges }),
+    answered: (answered: Answered) => inbox.next({ answered }),
+    scrape: (): Sample<ProxyReport> => {
+      const samples: Sample<ProxyReport>[] = [];
+      inbox.next({ scrape: (sample) => samples.push(sample) });
+      expect(samples).to.have.length(1);
+      return samples[0]!;
+    },
     metrics: (): string => {
       const replies: string[] = [];
       inbox.next({ metrics: { request: { op: 'METRICS' }, reply: (r) => replies.push(r.toString()) } });
@@ -42,7 +51,16 @@ describe('proxy metrics actor', () => {
       'evictions',
       'entries',
       'bytes',
+      'revalidations',
+      'not_modified',
+      'latency_last_minute_ms',
     ]);
+  });
+
+  it('counts conditional fetches as revalidations and 304 answers as not_modified', () => {
+    const actor = start();
+    actor.events('miss', 'origin_fetch', 'revalidation', 'not_modified', 'miss', 'origin_fetch', 'revalidation');
+    expect(data(actor.metrics())).to.deep.include({ origin_fetches: 2, revalidations: 2, not_modified: 1 });
   });
 
   it('reports zeros and a hit_rate of 0 before any traffic', () => {
@@ -100,5 +118,46 @@ describe('proxy metrics actor', () => {
     actor.metrics();
     actor.events('miss');
     expect(data(actor.metrics())).to.deep.include({ total_requests: 2, hit_rate: 0.5 });
+  });
+
+  describe('latency over the last minute', () => {
+    const lastMinute = (reply: string): unknown => data(reply).latency_last_minute_ms;
+
+    it('reports 0 before any answer', () => {
+      expect(lastMinute(start().metrics())).to.deep.equal({ p50: 0, p90: 0, p99: 0 });
+    });
+
+    it('counts each hit as 0 ms and each miss as long as it waited for its fetch', () => {
+      const actor = start();
+      actor.events(...Array<CacheEvent>(90).fill('hit'));
+      actor.events(...Array<CacheEvent>(10).fill('miss'));
+      actor.answered({ status: 'OK', waits: [40, 40, 40, 40, 40, 40, 40, 40, 120, 120] });
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 0, p90: 0, p99: 120 });
+    });
+
+    it('forgets what is older than a minute of the clock, hits included', () => {
+      const clock = new ManualClock();
+      const actor = start(0, clock);
+      actor.events('hit', 'hit', 'hit');
+      actor.answered({ status: 'OK', waits: [30] });
+      clock.advance(30_000);
+      actor.answered({ status: 'OK', waits: [70] });
+      clock.advance(30_000);
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 70, p90: 70, p99: 70 });
+      clock.advance(30_000);
+      expect(lastMinute(actor.metrics())).to.deep.equal({ p50: 0, p90: 0, p99: 0 });
+    });
+  });
+
+  it('hands a scrape its report, the answers by status and their durations in buckets since start', () => {
+    const actor = start();
+    actor.events('hit', 'hit', 'negative_hit', 'miss', 'miss', 'miss');
+    actor.answered({ status: 'OK', waits: [3, 30] });
+    actor.answered({ status: 'ORIGIN_FAILURE', waits: [2000] });
+    const sample = actor.scrape();
+    expect(sample.report).to.deep.equal(data(actor.metrics()));
+    // The negative hit is one of the two hits: answered NOT_FOUND from cache.
+    expect(sample.statuses).to.deep.equal({ OK: 3, NOT_FOUND: 1, ORIGIN_FAILURE: 1 });
+    expect(sample.duration).to.deep.equal({ counts: [2, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0], sumMs: 2033, count: 5 });
   });
 });

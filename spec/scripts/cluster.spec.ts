@@ -62,7 +62,7 @@ interface RunningCluster {
 }
 
 function cluster(...args: string[]): RunningCluster {
-  const child = spawn(process.execPath, [binScript('cluster'), '--origin-port', '0', '--proxy-port', '0', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [binScript('cluster'), '--origin-port', '0', '--proxy-port', '0', '--port', '0', '--metrics-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -137,6 +137,11 @@ describe('bin/cluster (npm start)', () => {
     // Each proxy was told the others as peers: adding one again lists all it knows.
     const proxies = nodes.filter((n) => n.role === 'proxy').map((n) => n.address);
     expect(await peersOf(proxies[0]!, proxies[1]!, token)).to.have.members([proxies[1], proxies[2]]);
+    // Each node's log lines are shown under its name, and the balancer's stats page is where it says.
+    expect(running!.out()).to.match(/ INFO\s+proxy-2\s+started /);
+    const statsPage = /^stats page\s+(http:\/\/\S+)/m.exec(running!.out())![1]!;
+    const page = await fetch(statsPage);
+    expect([page.status, page.headers.get('content-type')]).to.deep.equal([200, 'text/html; charset=utf-8']);
     running!.child.kill('SIGINT');
     expect(await running!.exited).to.equal(0);
     for (const pid of pids) expect(await alive(pid), `pid ${pid}`).to.equal(false);
@@ -191,7 +196,7 @@ describe('bin/cluster (npm start)', () => {
 
   it('with --exit-with-parent, stops every node when its parent is SIGKILLed (npm start killed)', async () => {
     // A shell that waits for bin/cluster, as npm does: `; :` keeps it from exec'ing it.
-    const script = `"${process.execPath}" "${binScript('cluster')}" --exit-with-parent --origin-port 0 --proxy-port 0 --port 0; :`;
+    const script = `"${process.execPath}" "${binScript('cluster')}" --exit-with-parent --origin-port 0 --proxy-port 0 --port 0 --metrics-port 0; :`;
     const parent = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     parent.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

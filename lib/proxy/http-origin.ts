@@ -1,0 +1,130 @@
+// The origin port over HTTP: each key a GET under --origin-url on an undici Pool, each answer one fetch outcome.
+import { Observable } from 'rxjs';
+import { Pool } from 'undici';
+import { errorResponse } from '../protocol/response.js';
+import { Status } from '../protocol/status.js';
+import { after, type Clock } from '../time/clock.js';
+import type { OriginPort } from './fetcher.js';
+import type { FetchOutcome } from './messages.js';
+import { readHttpAnswer } from './http-answer.js';
+import { httpCaching, HttpValidator } from './http-freshness.js';
+import { KEY_LEAVES_BASE, originPath, type OriginUrl } from './origin-url.js';
+
+/** Where the HTTP origin is and how the proxy may use it. */
+export interface HttpOriginOptions {
+  url: OriginUrl;
+  clock: Clock;
+  /**
+   * Milliseconds a fetch may take, counted from when it is asked (time waiting for a free
+   * connection included), as the line-protocol link counts it; also undici's connect, headers and
+   * body timeouts, so a stalled connection is given up at the socket too.
+   */
+  timeout: number;
+  /** Connections open to the origin at most, each kept alive and carrying one request at a time. */
+  maxConnections: number;
+  /** Bytes of a body at most; a longer one is not read on (undici's maxResponseSize) and the fetch fails. */
+  maxObjectSize: number;
+  /** Milliseconds an answer that says nothing of its freshness stays fresh (--ttl; http-freshness.ts). */
+  ttl: number;
+}
+
+/** The origin port, and the pool to close when the proxy stops. */
+export interface HttpOrigin {
+  readonly port: OriginPort;
+  close(): Promise<void>;
+}
+
+const ACCEPT = { accept: 'application/json' } as const;
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * An origin port on undici's Pool: keep-alive connections, at most `maxConnections`, no
+ * pipelining (a slow answer holds up only its own request), redirects never followed. A key is
+ * turned into a path by `originPath`; one that could leave the base path is answered BAD_REQUEST
+ * and never sent. A conditional fetch (a validator given) sends If-None-Match / If-Modified-Since.
+ * Answers are mapped by `readHttpAnswer`; a body is read only for a 2xx, and drained otherwise so
+ * the connection stays reusable.
+ *
+ * Failures, with the reasons the line-protocol link gives: `origin unreachable` (refused, no such
+ * host), `origin connect timed out`, `origin timed out`, `origin connection lost` (reset, closed
+ * mid-answer), `origin TLS handshake failed`, and `origin answered more than N bytes (--max-object-size)`.
+ */
+export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
+  const { url, clock, timeout, maxObjectSize } = options;
+  const pool = new Pool(url.origin, {
+    connections: options.maxConnections,
+    pipelining: 1,
+    connectTimeout: timeout,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    maxResponseSize: maxObjectSize,
+  });
+  const caching = httpCaching(clock, options.ttl);
+  const refused: FetchOutcome = { kind: 'answer', answer: errorResponse(Status.BAD_REQUEST, KEY_LEAVES_BASE), notFound: false };
+
+  const get = async (path: string, validator: HttpValidator | undefined, signal: AbortSignal): Promise<FetchOutcome> => {
+    try {
+      const headers = validator === undefined ? ACCEPT : { ...ACCEPT, ...caching.conditional(validator, path) };
+      const answer = await pool.request({ path, method: 'GET', headers, signal });
+      const success = answer.statusCode >= 200 && answer.statusCode < 300;
+      let body = NOTHING;
+      if (success) body = Buffer.from(await answer.body.arrayBuffer());
+      else await answer.body.dump().catch(() => undefined);
+      return readHttpAnswer(caching, path, { status: answer.statusCode, headers: answer.headers, body }, validator);
+    } catch (err) {
+      return { kind: 'failure', reason: signal.aborted ? 'origin timed out' : describe(err, maxObjectSize) };
+    }
+  };
+
+  return {
+    port: (key, validator) =>
+      new Observable<FetchOutcome>((subscriber) => {
+        const path = originPath(url, key);
+        if (path === undefined) {
+          subscriber.next(refused);
+          subscriber.complete();
+          return undefined;
+        }
+        const controller = new AbortController();
+        const deadline = after(clock, timeout, () => controller.abort());
+        void get(path, validator instanceof HttpValidator ? validator : undefined, controller.signal).then((outcome) => {
+          deadline.unsubscribe();
+          subscriber.next(outcome);
+          subscriber.complete();
+        });
+        // Unsubscribed before the answer (the proxy stopping): the request is abandoned.
+        return () => {
+          deadline.unsubscribe();
+          if (!subscriber.closed) controller.abort();
+        };
+      }),
+    close: () => pool.destroy(),
+  };
+}
+
+/** The reason for a fetch that threw: undici's error codes and the socket's. */
+function describe(err: unknown, maxObjectSize: number): string {
+  const code = codeOf(err) ?? codeOf((err as { cause?: unknown } | null)?.cause) ?? '';
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'origin connect timed out';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'origin timed out';
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return `origin answered more than ${maxObjectSize} bytes (--max-object-size)`;
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'origin unreachable';
+    default:
+      return code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') ? 'origin TLS handshake failed' : 'origin connection lost';
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
