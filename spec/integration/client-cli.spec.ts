@@ -88,7 +88,7 @@ describe('client CLI (integration)', function () {
   it('refuses to run without --get or --metrics, with a message and a non-zero exit', async function () {
     const run = await client('--port', String(lb.port));
     expect(run.code).to.not.equal(0);
-    expect(run.stderr).to.equal('client: give exactly one of --get, --metrics, --purge, --purge-prefix, --add-proxy, --drain-proxy, --remove-proxy\n');
+    expect(run.stderr).to.equal('client: give exactly one of --get, --metrics, --watch, --purge, --purge-prefix, --add-proxy, --drain-proxy, --remove-proxy\n');
   });
 
   it('prints --metrics as a table on a terminal, a row per proxy, and JSON there with --json', async function () {
