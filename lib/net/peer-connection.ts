@@ -3,14 +3,11 @@ import net from 'node:net';
 import { LineFramer, contentEnd, type OnLine } from '../protocol/framing.js';
 import { splitId } from '../protocol/response.js';
 import { jsonWithId } from '../protocol/upstream-request.js';
-import { onNextTurn } from '../time/clock.js';
+import { TurnLines } from './turn-lines.js';
 import { IdTable } from './id-table.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkFailure } from './connection-owner.js';
 
-/**
- * `text`: answers match requests in order. `trial`: one request with an id is out, alone, to learn
- * whether the peer echoes ids. `ids`: answers match requests by the id they echo.
- */
+/** `text`: answers match requests in order. `trial`: one request with an id is out, alone, to learn whether the peer echoes ids. `ids`: by the id they echo. */
 type Mode = 'text' | 'trial' | 'ids';
 
 // A connection holding this many requests that timed out and were never answered is retired:
@@ -41,8 +38,7 @@ export class PeerConnection {
   private dead = false;
   private retired = false;
   private readonly openedAt: number;
-  // Requests of one event-loop turn leave in one write, not one syscall each.
-  private outgoing = '';
+  private readonly lines: TurnLines;
 
   constructor(
     private readonly owner: ConnectionOwner<PeerConnection>,
@@ -57,6 +53,7 @@ export class PeerConnection {
     // every warming connection and queue the requests behind them, cached ones too.
     if (!single && owner.knowsIds()) this.matchById();
     this.socket = net.connect({ host, port, noDelay: true });
+    this.lines = new TurnLines(this.socket, () => this.dead);
     // Lines written before the connect completes wait in the socket's own buffer.
     this.socket.on('connect', () => (this.connected = true));
     this.socket.on('data', (chunk: Buffer) => this.framer.pushLines(chunk, this.onLine, this.onTooLong));
@@ -123,19 +120,7 @@ export class PeerConnection {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
     }
-    this.queue(line);
-  }
-
-  private queue(line: string): void {
-    if (this.outgoing === '') onNextTurn(() => this.flush());
-    // Appended, not pushed to be joined: the write flattens the string once.
-    this.outgoing += `${line}\n`;
-  }
-
-  private flush(): void {
-    if (this.dead || this.outgoing === '') return;
-    this.socket.write(this.outgoing);
-    this.outgoing = '';
+    this.lines.add(line);
   }
 
   /**
