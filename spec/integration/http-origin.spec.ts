@@ -1,5 +1,8 @@
 // A proxy in front of a real HTTP service (bin/proxy --origin-url, bin/cluster --origin-url): HTTP caching rules, revalidation, status mapping, key confinement.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type http from 'node:http';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -8,6 +11,7 @@ import { Nodes, ask, metricsOf, open, waitFor, type Answer } from './helpers.js'
 import { HttpTestOrigin, json, type Handler } from './http-test-origin.js';
 import { traversalKey, underBase } from '../proxy/traversal.js';
 
+const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const get = (port: number, key: string): Promise<Answer> => ask(port, JSON.stringify({ op: 'GET', key }));
 
 describe('HTTP origin (integration)', function () {
@@ -73,6 +77,39 @@ describe('HTTP origin (integration)', function () {
         expect(await metricsOf(proxy.port)).to.include({ entries: 0 });
       });
     }
+  });
+
+  describe('over HTTPS', function () {
+    // A self-signed certificate for 127.0.0.1 (spec/integration/fixtures, valid until 2126), made
+    // for these specs only; the proxy trusts it through Node's NODE_EXTRA_CA_CERTS.
+    const fixture = (name: string): string => path.join(repoRoot, 'spec', 'integration', 'fixtures', name);
+    const tls = { cert: readFileSync(fixture('https-origin.cert.pem')), key: readFileSync(fixture('https-origin.key.pem')) };
+
+    async function httpsProxy(trusted: boolean): Promise<NodeProcess> {
+      origin = await new HttpTestOrigin(undefined, tls).listen();
+      const before = process.env.NODE_EXTRA_CA_CERTS;
+      if (trusted) process.env.NODE_EXTRA_CA_CERTS = fixture('https-origin.cert.pem');
+      try {
+        return await nodes.start('proxy', ['--port', '0', '--origin-url', origin.url('/api/')]);
+      } finally {
+        if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+        else process.env.NODE_EXTRA_CA_CERTS = before;
+      }
+    }
+
+    it('fetches from an https: origin whose certificate it trusts, and caches as its headers say', async function () {
+      const proxy = await httpsProxy(true);
+      expect(origin.url()).to.match(/^https:/);
+      expect(await get(proxy.port, 'article/1')).to.deep.equal({ status: 'OK', data: { path: '/api/article/1' }, cache_hit: false, node: proxy.port });
+      expect(await get(proxy.port, 'article/1')).to.deep.include({ data: { path: '/api/article/1' }, cache_hit: true });
+      expect(origin.count('/api/article/1')).to.equal(1);
+    });
+
+    it('answers ORIGIN_FAILURE, saying the TLS handshake failed, for an origin whose certificate it does not trust', async function () {
+      const proxy = await httpsProxy(false);
+      expect(await get(proxy.port, 'article/1')).to.deep.equal({ status: 'ORIGIN_FAILURE', error: 'origin TLS handshake failed' });
+      expect(origin.count('/api/article/1')).to.equal(0);
+    });
   });
 
   describe('conditional revalidation', function () {

@@ -1,6 +1,7 @@
 // A node:http origin for the HTTP-origin specs: answers as each test says, records every request and connection.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Server, Socket } from 'node:net';
 
 /** One request the origin received. */
 export interface Seen {
@@ -17,10 +18,16 @@ export function json(response: http.ServerResponse, data: unknown, headers: http
   response.end(body);
 }
 
+/** A certificate and its key, in PEM, for an HTTPS origin. */
+export interface Tls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 /**
- * An HTTP origin on an ephemeral port of 127.0.0.1. `handler` may be replaced between requests;
- * the default echoes the path it was asked for (`{"path":"/base/a"}`) with `Cache-Control:
- * max-age=60`. `close` ends every connection, so nothing a test started outlives it.
+ * An HTTP origin on an ephemeral port of 127.0.0.1, HTTPS with `tls`. `handler` may be replaced
+ * between requests; the default echoes the path it was asked for (`{"path":"/base/a"}`) with
+ * `Cache-Control: max-age=60`. `close` ends every connection, so nothing a test started outlives it.
  */
 export class HttpTestOrigin {
   readonly seen: Seen[] = [];
@@ -28,15 +35,19 @@ export class HttpTestOrigin {
   connections = 0;
   open = 0;
   maxOpen = 0;
-  private readonly server: http.Server;
+  private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(public handler: Handler = (request, response) => json(response, { path: request.url }, { 'cache-control': 'max-age=60' })) {
-    this.server = http.createServer((request, response) => {
+  constructor(
+    public handler: Handler = (request, response) => json(response, { path: request.url }, { 'cache-control': 'max-age=60' }),
+    private readonly tls?: Tls,
+  ) {
+    const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => {
       this.seen.push({ path: request.url ?? '', headers: request.headers });
       this.handler(request, response, this.seen.length);
-    });
+    };
+    this.server = tls === undefined ? http.createServer(serve) : https.createServer({ cert: tls.cert, key: tls.key }, serve);
     this.server.on('connection', (socket: Socket) => {
       this.connections++;
       this.open++;
@@ -57,7 +68,7 @@ export class HttpTestOrigin {
 
   /** The origin's URL with `basePath`, for --origin-url. */
   url(basePath = '/'): string {
-    return `http://127.0.0.1:${this.port}${basePath}`;
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}${basePath}`;
   }
 
   /** Requests seen for `path`. */
