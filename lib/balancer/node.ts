@@ -6,7 +6,7 @@ import { readAddress, reachesItself } from '../protocol/address.js';
 import { SILENT } from '../log/log.js';
 import { withAccessLog } from '../log/access-log.js';
 import type { NodeObservability } from '../log/observability.js';
-import { serveMetrics, type MetricsPort } from '../metrics/serve.js';
+import { metricsPortOf } from '../metrics/serve.js';
 import { balancerGraph, type BalancerGraphOptions } from './graph.js';
 import { proxyLinks } from './links.js';
 import { BALANCER_SERIES } from './prometheus.js';
@@ -39,22 +39,15 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningNo
   const accept = options.accessLog === true ? withAccessLog(graph.accept, log, options.clock) : graph.accept;
   const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics(accept, () => edge.metrics));
   const address = await edge.listen();
-  let metrics: MetricsPort | undefined;
-  if (options.metricsPort !== undefined) {
-    metrics = await serveMetrics({
-      host: options.host,
-      port: options.metricsPort,
-      role: 'load-balancer',
-      node: `${address.address}:${address.port}`,
-      series: BALANCER_SERIES,
-      scrape: graph.scrape,
-      edge: () => edge.metrics,
-      routes: (take) => ({
-        '/': async () => ({ type: 'text/html; charset=utf-8', body: STATS_PAGE }),
-        '/stats.json': async () => ({ type: 'application/json', body: JSON.stringify({ now: options.clock.now(), metrics: (await take()).report }) }),
-      }),
-    });
-  }
+  const metrics = await metricsPortOf(options, edge, address, {
+    role: 'load-balancer',
+    series: BALANCER_SERIES,
+    scrape: graph.scrape,
+    routes: (take) => ({
+      '/': async () => ({ type: 'text/html; charset=utf-8', body: STATS_PAGE }),
+      '/stats.json': async () => ({ type: 'application/json', body: JSON.stringify({ now: options.clock.now(), metrics: (await take()).report }) }),
+    }),
+  });
   return {
     address,
     metrics: metrics?.address,

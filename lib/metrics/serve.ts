@@ -44,3 +44,18 @@ export async function serveMetrics<R>(options: MetricsPortOptions<R>): Promise<M
   const address = await edge.listen();
   return { address, close: () => edge.close() };
 }
+
+/**
+ * A node's metrics port if it was given one (`metricsPort`, from `--metrics-port`), else undefined.
+ * The node's host, the address its TCP edge listens on (the `node` label) and that edge's counters
+ * are filled in; the rest is as `serveMetrics` takes it. Rejects when it cannot listen.
+ */
+export function metricsPortOf<R>(
+  node: { readonly host: string; readonly metricsPort?: number },
+  edge: { readonly metrics: EdgeMetrics },
+  address: AddressInfo,
+  options: Omit<MetricsPortOptions<R>, 'host' | 'port' | 'node' | 'edge'>,
+): Promise<MetricsPort | undefined> {
+  if (node.metricsPort === undefined) return Promise.resolve(undefined);
+  return serveMetrics({ ...options, host: node.host, port: node.metricsPort, node: `${address.address}:${address.port}`, edge: () => edge.metrics });
+}

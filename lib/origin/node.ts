@@ -7,7 +7,7 @@ import { SILENT } from '../log/log.js';
 import { withAccessLog } from '../log/access-log.js';
 import type { NodeObservability } from '../log/observability.js';
 import { commonSeries } from '../metrics/prometheus.js';
-import { serveMetrics, type MetricsPort } from '../metrics/serve.js';
+import { metricsPortOf } from '../metrics/serve.js';
 import { DataDir, dataDirProblem } from './data-dir.js';
 import { originGraph, type OriginReport } from './graph.js';
 
@@ -34,19 +34,12 @@ export async function startOrigin(options: OriginOptions): Promise<RunningNode> 
   const accept = options.accessLog === true ? withAccessLog(graph.accept, options.log ?? SILENT, options.clock) : graph.accept;
   const edge: ServerEdge = new ServerEdge(options, withEdgeMetrics(accept, () => edge.metrics));
   const address = await edge.listen();
-  let metrics: MetricsPort | undefined;
-  if (options.metricsPort !== undefined) {
-    metrics = await serveMetrics({
-      host: options.host,
-      port: options.metricsPort,
-      role: 'origin',
-      node: `${address.address}:${address.port}`,
-      series: commonSeries<OriginReport>(),
-      scrape: graph.scrape,
-      edge: () => edge.metrics,
-      timed: false,
-    });
-  }
+  const metrics = await metricsPortOf(options, edge, address, {
+    role: 'origin',
+    series: commonSeries<OriginReport>(),
+    scrape: graph.scrape,
+    timed: false,
+  });
   return {
     address,
     metrics: metrics?.address,

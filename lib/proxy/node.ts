@@ -14,7 +14,7 @@ import type { OriginUrl } from './origin-url.js';
 import { parseAddress, reachesItself } from '../protocol/address.js';
 import { SILENT } from '../log/log.js';
 import { withAccessLog } from '../log/access-log.js';
-import { serveMetrics, type MetricsPort } from '../metrics/serve.js';
+import { metricsPortOf } from '../metrics/serve.js';
 import { PROXY_SERIES } from './prometheus.js';
 import type { NodeObservability } from '../log/observability.js';
 
@@ -101,18 +101,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
     peers.port,
   );
   accept = graph.accept;
-  let metrics: MetricsPort | undefined;
-  if (options.metricsPort !== undefined) {
-    metrics = await serveMetrics({
-      host: options.host,
-      port: options.metricsPort,
-      role: 'proxy',
-      node: `${address.address}:${address.port}`,
-      series: PROXY_SERIES,
-      scrape: graph.scrape,
-      edge: () => edge.metrics,
-    });
-  }
+  const metrics = await metricsPortOf(options, edge, address, {
+    role: 'proxy',
+    series: PROXY_SERIES,
+    scrape: graph.scrape,
+  });
 
   return {
     address,
