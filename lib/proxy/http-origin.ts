@@ -1,13 +1,13 @@
 // The origin port over HTTP: each key a GET under --origin-url on an undici Pool, each answer one fetch outcome.
 import { Observable } from 'rxjs';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { errorResponse } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { after, type Clock } from '../time/clock.js';
 import type { OriginPort } from './fetcher.js';
 import type { FetchOutcome } from './messages.js';
 import { readHttpAnswer } from './http-answer.js';
-import { httpCaching, HttpValidator } from './http-freshness.js';
+import { httpCaching, HttpValidator, type ResponseHeaders } from './http-freshness.js';
 import { KEY_LEAVES_BASE, originPath, type OriginUrl } from './origin-url.js';
 
 /** Where the HTTP origin is and how the proxy may use it. */
@@ -35,7 +35,11 @@ export interface HttpOrigin {
 }
 
 const ACCEPT = { accept: 'application/json' } as const;
-const NOTHING = Buffer.alloc(0);
+
+/** A fetch under way: `abort(outcome)` ends it with that outcome now; `abort()` drops it without one. */
+interface Abortable {
+  abort(outcome?: FetchOutcome): void;
+}
 
 /**
  * An origin port on undici's Pool: keep-alive connections, at most `maxConnections`, no
@@ -62,19 +66,60 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
   const caching = httpCaching(clock, options.ttl);
   const refused: FetchOutcome = { kind: 'answer', answer: errorResponse(Status.BAD_REQUEST, KEY_LEAVES_BASE), notFound: false };
 
-  const get = async (path: string, validator: HttpValidator | undefined, signal: AbortSignal): Promise<FetchOutcome> => {
-    try {
-      const headers = validator === undefined ? ACCEPT : { ...ACCEPT, ...caching.conditional(validator, path) };
-      const answer = await pool.request({ path, method: 'GET', headers, signal });
-      const success = answer.statusCode >= 200 && answer.statusCode < 300;
-      let body = NOTHING;
-      if (success) body = Buffer.from(await answer.body.arrayBuffer());
-      else await answer.body.dump().catch(() => undefined);
-      return readHttpAnswer(caching, path, { status: answer.statusCode, headers: answer.headers, body }, validator);
-    } catch (err) {
-      return { kind: 'failure', reason: signal.aborted ? 'origin timed out' : describe(err, maxObjectSize) };
-    }
+  /**
+   * One GET on the pool, through undici's `dispatch` and a handler rather than `pool.request`: no
+   * AbortSignal, body stream or promise per fetch, which a cold burst pays for a thousand times
+   * over (docs/performance.md, "HTTP origin"). Calls `done` once, with the answer, the failure,
+   * or `origin timed out` when `timeOut` comes first; a request still queued for a connection
+   * then is dropped as soon as undici hands it one, before anything is sent.
+   */
+  const dispatch = (path: string, validator: HttpValidator | undefined, done: (outcome: FetchOutcome) => void): Abortable => {
+    const headers = validator === undefined ? ACCEPT : { ...ACCEPT, ...caching.conditional(validator, path) };
+    let controller: Dispatcher.DispatchController | undefined;
+    let gaveUp: Error | undefined;
+    let finished = false;
+    let status = 0;
+    let answerHeaders: ResponseHeaders = {};
+    const chunks: Buffer[] = [];
+    const finish = (outcome: FetchOutcome): void => {
+      if (finished) return;
+      finished = true;
+      done(outcome);
+    };
+    pool.dispatch(
+      { path, method: 'GET', headers },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (gaveUp !== undefined) c.abort(gaveUp);
+        },
+        onResponseStart(_c, statusCode, h) {
+          status = statusCode;
+          answerHeaders = h;
+        },
+        onResponseData(_c, chunk) {
+          // Only a 2xx body is read; any other is left to drain so the connection stays reusable.
+          if (status >= 200 && status < 300) chunks.push(chunk);
+        },
+        onResponseEnd() {
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          finish(readHttpAnswer(caching, path, { status, headers: answerHeaders, body }, validator));
+        },
+        onResponseError(_c, err) {
+          finish({ kind: 'failure', reason: gaveUp !== undefined ? 'origin timed out' : describe(err, maxObjectSize) });
+        },
+      },
+    );
+    return {
+      abort(outcome) {
+        gaveUp ??= new Error(outcome === undefined ? 'abandoned' : 'origin timed out');
+        if (outcome !== undefined) finish(outcome);
+        else finished = true;
+        controller?.abort(gaveUp);
+      },
+    };
   };
+  const timedOut: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
 
   return {
     port: (key, validator) =>
@@ -85,9 +130,9 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
           subscriber.complete();
           return undefined;
         }
-        const controller = new AbortController();
-        const deadline = after(clock, timeout, () => controller.abort());
-        void get(path, validator instanceof HttpValidator ? validator : undefined, controller.signal).then((outcome) => {
+        // The deadline counts from here, time waiting for a free connection included.
+        const deadline = after(clock, timeout, () => request.abort(timedOut));
+        const request = dispatch(path, validator instanceof HttpValidator ? validator : undefined, (outcome) => {
           deadline.unsubscribe();
           subscriber.next(outcome);
           subscriber.complete();
@@ -95,7 +140,7 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
         // Unsubscribed before the answer (the proxy stopping): the request is abandoned.
         return () => {
           deadline.unsubscribe();
-          if (!subscriber.closed) controller.abort();
+          if (!subscriber.closed) request.abort();
         };
       }),
     close: () => pool.destroy(),

@@ -34,6 +34,7 @@ export const KEY_LEAVES_BASE = "key could leave the origin's base path";
 
 // Percent-escapes an origin might decode into a dot, a slash, a backslash or a NUL.
 const ENCODED_SEPARATOR = /%(2e|2f|5c|00)/i;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * The request path for `key`: the base path, then each `/`-separated segment of the key
@@ -46,8 +47,11 @@ const ENCODED_SEPARATOR = /%(2e|2f|5c|00)/i;
  */
 export function originPath(base: OriginUrl, key: string): string | undefined {
   if (!safeKey(key)) return undefined;
-  const folded = key.normalize('NFKC');
-  if (folded !== key && !safeKey(folded)) return undefined;
+  // NFKC leaves ASCII as it is (Unicode UAX #15), so only a key beyond it needs folding.
+  if (!ASCII.test(key)) {
+    const folded = key.normalize('NFKC');
+    if (folded !== key && !safeKey(folded)) return undefined;
+  }
   try {
     return base.basePath + key.split('/').map(encodeURIComponent).join('/');
   } catch {

@@ -90,6 +90,19 @@ describe('HTTP origin port (over a node:http origin)', function () {
     expect(await fetch(open({ timeout: 200 }), 'slow')).to.deep.equal({ kind: 'failure', reason: 'origin timed out' });
   });
 
+  it('times out a request still waiting for a connection, and never sends it', async function () {
+    server.handler = () => undefined;
+    const origin = open({ timeout: 200, maxConnections: 1 });
+    const outcomes = await Promise.all([fetch(origin, 'first'), fetch(origin, 'queued')]);
+    expect(outcomes).to.deep.equal([
+      { kind: 'failure', reason: 'origin timed out' },
+      { kind: 'failure', reason: 'origin timed out' },
+    ]);
+    // Given up, the first request's connection closes; the queued one, handed the next, is dropped before a byte is sent.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/api/first']);
+  });
+
   it('reports a refused connection as unreachable', async function () {
     const port = httpOrigin({ url: parseOriginUrl(`http://127.0.0.1:${await closedPort()}/`), clock: realClock, timeout: 2000, maxConnections: 1, maxObjectSize: 1000, ttl: 0 });
     ports.push(port);
