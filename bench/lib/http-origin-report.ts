@@ -47,6 +47,8 @@ export interface HttpOriginResult {
     delayMs: number;
     maxAgeS: number;
     rounds: number;
+    /** Unmeasured runs of the same shape before each measured one. */
+    warmRuns: number;
     deadlineMs: number;
     nginxWorkers: number;
     nginxKeepalive: number;
@@ -141,7 +143,7 @@ export function renderHttpOrigin(r: HttpOriginResult): string {
     '',
     `Run ${r.startedAt}. \`${r.command}\``,
     `An HTTP origin answering in ${s.delayMs} ms with \`Cache-Control: max-age=${s.maxAgeS}\`; every request sent at once on ${int(s.conns)} client connections already open, one request at a time on each;` +
-      ` each round on fresh processes, which one unmeasured run of the same shape on other keys warms and connects, then measured on keys nothing has seen; subjects alternating;` +
+      ` each round on fresh processes, which ${s.warmRuns} unmeasured run(s) of the same shape on other keys warm and connect, then measured on keys nothing has seen; subjects alternating;` +
       ` ${s.rounds} round(s) per cell, given up ${int(s.deadlineMs)} ms after the start.`,
     '',
     '| case | subject | all answered after (median) | each round, ms | origin requests (most in a round) | origin connections at most | answers, all rounds |',

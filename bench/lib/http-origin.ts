@@ -33,6 +33,12 @@ export interface HttpOriginOptions {
   delayMs: number;
   maxAgeS: number;
   rounds: number;
+  /**
+   * Unmeasured runs of the same shape, on other keys, before each measured one: they open the
+   * clients' connections and the subject's to the origin, and bring a JIT-compiled subject to
+   * its steady state, so a round measures the cache and not the process's first requests.
+   */
+  warmRuns: number;
   /** Milliseconds after a round's start when its unanswered requests are given up (NO_ANSWER). */
   deadlineMs: number;
   /** bench/scripts/install-nginx.sh, run when nginx is missing; undefined never installs. */
@@ -42,7 +48,7 @@ export interface HttpOriginOptions {
   log: (line: string) => void;
 }
 
-export const HTTP_DEFAULTS = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, deadlineMs: 30_000 };
+export const HTTP_DEFAULTS = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, warmRuns: 5, deadlineMs: 30_000 };
 
 const BASE = '/base/';
 // One nginx worker beside one Node proxy process: one event loop each.
@@ -92,7 +98,7 @@ interface NginxPlace {
  */
 export async function runHttpOrigin(o: HttpOriginOptions, fleet: Fleet): Promise<HttpOriginResult> {
   const startedAt = isoTime(realClock);
-  const settings = { requests: o.requests, conns: o.conns, delayMs: o.delayMs, maxAgeS: o.maxAgeS, rounds: o.rounds, deadlineMs: o.deadlineMs, nginxWorkers: NGINX_WORKERS, nginxKeepalive: NGINX_KEEPALIVE };
+  const settings = { requests: o.requests, conns: o.conns, delayMs: o.delayMs, maxAgeS: o.maxAgeS, rounds: o.rounds, warmRuns: o.warmRuns, deadlineMs: o.deadlineMs, nginxWorkers: NGINX_WORKERS, nginxKeepalive: NGINX_KEEPALIVE };
   const unavailable = new Map<HttpSubject, string>();
   const subjects: HttpOriginResult['subjects'] = {};
   const nginx: NginxPlace = { binary: '', parent: await memoryFolder() };
@@ -137,9 +143,9 @@ export async function runHttpOrigin(o: HttpOriginOptions, fleet: Fleet): Promise
 }
 
 /**
- * One round of one subject: a fresh origin and subject, and the clients' connections. A first run
- * of the same shape on other keys opens those connections and warms the processes (JIT,
- * connections to the origin), unmeasured. Then every request at once over the connections already
+ * One round of one subject: a fresh origin and subject, and the clients' connections. `warmRuns`
+ * runs of the same shape, each on keys of its own, open those connections and warm the processes
+ * (JIT, connections to the origin), unmeasured. Then every request at once over the connections already
  * open, on keys nothing has seen, and the origin's count of what reached it since.
  */
 async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOptions, fleet: Fleet, nginx: NginxPlace): Promise<HttpRound> {
@@ -174,8 +180,10 @@ async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOpti
       closers.push(() => agent.destroy());
       ask = (keys) => timedHttpGets({ port: front.port, requests: keys.map((key) => ({ key, path: BASE + encodeURIComponent(key) })), agent, deadlineMs: o.deadlineMs });
     }
-    const warm = summarizeAnswers(await ask(keysFor(which, o.requests, 'warm-')));
-    if (warm.ok !== warm.requests) throw new Error(`warm-up run: ${statusesText(warm)}`);
+    for (let run = 1; run <= o.warmRuns; run++) {
+      const warm = summarizeAnswers(await ask(keysFor(which, o.requests, `warm${run}-`)));
+      if (warm.ok !== warm.requests) throw new Error(`warm-up run ${run}: ${statusesText(warm)}`);
+    }
     await resetOrigin(origin.port);
     const before = subject === 'dproxy' ? await originFetchesOf(front) : undefined;
     const results = await ask(keysFor(which, o.requests));

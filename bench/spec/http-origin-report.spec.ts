@@ -12,7 +12,7 @@ function round(allAnsweredMs: number, originRequests: number, ok = 1000, errors:
   };
 }
 
-const settings: HttpOriginResult['settings'] = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, deadlineMs: 30_000, nginxWorkers: 1, nginxKeepalive: 64 };
+const settings: HttpOriginResult['settings'] = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, warmRuns: 3, deadlineMs: 30_000, nginxWorkers: 1, nginxKeepalive: 64 };
 
 describe('HTTP-origin figures', () => {
   describe('keysFor', () => {
