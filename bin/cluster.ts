@@ -6,7 +6,7 @@ import { adminToken, logLevelOption } from '../lib/cli/node-flags.js';
 import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registry.js';
 import { StartupError, startupProblem } from '../lib/net/lifecycle.js';
 import { dataDirProblem } from '../lib/origin/data-dir.js';
-import { parseOriginUrl } from '../lib/proxy/origin-url.js';
+import { parseOriginHeader, parseOriginUrl } from '../lib/proxy/origin-url.js';
 import { planCluster, type ClusterFlags } from '../lib/cluster/plan.js';
 import { startNode } from '../lib/cluster/process.js';
 import { Supervisor, type NodeSpec } from '../lib/cluster/supervisor.js';
@@ -14,7 +14,7 @@ import { watchParent } from '../lib/cluster/parent.js';
 import { LOG_FORMATS, formatLogLine, lineSplitter, type LogFormat } from '../lib/cluster/log-lines.js';
 import { realClock } from '../lib/time/clock.js';
 
-const options = command('cluster', 'starts an origin (or fronts an HTTP service), caching proxies and a load balancer as child processes, and restarts any that exits')
+const program = command('cluster', 'starts an origin (or fronts an HTTP service), caching proxies and a load balancer as child processes, and restarts any that exits')
   .option('--origin-port <port>', 'origin port (0 = any free port, here and below)', port, 8000)
   .option('--proxy-port <port>', 'port of the first proxy; the others follow it', port, 8001)
   .option('--proxies <n>', 'number of proxies', integer(1, 64), 3)
@@ -23,16 +23,28 @@ const options = command('cluster', 'starts an origin (or fronts an HTTP service)
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
   .option('--origin-url <url>', 'front this HTTP service (http://host:port/base/) instead of starting an origin node', originUrl)
+  .option('--origin-header <header>', 'a header every proxy\'s request to the --origin-url service carries, "Name: value" (repeatable)', originHeader)
   .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
   .option('--metrics-port <port>', "the balancer's metrics port and stats page; the origin's is the next, then the proxies'", port, 9100)
   .addOption(logLevelOption())
   .addOption(new Option('--log-format <format>', "the nodes' log lines: readable, or pino's JSON with each node's name").choices(LOG_FORMATS).default('pretty'))
   .option('--no-restart', 'leave a node that exits down (default: restart it after 1 s, doubling to 30 s while it keeps failing)')
   .option('--exit-with-parent', 'stop the cluster when the process that started it exits, even by SIGKILL (npm start sets it)')
-  .parse(kebabFlags(process.argv))
-  .opts<Omit<ClusterFlags, 'adminToken'> & { adminToken?: string; logFormat: LogFormat; restart: boolean; exitWithParent?: boolean }>();
+  .parse(kebabFlags(process.argv));
+const options = program.opts<Omit<ClusterFlags, 'adminToken' | 'originHeaders'> & { adminToken?: string; originHeader?: string[]; logFormat: LogFormat; restart: boolean; exitWithParent?: boolean }>();
+if (options.originHeader !== undefined && options.originUrl === undefined) program.error("error: option '--origin-header' needs --origin-url: only an HTTP origin takes headers");
 // Admin ops are refused without a token, so the cluster gets one: the balancer passes PURGE on with it.
 const token = options.adminToken ?? randomBytes(16).toString('hex');
+
+/** Each --origin-header as given, once checked, so a typo fails here rather than in every proxy. */
+function originHeader(text: string, previous: string[] | undefined): string[] {
+  try {
+    parseOriginHeader(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...(previous ?? []), text];
+}
 
 /** The HTTP origin's URL as given, once checked, so a typo fails here rather than in every proxy. */
 function originUrl(text: string): string {
@@ -68,7 +80,7 @@ if (options.exitWithParent === true) watchParent(realClock, () => void stopAll(0
 try {
   const problem = options.dataDir === undefined || options.originUrl !== undefined ? undefined : await dataDirProblem(options.dataDir);
   if (problem !== undefined) throw new StartupError(problem);
-  const nodes = await planCluster({ ...options, adminToken: token });
+  const nodes = await planCluster({ ...options, adminToken: token, ...(options.originHeader === undefined ? {} : { originHeaders: options.originHeader }) });
   if (options.originUrl !== undefined) log(`origin         ${options.originUrl}  (HTTP, not started here)`);
   await supervisor.start(nodes);
   const balancer = nodes[nodes.length - 1]!;

@@ -5,16 +5,17 @@ import { runUntilSignalled } from '../lib/net/lifecycle.js';
 import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption, accessLogOption, logLevelOption, metricsPortOption, type WatchFlags } from '../lib/cli/node-flags.js';
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
-import { parseOriginUrl, type OriginUrl } from '../lib/proxy/origin-url.js';
+import { parseOriginHeader, parseOriginUrl, type OriginUrl } from '../lib/proxy/origin-url.js';
 import { realClock } from '../lib/time/clock.js';
 import { nodeLog } from '../lib/log/log.js';
 
-const options = command('proxy', 'caches what the origin serves (TTL or LRU, bounded memory)')
+const program = command('proxy', 'caches what the origin serves (TTL or LRU, bounded memory)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 = any free port)', port, 8001)
   .option('--origin-host <host>', 'origin address', '127.0.0.1')
   .option('--origin-port <port>', 'origin port', port, 8000)
   .option('--origin-url <url>', 'an HTTP origin (http://host:port/base/) instead of --origin-host/--origin-port: GET <key> becomes GET <base><key>', originUrl)
+  .option('--origin-header <header>', 'a header every request to the --origin-url origin carries, "Name: value" (repeatable), as nginx\'s proxy_set_header', originHeader)
   .addOption(new Option('--cache-type <type>', 'eviction policy').choices(['ttl', 'lru']).default('ttl'))
   .option('--ttl <seconds>', `seconds a value is fresh; 0 = not cached, "${FOREVER}" = never expires (ttl: default 30; lru: default ${FOREVER})`, ttlSeconds)
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
@@ -34,8 +35,19 @@ const options = command('proxy', 'caches what the origin serves (TTL or LRU, bou
   .addOption(logLevelOption())
   .addOption(accessLogOption())
   .addOption(checkOption())
-  .parse(kebabFlags(process.argv))
-  .opts<Omit<ProxyOptions, 'clock' | 'ttl' | 'log'> & WatchFlags & { ttl?: number; check?: boolean }>();
+  .parse(kebabFlags(process.argv));
+const options = program.opts<Omit<ProxyOptions, 'clock' | 'ttl' | 'log' | 'originHeaders'> & WatchFlags & { ttl?: number; check?: boolean; originHeader?: Record<string, string> }>();
+
+if (options.originHeader !== undefined && options.originUrl === undefined) program.error("error: option '--origin-header' needs --origin-url: only an HTTP origin takes headers");
+
+function originHeader(text: string, previous: Record<string, string> | undefined): Record<string, string> {
+  try {
+    const [name, value] = parseOriginHeader(text);
+    return { ...previous, [name]: value };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 function originUrl(text: string): OriginUrl {
   try {
@@ -47,4 +59,6 @@ function originUrl(text: string): OriginUrl {
 
 const ttl = options.ttl ?? (options.cacheType === 'ttl' ? 30 : Infinity);
 const log = nodeLog({ role: 'proxy', level: options.logLevel, clock: realClock });
-await runUntilSignalled('proxy', startProxy({ ...options, ttl, log, clock: realClock }), log, { ...options, ttl });
+const { originHeader: originHeaders, ...flags } = options;
+const proxyOptions = { ...flags, ttl, ...(originHeaders === undefined ? {} : { originHeaders }) };
+await runUntilSignalled('proxy', startProxy({ ...proxyOptions, log, clock: realClock }), log, proxyOptions);

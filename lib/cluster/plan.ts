@@ -18,6 +18,8 @@ export interface ClusterFlags {
   adminToken: string;
   /** An HTTP service the proxies front (`--origin-url`): no origin node is started. */
   originUrl?: string;
+  /** Each proxy's `--origin-header` values, as given (`Name: value`), with `originUrl` only. */
+  originHeaders?: readonly string[];
   /** The balancer's metrics port; the origin's is the next, then the proxies' (0: any free port for each). */
   metricsPort: number;
   /** Every node's `--log-level`. */
@@ -77,7 +79,10 @@ export async function planCluster(flags: ClusterFlags): Promise<NodeSpec[]> {
             ],
           },
         ];
-  const originFlags = originPort === undefined ? ['--origin-url', flags.originUrl!] : ['--origin-port', String(originPort)];
+  const originFlags =
+    originPort === undefined
+      ? ['--origin-url', flags.originUrl!, ...(flags.originHeaders ?? []).flatMap((header) => ['--origin-header', header])]
+      : ['--origin-port', String(originPort)];
   const proxyNodes = lines.map((port, i): NodeSpec => {
     const peers = proxies.filter((_, j) => j !== i);
     return {

@@ -45,9 +45,18 @@ export interface RunFlags {
   check?: boolean;
 }
 
-/** How a node's flags are logged at start: secrets (any flag named like a token) are not. */
+/**
+ * How a node's flags are logged at start: secrets are not. A flag named like a token is `<set>`;
+ * one of headers (`originHeaders`, which may carry credentials) keeps its names, each `<set>`.
+ */
 export function loggableConfig(config: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).map(([name, value]) => [name, /token/i.test(name) && value !== undefined ? '<set>' : value]));
+  const hidden = (name: string, value: unknown): unknown => {
+    if (value === undefined) return value;
+    if (/token/i.test(name)) return '<set>';
+    if (/headers/i.test(name) && typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).map((header) => [header, '<set>']));
+    return value;
+  };
+  return Object.fromEntries(Object.entries(config).map(([name, value]) => [name, hidden(name, value)]));
 }
 
 /**

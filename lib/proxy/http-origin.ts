@@ -26,6 +26,8 @@ export interface HttpOriginOptions {
   maxObjectSize: number;
   /** Milliseconds an answer that says nothing of its freshness stays fresh (--ttl; http-freshness.ts). */
   ttl: number;
+  /** Headers every request carries (--origin-header; names in lower case, checked by `parseOriginHeader`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The origin port, and the pool to close when the proxy stops. */
@@ -64,6 +66,7 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
     maxResponseSize: maxObjectSize,
   });
   const caching = httpCaching(clock, options.ttl);
+  const ask = { ...ACCEPT, ...options.headers };
   const refused: FetchOutcome = { kind: 'answer', answer: errorResponse(Status.BAD_REQUEST, KEY_LEAVES_BASE), notFound: false };
 
   /**
@@ -74,7 +77,7 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
    * then is dropped as soon as undici hands it one, before anything is sent.
    */
   const dispatch = (path: string, validator: HttpValidator | undefined, done: (outcome: FetchOutcome) => void): Abortable => {
-    const headers = validator === undefined ? ACCEPT : { ...ACCEPT, ...caching.conditional(validator, path) };
+    const headers = validator === undefined ? ask : { ...ask, ...caching.conditional(validator, path) };
     let controller: Dispatcher.DispatchController | undefined;
     let gaveUp: Error | undefined;
     let finished = false;

@@ -28,6 +28,8 @@ export interface ProxyOptions extends EdgeBounds, NodeObservability {
   originPort: number;
   /** An HTTP origin (--origin-url) to fetch from instead of the line-protocol one at originHost:originPort. */
   originUrl?: OriginUrl;
+  /** Headers every request to the HTTP origin carries (--origin-header), names in lower case. */
+  originHeaders?: Readonly<Record<string, string>>;
   /** Bytes of an HTTP origin's body at most; a longer answer fails the fetch. */
   maxObjectSize: number;
   /** Seconds past its fresh time an entry with a validator (ETag, Last-Modified) is kept for a conditional refresh. */
@@ -138,6 +140,7 @@ function originOf(options: ProxyOptions): { port: OriginPort; close(): Promise<v
       maxConnections: options.originMaxConnections,
       maxObjectSize: options.maxObjectSize,
       ttl: options.ttl * 1000,
+      ...(options.originHeaders === undefined ? {} : { headers: options.originHeaders }),
     });
   }
   const link = new UpstreamLink({

@@ -67,3 +67,35 @@ function safeKey(key: string): boolean {
   }
   return true;
 }
+
+// RFC 9110 5.1: a field name is a token.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 5.5: no control character but a tab in a field value (so no CR or LF to split a request).
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * Headers the proxy owns on its requests to the origin: connection management and framing
+ * (RFC 9110 7.6.1, 6.4), and the conditional and range headers, since the cache decides what it
+ * asks for and stores whole answers only.
+ */
+const OWN_HEADERS = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'te', 'trailer', 'upgrade', 'expect',
+  'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range',
+]);
+
+/**
+ * Reads one `--origin-header "Name: value"`: a header every request to the HTTP origin carries,
+ * an API key or a virtual host's `Host`, as nginx's `proxy_set_header` sets one. Returns the name
+ * in lower case and the value trimmed. Throws an Error saying what is wrong: not `Name: value`,
+ * a name that is not an RFC 9110 token, a value with a control character, or one of the headers
+ * the proxy owns (OWN_HEADERS).
+ */
+export function parseOriginHeader(text: string): [name: string, value: string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new Error(`expected "Name: value", got "${text}"`);
+  const name = text.slice(0, colon).trim().toLowerCase();
+  const value = text.slice(colon + 1).trim();
+  if (!TOKEN.test(name)) throw new Error(`"${text.slice(0, colon)}" is not a header name`);
+  if (CONTROL.test(value)) throw new Error(`the value of ${name} has a control character`);
+  if (OWN_HEADERS.has(name)) throw new Error(`${name} is the proxy's own to set`);
+  return [name, value];
+}

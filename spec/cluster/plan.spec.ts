@@ -34,4 +34,12 @@ describe('planCluster', () => {
       expect(proxy.args).to.not.include('--origin-port');
     }
   });
+
+  it('gives every proxy each --origin-header, in order', async () => {
+    const nodes = await planCluster({ ...flags, proxies: 2, latency: 0, originUrl: 'http://127.0.0.1:8080/api/', originHeaders: ['X-Api-Key: k', 'Host: api.test'] });
+    for (const proxy of nodes.slice(0, 2)) {
+      expect(proxy.args.slice(2, 8)).to.deep.equal(['--origin-url', 'http://127.0.0.1:8080/api/', '--origin-header', 'X-Api-Key: k', '--origin-header', 'Host: api.test']);
+    }
+    expect(nodes[2]!.args).to.not.include('--origin-header');
+  });
 });

@@ -321,6 +321,16 @@ describe('HTTP origin (integration)', function () {
     for (const { path } of origin.seen) expect(underBase('/api/', path), path).to.equal(true);
   });
 
+  it('sends every --origin-header on each request: an origin that wants a key answers, and the key is not logged', async function () {
+    const handler: Handler = (request, response) =>
+      request.headers['x-api-key'] === 'k-123' ? json(response, { ok: true }) : json(response, { error: 'no key' }, {}, 401);
+    const proxy = await proxyBefore(handler, '--origin-header', 'X-Api-Key: k-123', '--origin-header', 'x-tenant:  blue ', '--log-level', 'info');
+    expect(await get(proxy.port, 'a')).to.deep.include({ status: 'OK', data: { ok: true } });
+    expect(origin.seen[0]!.headers).to.include({ 'x-api-key': 'k-123', 'x-tenant': 'blue', accept: 'application/json' });
+    expect(proxy.output()).to.include('"originHeaders":{"x-api-key":"<set>","x-tenant":"<set>"}');
+    expect(proxy.output()).to.not.include('k-123');
+  });
+
   it('refuses to start on an --origin-url that is not an http(s) URL', async function () {
     origin = await new HttpTestOrigin().listen();
     let failure = '';
@@ -328,9 +338,10 @@ describe('HTTP origin (integration)', function () {
     expect(failure).to.include('the origin URL must be http: or https:');
   });
 
-  it('bin/cluster --origin-url fronts the service: no origin node, a GET through the balancer reaches it', async function () {
+  it('bin/cluster --origin-url fronts the service: no origin node, a GET through the balancer reaches it with each --origin-header', async function () {
     origin = await new HttpTestOrigin().listen();
-    const child = spawn(process.execPath, [binScript('cluster'), '--origin-url', origin.url('/api/'), '--proxy-port', '0', '--port', '0', '--metrics-port', '0'], {
+    const flags = ['--origin-url', origin.url('/api/'), '--origin-header', 'X-Api-Key: k-123', '--proxy-port', '0', '--port', '0', '--metrics-port', '0'];
+    const child = spawn(process.execPath, [binScript('cluster'), ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -344,6 +355,8 @@ describe('HTTP origin (integration)', function () {
       expect(await get(lbPort, 'article/7')).to.deep.include({ status: 'OK', data: { path: '/api/article/7' }, cache_hit: false });
       expect(await get(lbPort, 'article/7')).to.deep.include({ status: 'OK', cache_hit: true });
       expect(origin.count('/api/article/7')).to.equal(1);
+      expect(origin.seen[0]!.headers['x-api-key']).to.equal('k-123');
+      expect(out).to.not.include('k-123');
       child.kill('SIGINT');
       expect(await exited).to.equal(0);
     } finally {

@@ -74,6 +74,20 @@ describe('operator errors on the command line (integration)', function () {
     );
   });
 
+  it('refuses an --origin-header that is not "Name: value", one the proxy owns, and one without --origin-url', async () => {
+    refused(
+      await runTool('proxy', '--port', '0', '--origin-url', 'http://127.0.0.1:1/api/', '--origin-header', 'Authorization'),
+      `proxy: option '--origin-header <header>' argument 'Authorization' is invalid. expected "Name: value", got "Authorization"`,
+    );
+    refused(
+      await runTool('cluster', '--origin-url', 'http://127.0.0.1:1/api/', '--origin-header', 'Connection: close'),
+      "cluster: option '--origin-header <header>' argument 'Connection: close' is invalid. connection is the proxy's own to set",
+    );
+    for (const tool of ['proxy', 'cluster']) {
+      refused(await runTool(tool, '--origin-header', 'X-Api-Key: k'), `${tool}: option '--origin-header' needs --origin-url: only an HTTP origin takes headers`);
+    }
+  });
+
   it('refuses a --proxies or --peers entry that is not host:port, and a balancer listed among its proxies', async () => {
     refused(
       await runTool('load-balancer', '--port', '0', '--proxies', '8001', '8002'),

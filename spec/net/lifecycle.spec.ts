@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { expect } from 'chai';
-import { StartupError, startupProblem } from '../../lib/net/lifecycle.js';
+import { StartupError, loggableConfig, startupProblem } from '../../lib/net/lifecycle.js';
 
 /** The error a real listen on `port` of `host` fails with. */
 async function listenError(port: number, host = '127.0.0.1'): Promise<unknown> {
@@ -10,6 +10,18 @@ async function listenError(port: number, host = '127.0.0.1'): Promise<unknown> {
     server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
 }
+
+describe('loggableConfig', () => {
+  it('hides a token and the values of headers, and keeps the rest', () => {
+    expect(loggableConfig({ port: 8001, adminToken: 's', originHeaders: { authorization: 'Bearer s', host: 'api' }, ttl: 30 })).to.deep.equal({
+      port: 8001,
+      adminToken: '<set>',
+      originHeaders: { authorization: '<set>', host: '<set>' },
+      ttl: 30,
+    });
+    expect(loggableConfig({ adminToken: undefined })).to.deep.equal({ adminToken: undefined });
+  });
+});
 
 describe('startupProblem', () => {
   it('says a StartupError as it is', () => {

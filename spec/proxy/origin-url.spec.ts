@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { originPath, parseOriginUrl, type OriginUrl } from '../../lib/proxy/origin-url.js';
+import { originPath, parseOriginHeader, parseOriginUrl, type OriginUrl } from '../../lib/proxy/origin-url.js';
 import { traversalKey, underBase } from './traversal.js';
 
 describe('origin URL', () => {
@@ -24,6 +24,29 @@ describe('origin URL', () => {
       expect(() => parseOriginUrl('http://example.test/api#top')).to.throw('query or fragment');
       expect(() => parseOriginUrl('http://example.test/api?')).to.throw('query or fragment');
     });
+  });
+
+  describe('parseOriginHeader', () => {
+    it('reads "Name: value" into a lower-case name and a trimmed value', () => {
+      expect(parseOriginHeader('Authorization: Bearer a:b ')).to.deep.equal(['authorization', 'Bearer a:b']);
+      expect(parseOriginHeader('X-Tenant:blue')).to.deep.equal(['x-tenant', 'blue']);
+      expect(parseOriginHeader('X-Empty:')).to.deep.equal(['x-empty', '']);
+    });
+
+    const refusals: Array<[string, string]> = [
+      ['Authorization', 'expected "Name: value", got "Authorization"'],
+      [': v', 'expected "Name: value", got ": v"'],
+      ['X Key: v', '"X Key" is not a header name'],
+      ['X-Key: a\r\nHost: evil', 'the value of x-key has a control character'],
+      ['Content-Length: 5', "content-length is the proxy's own to set"],
+      ['If-None-Match: "x"', "if-none-match is the proxy's own to set"],
+      ['Range: bytes=0-1', "range is the proxy's own to set"],
+    ];
+    for (const [text, why] of refusals) {
+      it(`refuses ${JSON.stringify(text)}`, () => {
+        expect(() => parseOriginHeader(text)).to.throw(why);
+      });
+    }
   });
 
   describe('originPath', () => {
