@@ -31,11 +31,12 @@ const options = new Command('bench-http-origin')
   .option('--max-age <s>', "the origin's Cache-Control max-age, in seconds", integer(1), d.maxAgeS)
   .option('--rounds <n>', 'rounds per subject and case, each on fresh processes; the median is reported', integer(1, 99), d.rounds)
   .option('--warm-runs <n>', 'unmeasured runs of the same shape, on other keys, before each measured one', integer(0, 99), d.warmRuns)
+  .option('--nginx-keepalive <n>', "nginx's upstream keepalive: idle connections to the origin it keeps", integer(1), d.nginxKeepalive)
   .option('--deadline <ms>', 'milliseconds after a round starts when its unanswered requests are given up', integer(1), d.deadlineMs)
   .option('--no-install', 'never install nginx; report it as not available when missing')
   .option('--json', 'print one JSON object instead of the table')
   .parse(kebabFlags(process.argv))
-  .opts<{ only: Array<(typeof HTTP_SUBJECTS)[number]>; cases: Array<(typeof HTTP_CASES)[number]>; requests: number; conns: number; delay: number; maxAge: number; rounds: number; warmRuns: number; deadline: number; install: boolean; json?: boolean }>();
+  .opts<{ only: Array<(typeof HTTP_SUBJECTS)[number]>; cases: Array<(typeof HTTP_CASES)[number]>; requests: number; conns: number; delay: number; maxAge: number; rounds: number; warmRuns: number; nginxKeepalive: number; deadline: number; install: boolean; json?: boolean }>();
 
 const fleet = new Fleet();
 fleet.stopOnSignals();
@@ -50,6 +51,7 @@ try {
       maxAgeS: options.maxAge,
       rounds: options.rounds,
       warmRuns: options.warmRuns,
+      nginxKeepalive: options.nginxKeepalive,
       deadlineMs: options.deadline,
       ...(options.install ? { installScript: path.join(repo, 'bench', 'scripts', 'install-nginx.sh') } : {}),
       command: ['bench/bin/bench-http-origin', ...process.argv.slice(2)].join(' '),

@@ -39,6 +39,12 @@ export interface HttpOriginOptions {
    * its steady state, so a round measures the cache and not the process's first requests.
    */
   warmRuns: number;
+  /**
+   * nginx's upstream `keepalive`: idle connections to the origin its worker keeps between
+   * requests. Its docs advise a number small enough to leave the origin room for new
+   * connections; our pool keeps every connection it opened (up to --origin-max-connections).
+   */
+  nginxKeepalive: number;
   /** Milliseconds after a round's start when its unanswered requests are given up (NO_ANSWER). */
   deadlineMs: number;
   /** bench/scripts/install-nginx.sh, run when nginx is missing; undefined never installs. */
@@ -48,13 +54,11 @@ export interface HttpOriginOptions {
   log: (line: string) => void;
 }
 
-export const HTTP_DEFAULTS = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, warmRuns: 5, deadlineMs: 30_000 };
+export const HTTP_DEFAULTS = { requests: 1000, conns: 1000, delayMs: 50, maxAgeS: 60, rounds: 3, warmRuns: 5, nginxKeepalive: 64, deadlineMs: 30_000 };
 
 const BASE = '/base/';
 // One nginx worker beside one Node proxy process: one event loop each.
 const NGINX_WORKERS = 1;
-// Idle connections to the origin each worker keeps for the next requests (upstream `keepalive`).
-const NGINX_KEEPALIVE = 64;
 
 /** Undefined when `bin/proxy --help` lists `--origin-url`; otherwise why the dproxy side cannot run. */
 export async function originUrlSupport(): Promise<string | undefined> {
@@ -98,7 +102,7 @@ interface NginxPlace {
  */
 export async function runHttpOrigin(o: HttpOriginOptions, fleet: Fleet): Promise<HttpOriginResult> {
   const startedAt = isoTime(realClock);
-  const settings = { requests: o.requests, conns: o.conns, delayMs: o.delayMs, maxAgeS: o.maxAgeS, rounds: o.rounds, warmRuns: o.warmRuns, deadlineMs: o.deadlineMs, nginxWorkers: NGINX_WORKERS, nginxKeepalive: NGINX_KEEPALIVE };
+  const settings = { requests: o.requests, conns: o.conns, delayMs: o.delayMs, maxAgeS: o.maxAgeS, rounds: o.rounds, warmRuns: o.warmRuns, deadlineMs: o.deadlineMs, nginxWorkers: NGINX_WORKERS, nginxKeepalive: o.nginxKeepalive };
   const unavailable = new Map<HttpSubject, string>();
   const subjects: HttpOriginResult['subjects'] = {};
   const nginx: NginxPlace = { binary: '', parent: await memoryFolder() };
@@ -113,7 +117,7 @@ export async function runHttpOrigin(o: HttpOriginOptions, fleet: Fleet): Promise
     else unavailable.set('nginx', `not available: ${found.reason}`);
     subjects.nginx =
       `${found.available ? `nginx ${found.version}` : 'nginx'}, ${NGINX_WORKERS} worker, proxy_cache with proxy_cache_lock on, proxy_cache_valid 200 ${o.maxAgeS}s,` +
-      ` keepalive ${NGINX_KEEPALIVE} to the origin, its cache folder under ${nginx.parent}; clients speak HTTP/1.1 (node:http keep-alive agent)`;
+      ` keepalive ${o.nginxKeepalive} to the origin, its cache folder under ${nginx.parent}; clients speak HTTP/1.1 (node:http keep-alive agent)`;
   }
 
   const cells: HttpCell[] = [];
@@ -170,7 +174,7 @@ async function oneRound(subject: HttpSubject, which: HttpCase, o: HttpOriginOpti
         dir: await fleet.tempDir('nginx', nginx.parent),
         validS: o.maxAgeS,
         workers: NGINX_WORKERS,
-        keepalive: NGINX_KEEPALIVE,
+        keepalive: o.nginxKeepalive,
         // Its clients' connections and one to the origin per cold key in flight, with room to spare.
         workerConnections: o.conns + o.requests + 256,
         ...(process.getuid?.() === 0 ? { user: os.userInfo().username } : {}),

@@ -12,7 +12,7 @@ describe('npm run bench, HTTP origin (smoke)', () => {
     this.timeout(60_000);
     const requests = 20;
     const result = await runHttpOrigin(
-      { subjects: ['dproxy'], cases: ['cold-keys', 'one-key'], requests, conns: 5, delayMs: 10, maxAgeS: 60, rounds: 1, warmRuns: 1, deadlineMs: 20_000, command: 'smoke', log: () => undefined },
+      { subjects: ['dproxy'], cases: ['cold-keys', 'one-key'], requests, conns: 5, delayMs: 10, maxAgeS: 60, rounds: 1, warmRuns: 1, nginxKeepalive: 64, deadlineMs: 20_000, command: 'smoke', log: () => undefined },
       fleet,
     );
     expect(result.cells.map((c) => `${c.subject} ${c.case}`)).to.deep.equal(['dproxy cold-keys', 'dproxy one-key']);
