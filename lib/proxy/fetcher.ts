@@ -1,6 +1,6 @@
 // The proxy's fetcher actor: turns fetch orders into origin answers through an injected origin port,
 // retrying a failed fetch once after a jittered backoff; an order naming a peer tries the peer first.
-import { mergeMap, map, of, timer, type Observable } from 'rxjs';
+import { Observable, Subscription, mergeMap, of, timer } from 'rxjs';
 import type { Clock } from '../time/clock.js';
 import type { FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
 
@@ -36,21 +36,62 @@ export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
   const random = options.random ?? Math.random;
   const peers = options.peers;
   return (orders: Observable<FetchOrder>, clock: Clock): Observable<Fetched> => {
+    // One Observable per fetch, its retry inside it, rather than a pipe of operators per fetch:
+    // a burst of cold keys runs a thousand of these at once (docs/performance.md, "HTTP origin vs nginx").
     const fromOrigin = (key: string, validator?: Validator): Observable<Fetched> =>
-      origin(key, validator).pipe(
-        mergeMap((outcome): Observable<FetchOutcome> =>
-          outcome.kind === 'failure' ? timer(backoff * (0.5 + random()), clock).pipe(mergeMap(() => origin(key, validator))) : of(outcome),
-        ),
-        map((outcome) => ({ key, outcome })),
-      );
-    return orders.pipe(
-      mergeMap(({ key, peer, validator }) =>
-        peer === undefined || peers === undefined
-          ? fromOrigin(key, validator)
-          : peers(peer, key).pipe(
-              mergeMap((outcome): Observable<Fetched> => (outcome.kind === 'failure' ? fromOrigin(key) : of({ key, outcome, fromPeer: true }))),
-            ),
-      ),
-    );
+      new Observable<Fetched>((subscriber) => {
+        const deliver = (outcome: FetchOutcome): void => {
+          subscriber.next({ key, outcome });
+          subscriber.complete();
+        };
+        const retry = (): void => void subscriber.add(origin(key, validator).subscribe(deliver));
+        subscriber.add(
+          origin(key, validator).subscribe((outcome) =>
+            outcome.kind === 'failure' ? subscriber.add(timer(backoff * (0.5 + random()), clock).subscribe(retry)) : deliver(outcome),
+          ),
+        );
+      });
+    const fromPeer = (peer: string, key: string): Observable<Fetched> =>
+      peers!(peer, key).pipe(mergeMap((outcome): Observable<Fetched> => (outcome.kind === 'failure' ? fromOrigin(key) : of({ key, outcome, fromPeer: true }))));
+    return mergeMapSet(orders, ({ key, peer, validator }) => (peer === undefined || peers === undefined ? fromOrigin(key, validator) : fromPeer(peer, key)));
   };
+}
+
+/**
+ * RxJS's `mergeMap(project)` with its fetches in flight kept in a Set: mergeMap keeps them in an
+ * array on the outer subscriber, so each that ends is found and spliced out in O(n), O(n^2) over a
+ * burst of n cold keys. Completes once `source` has and every inner one has; an error ends it all.
+ */
+function mergeMapSet<T, R>(source: Observable<T>, project: (value: T) => Observable<R>): Observable<R> {
+  return new Observable<R>((out) => {
+    const inFlight = new Set<Subscription>();
+    let sourceDone = false;
+    const ended = (inner: Subscription): void => {
+      inFlight.delete(inner);
+      if (sourceDone && inFlight.size === 0) out.complete();
+    };
+    const outer = source.subscribe({
+      next: (value) => {
+        const inner = new Subscription();
+        inFlight.add(inner);
+        inner.add(
+          project(value).subscribe({
+            next: (result) => out.next(result),
+            error: (err: unknown) => out.error(err),
+            complete: () => ended(inner),
+          }),
+        );
+      },
+      error: (err: unknown) => out.error(err),
+      complete: () => {
+        sourceDone = true;
+        if (inFlight.size === 0) out.complete();
+      },
+    });
+    return () => {
+      outer.unsubscribe();
+      for (const inner of inFlight) inner.unsubscribe();
+      inFlight.clear();
+    };
+  });
 }

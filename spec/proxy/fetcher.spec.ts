@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { of } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { fetcher, type FetcherOptions, type OriginPort, type PeerPort } from '../../lib/proxy/fetcher.js';
 import type { FetchOrder, Fetched, FetchOutcome } from '../../lib/proxy/messages.js';
@@ -115,6 +115,41 @@ describe('fetcher', () => {
   it('lets other keys through while one waits for its retry', () => {
     const calls = expectTimeline('ab', { a: ['-f|', '-o|'], b: ['-o|'] }, '--B 74ms A', { retryBackoff: 100, random: () => 0.25 });
     expect(calls).to.deep.equal({ a: [0, 76], b: [1] });
+  });
+
+  it('completes once the orders have ended and every fetch has answered, the retries included', () => {
+    const calls = expectTimeline('ab|', { a: ['-f|', '-o|'], b: ['-o|'] }, '--B 74ms (A|)', { retryBackoff: 100, random: () => 0.25 });
+    expect(calls).to.deep.equal({ a: [0, 76], b: [1] });
+  });
+
+  it('completes at once on orders that end with nothing in flight', () => {
+    expectTimeline('--|', ['-o|'], '--|', {});
+  });
+
+  it('drops every fetch in flight, and a retry waiting, when unsubscribed', () => {
+    const asked: string[] = [];
+    const ended: string[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const port: OriginPort = (key) => {
+        asked.push(`${key} at ${scheduler.now()}`);
+        const answer = cold(key === 'a' ? '-f|' : '---- 100ms o|', OUTCOMES);
+        return new Observable<FetchOutcome>((subscriber) => {
+          const inner = answer.subscribe(subscriber);
+          return () => {
+            ended.push(`${key} at ${scheduler.now()}`);
+            inner.unsubscribe();
+          };
+        });
+      };
+      // a fails at 1 (its call ends at 2) and would be retried at 76; b, asked at 1, would answer at 105.
+      expectObservable(fetcher(port, { retryBackoff: 100, random: () => 0.25 })(cold('ab', ORDERS), scheduler), '50ms !').toBe('');
+    });
+    expect(asked).to.deep.equal(['a at 0', 'b at 1']);
+    expect(ended).to.deep.equal(['a at 2', 'b at 50']);
+  });
+
+  it('passes on an error of the orders', () => {
+    expectTimeline('a#', ['---o|'], '-#', {});
   });
 
   describe('an order naming a peer', () => {
