@@ -38,7 +38,7 @@ export interface HttpOrigin {
 
 const ACCEPT = { accept: 'application/json' } as const;
 
-/** A fetch under way: `abort(outcome)` ends it with that outcome now; `abort()` drops it without one. */
+/** A fetch under way: `abort(outcome)` ends it with that outcome now; `abort()` drops it without one; either does nothing once it has ended. */
 interface Abortable {
   abort(outcome?: FetchOutcome): void;
 }
@@ -72,9 +72,9 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
   /**
    * One GET on the pool, through undici's `dispatch` and a handler rather than `pool.request`: no
    * AbortSignal, body stream or promise per fetch, which a cold burst pays for a thousand times
-   * over (docs/performance.md, "HTTP origin"). Calls `done` once, with the answer, the failure,
-   * or `origin timed out` when `timeOut` comes first; a request still queued for a connection
-   * then is dropped as soon as undici hands it one, before anything is sent.
+   * over (docs/performance.md, "HTTP origin vs nginx"). Calls `done` once, with the answer, the
+   * failure, or the outcome `abort` is given when that comes first; a request still queued for a
+   * connection then is dropped as soon as undici hands it one, before anything is sent.
    */
   const dispatch = (path: string, validator: HttpValidator | undefined, done: (outcome: FetchOutcome) => void): Abortable => {
     const headers = validator === undefined ? ask : { ...ask, ...caching.conditional(validator, path) };
@@ -115,7 +115,8 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
     );
     return {
       abort(outcome) {
-        gaveUp ??= new Error(outcome === undefined ? 'abandoned' : 'origin timed out');
+        if (finished) return;
+        gaveUp = new Error(outcome === undefined ? 'abandoned' : 'origin timed out');
         if (outcome !== undefined) finish(outcome);
         else finished = true;
         controller?.abort(gaveUp);
@@ -143,7 +144,7 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
         // Unsubscribed before the answer (the proxy stopping): the request is abandoned.
         return () => {
           deadline.unsubscribe();
-          if (!subscriber.closed) request.abort();
+          request.abort();
         };
       }),
     close: () => pool.destroy(),

@@ -103,6 +103,18 @@ describe('HTTP origin port (over a node:http origin)', function () {
     expect(server.seen.map((s) => s.path)).to.deep.equal(['/api/first']);
   });
 
+  it('abandons a request in flight when its fetch is unsubscribed: the connection is closed', async function () {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    server.handler = (request) => request.socket.once('close', closed);
+    const outcomes: FetchOutcome[] = [];
+    const fetching = open({ timeout: 30_000 }).port('held').subscribe((outcome) => outcomes.push(outcome));
+    while (server.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    fetching.unsubscribe();
+    await connectionClosed;
+    expect(outcomes).to.deep.equal([]);
+  });
+
   it('reports a refused connection as unreachable', async function () {
     const port = httpOrigin({ url: parseOriginUrl(`http://127.0.0.1:${await closedPort()}/`), clock: realClock, timeout: 2000, maxConnections: 1, maxObjectSize: 1000, ttl: 0 });
     ports.push(port);
