@@ -1,6 +1,7 @@
 // A fixed list of GETs sent over persistent connections, each request's send and answer times kept:
 // the origin-trouble scenarios read when each request was answered, and with what.
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { Subscription } from 'rxjs';
 import { LineFramer } from '../../lib/protocol/framing.js';
 import { statusOf } from '../../lib/protocol/response.js';
@@ -130,6 +131,22 @@ export function timedGets(options: TimedGetsOptions): Promise<Timed[]> {
         }),
       );
     }
+  });
+}
+
+/**
+ * `timedGets` on a worker thread of its own, so that what this process does meanwhile (sending a
+ * load, reading a burst of its answers, collecting garbage) does not delay its sends or answers: a
+ * latency probe that shares an event loop with the load generator measures the generator too
+ * (Gil Tene on coordinated omission; wrk2 keeps its latency timing apart the same way). Rejects
+ * only if the worker fails.
+ */
+export function timedGetsApart(options: TimedGetsOptions): Promise<Timed[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./timed-gets-worker.js', import.meta.url), { workerData: options });
+    worker.once('message', (results: Timed[]) => resolve(results));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the timed GETs' worker exited with ${code} before its results`)));
   });
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 import { startScriptedOrigin } from '../lib/scripted-origin.js';
-import { askLine, timedGets } from '../lib/timed-gets.js';
+import { askLine, timedGets, timedGetsApart } from '../lib/timed-gets.js';
 import { ask, closedPort, SpecServer } from '../../spec/integration/helpers.js';
 
 describe('timedGets', () => {
@@ -29,6 +29,14 @@ describe('timedGets', () => {
     const keys = Array.from({ length: 20 }, (_, i) => `k/${i}`);
     const results = await timedGets({ port, keys, conns: 2, window: 1, rate: 1000, deadlineMs: 10_000 });
     expect(results.filter((r) => r.status === 'OK')).to.have.length(20);
+  });
+
+  it('runs on a worker thread of its own with the same options and results', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `w/${i}`);
+    const results = await timedGetsApart({ port, keys, conns: 2, window: Infinity, rate: 1000, deadlineMs: 10_000 });
+    expect(results.map((r) => r.key)).to.deep.equal(keys);
+    expect(results.every((r) => r.status === 'OK' && r.sentMs !== undefined && r.answeredMs! >= r.sentMs)).to.equal(true);
+    expect(await gets()).to.equal(20);
   });
 
   it('gives up at the deadline: what was not answered is NO_ANSWER', async () => {

@@ -9,7 +9,7 @@ import { statusOf } from '../protocol/status-of.js';
 import type { LinkFailure } from '../net/upstream.js';
 import type { Clock } from '../time/clock.js';
 import type { GetMessage, Outcome, RouteRequest, Routed } from './messages.js';
-import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from '../net/retry-budget.js';
 import { mayRedispatch } from './health/blame.js';
 import type { ClusterView } from './view.js';
 

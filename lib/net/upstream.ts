@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import type { LinkRequest } from '../protocol/upstream-request.js';
 import { every } from '../time/clock.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkCallback, type LinkFailure } from './connection-owner.js';
+import { sweepDeadlines, sweepTick } from './deadline-sweep.js';
 import { KeepaliveCache } from './keepalive.js';
 import { PeerConnection } from './peer-connection.js';
 import { PeerProfile } from './peer-profile.js';
@@ -10,11 +11,6 @@ import { UPSTREAM_KEEPALIVE, UPSTREAM_MAX_CONNECTIONS, type LinkOptions } from '
 
 export type { LinkCallback, LinkFailure } from './connection-owner.js';
 export { UPSTREAM_KEEPALIVE, UPSTREAM_MAX_CONNECTIONS, type LinkOptions } from './link-options.js';
-
-/** ms between deadline sweeps: at least this, so a short timeout does not spin the loop... */
-const SWEEP_MIN_TICK = 5;
-/** ...and at most this, so a long one is not noticed late. */
-const SWEEP_MAX_TICK = 50;
 
 /**
  * Sends requests to one peer over a pool of connections. A connection whose answers are matched
@@ -50,6 +46,8 @@ export class UpstreamLink {
   private readonly profile: PeerProfile;
   private lastId = 0;
   private sweeper?: Subscription;
+  // A sweep's rest, due next turn when it had more to fail than one turn takes.
+  private sweepRest?: Subscription;
   private closed = false;
 
   constructor(options: LinkOptions) {
@@ -131,6 +129,8 @@ export class UpstreamLink {
     this.closed = true;
     this.sweeper?.unsubscribe();
     this.sweeper = undefined;
+    this.sweepRest?.unsubscribe();
+    this.sweepRest = undefined;
     for (const job of this.waiting.splice(0)) job.callback('closed', NO_ANSWER);
     for (const c of this.connections) c.fail('closed');
   }
@@ -250,28 +250,35 @@ export class UpstreamLink {
     return staying;
   }
 
-  // One sweep per link replaces a timer per request; it runs only while work is outstanding. A
-  // deadline is noticed up to one tick late, and a miss that times out twice (its retry) pays it
-  // twice, so the tick stays a small part of the timeout and no coarser than SWEEP_MAX_TICK.
+  // One sweep per link replaces a timer per request; it runs only while work is outstanding.
   private watchTimeouts(): void {
     if (this.sweeper !== undefined || this.closed) return;
     const { clock, connectTimeout, requestTimeout } = this.settings;
-    const tick = Math.min(SWEEP_MAX_TICK, Math.max(SWEEP_MIN_TICK, Math.min(connectTimeout, requestTimeout) / 40));
+    const tick = sweepTick(connectTimeout, requestTimeout);
     this.sweeper = every(clock, tick, () => {
       const now = clock.now();
       this.expireWaiting(now);
       // What waits may have room now that another link sharing the profile has learned the peer echoes ids.
       if (this.waiting.length > 0) this.pump();
-      let busy = this.waiting.length > 0;
-      for (const c of this.connections) {
-        c.checkDeadlines(now);
-        busy ||= c.inFlight > 0;
-      }
+      const busy = this.checkConnections(now) || this.waiting.length > 0;
       if (!busy) {
         this.sweeper?.unsubscribe();
         this.sweeper = undefined;
       }
     });
+  }
+
+  // A burst of expiries past SWEEP_EXPIRIES_PER_TURN goes on next turn. True while any is owed.
+  private checkConnections(now: number): boolean {
+    const { busy, rest } = sweepDeadlines(this.connections, now);
+    const { clock } = this.settings;
+    if (rest) {
+      this.sweepRest ??= clock.schedule(() => {
+        this.sweepRest = undefined;
+        this.checkConnections(clock.now());
+      }, 0);
+    }
+    return busy || rest;
   }
 
   // Requests still in the queue at their deadline fail there: a full pool costs a timeout, not more.

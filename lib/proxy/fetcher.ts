@@ -1,6 +1,7 @@
 // The proxy's fetcher actor: turns fetch orders into origin answers through an injected origin port,
-// retrying a failed fetch once after a jittered backoff; an order naming a peer tries the peer first.
+// retrying a failed fetch once after a jittered backoff, within a retry budget; an order naming a peer tries the peer first.
 import { Observable, Subscription, mergeMap, of, timer } from 'rxjs';
+import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from '../net/retry-budget.js';
 import type { Clock } from '../time/clock.js';
 import type { FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
 
@@ -20,6 +21,14 @@ export type PeerPort = (peer: string, key: string) => Observable<FetchOutcome>;
 export interface FetcherOptions {
   /** Mean milliseconds before the one retry; the actual wait is 0.5x to 1.5x, so retries spread out. */
   retryBackoff?: number;
+  /**
+   * Origin retries as a share of origin fetches over a sliding window, with a floor: Envoy's
+   * retry budget (`budget_percent`, 20 by default) and Finagle's `RetryBudget`, as the balancer
+   * bounds its own retries (`DEFAULT_RETRY_BUDGET`: 20%, 10 s, at least 10). A lone failure is
+   * retried; a burst of them (2,000 misses timing out together at a slow origin) is not, since
+   * retrying every one doubles the connections and the load on an origin that is already failing.
+   */
+  retryBudget?: RetryBudgetOptions;
   /** Uniform [0, 1); injected so a spec can fix the jitter. */
   random?: () => number;
   /** Where an order naming a peer is filled from; without it, every order goes to the origin. */
@@ -36,10 +45,12 @@ export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
   const random = options.random ?? Math.random;
   const peers = options.peers;
   return (orders: Observable<FetchOrder>, clock: Clock): Observable<Fetched> => {
+    const budget = new RetryBudget(clock, options.retryBudget ?? DEFAULT_RETRY_BUDGET);
     // One Observable per fetch, its retry inside it, rather than a pipe of operators per fetch:
     // a burst of cold keys runs a thousand of these at once (docs/performance.md, "HTTP origin vs nginx").
     const fromOrigin = (key: string, validator?: Validator): Observable<Fetched> =>
       new Observable<Fetched>((subscriber) => {
+        budget.request();
         const deliver = (outcome: FetchOutcome): void => {
           subscriber.next({ key, outcome });
           subscriber.complete();
@@ -47,7 +58,7 @@ export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
         const retry = (): void => void subscriber.add(origin(key, validator).subscribe(deliver));
         subscriber.add(
           origin(key, validator).subscribe((outcome) =>
-            outcome.kind === 'failure' ? subscriber.add(timer(backoff * (0.5 + random()), clock).subscribe(retry)) : deliver(outcome),
+            outcome.kind === 'failure' && budget.tryRetry() ? subscriber.add(timer(backoff * (0.5 + random()), clock).subscribe(retry)) : deliver(outcome),
           ),
         );
       });

@@ -3,6 +3,7 @@ import type net from 'node:net';
 import { expect } from 'chai';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
 import { PeerProfile } from '../../lib/net/peer-profile.js';
+import { SWEEP_EXPIRIES_PER_TURN } from '../../lib/net/deadline-sweep.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 import { OneShotPeer, SpecServer, onLines, until } from '../integration/helpers.js';
 import { ManualClock } from './manual-clock.js';
@@ -469,6 +470,22 @@ describe('UpstreamLink', () => {
         { line: 'GET b/1', connection: 2 },
       ]);
       await until('the first connection closed', () => peer.closes === 1);
+    });
+
+    it('fails every request past its deadline at that deadline, however many time out together', async () => {
+      // More than one turn of a sweep takes: the rest fail in the turns right after, not a tick later.
+      const count = SWEEP_EXPIRIES_PER_TURN + 8;
+      const { peer, link, clock } = await start(new Peer(() => undefined), { requestTimeout: 100, maxConnections: count });
+      const failed: string[] = [];
+      const outcomes = Array.from({ length: count }, (_, i) => ask(link, `t/${i}`).then((o) => (failed.push(o.failure ?? 'none'), o)));
+      await until('every request at the peer', () => peer.lines.length === count);
+      clock.advance(99);
+      await Promise.resolve();
+      expect(failed).to.deep.equal([]);
+      clock.advance(1);
+      await Promise.all(outcomes);
+      expect(failed).to.deep.equal(Array.from({ length: count }, () => 'timeout'));
+      await until('every timed-out connection closed', () => peer.closes === count);
     });
 
     it('keeps working once a slow peer is fast again: every request times out, then the next are answered at once', async () => {

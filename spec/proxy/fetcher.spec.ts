@@ -112,6 +112,40 @@ describe('fetcher', () => {
     expect(fetched).to.deep.equal([{ key: 'a', outcome: OK }]);
   });
 
+  it('retries within its budget only: past it, a failure is delivered without a retry', () => {
+    // A budget of 50% of fetches, at least 1: orders a and b fail at 1. The first failure takes the
+    // one retry that 2 fetches allow; the second is delivered as it came.
+    const calls: Record<string, number[]> = {};
+    scheduler.run(({ cold, expectObservable }) => {
+      const port: OriginPort = (key) => {
+        const times = (calls[key] ??= []);
+        times.push(scheduler.now());
+        return cold(times.length === 1 ? '-f|' : '-o|', OUTCOMES);
+      };
+      const options: FetcherOptions = { retryBackoff: 100, random: () => 0, retryBudget: { percent: 50, windowMs: 10_000, minRetries: 1 } };
+      const failedB: Fetched = { key: 'b', outcome: FAILED };
+      expectObservable(fetcher(port, options)(cold('(ab)', ORDERS), scheduler)).toBe('-b 50ms A', { A: FETCHED.A, b: failedB });
+    });
+    expect(calls).to.deep.equal({ a: [0, 51], b: [0] });
+  });
+
+  it('retries again once the window has passed and the budget refilled', () => {
+    const calls: Record<string, number[]> = {};
+    scheduler.run(({ cold, expectObservable }) => {
+      const port: OriginPort = (key) => {
+        const times = (calls[key] ??= []);
+        times.push(scheduler.now());
+        return cold('-f|', OUTCOMES);
+      };
+      // No share of fetches, one retry per 1 s window: a at 0 is retried, b at 10 is not, c at 2 s is.
+      const options: FetcherOptions = { retryBackoff: 100, random: () => 0, retryBudget: { percent: 0, windowMs: 1000, minRetries: 1 } };
+      const orders = cold('a 9ms b 1989ms c', { a: { key: 'a' }, b: { key: 'b' }, c: { key: 'c' } });
+      const failed = (key: string): Fetched => ({ key, outcome: FAILED });
+      expectObservable(fetcher(port, options)(orders, scheduler)).toBe('- 10ms b 40ms a 1999ms c', { a: failed('a'), b: failed('b'), c: failed('c') });
+    });
+    expect(calls).to.deep.equal({ a: [0, 51], b: [10], c: [2000, 2051] });
+  });
+
   it('lets other keys through while one waits for its retry', () => {
     const calls = expectTimeline('ab', { a: ['-f|', '-o|'], b: ['-o|'] }, '--B 74ms A', { retryBackoff: 100, random: () => 0.25 });
     expect(calls).to.deep.equal({ a: [0, 76], b: [1] });

@@ -1,4 +1,4 @@
-// The retry budget: retries may be at most a fraction of requests over a sliding window (Envoy's retry budget).
+// The retry budget: retries may be at most a fraction of requests over a sliding window (Envoy's retry budget); the balancer's forwarder and the proxy's fetcher each keep one.
 import type { Clock } from '../time/clock.js';
 
 export interface RetryBudgetOptions {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { EMPTY, concatMap, defer, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { RetryBudget, type RetryBudgetOptions } from '../../lib/balancer/retry-budget.js';
+import { RetryBudget, type RetryBudgetOptions } from '../../lib/net/retry-budget.js';
 
 describe('retry budget', () => {
   let scheduler: TestScheduler;
