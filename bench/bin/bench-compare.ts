@@ -3,10 +3,10 @@
 // prints markdown tables and writes bench/results/<time>.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { integer, kebabFlags, nonNegative } from '../../lib/cli/options.js';
 import { runComparison } from '../lib/compare.js';
+import { REPO, listOf } from '../lib/cli.js';
 import { Fleet } from '../lib/fleet.js';
 import { HTTP_CASES, HTTP_DEFAULTS, HTTP_SUBJECTS, runHttpOrigin } from '../lib/http-origin.js';
 import { renderHttpOrigin, type HttpOriginResult } from '../lib/http-origin-report.js';
@@ -14,18 +14,6 @@ import { DEFAULTS as TROUBLE_DEFAULTS, runOriginTrouble, SCENARIOS } from '../li
 import { renderMarkdown } from '../lib/report.js';
 import { renderTrouble, type OriginTrouble } from '../lib/trouble-report.js';
 import { MODES, SUBJECTS, type ModeName, type Subject } from '../lib/subjects.js';
-
-// Compiled to dist/bench/bin/, three levels below the repository.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function listOf<T extends string>(allowed: readonly T[]) {
-  return (text: string): T[] => {
-    const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const wrong = items.filter((s) => !(allowed as readonly string[]).includes(s));
-    if (items.length === 0 || wrong.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}`);
-    return items as T[];
-  };
-}
 
 const options = new Command('bench-compare')
   .description('runs the same load against our balancer, HAProxy, a minimal Node floor, one proxy and one line server')
@@ -43,7 +31,7 @@ const options = new Command('bench-compare')
   .option('--no-origin-trouble', 'skip the origin-trouble scenarios (bench/bin/bench-origin-trouble runs them alone, with flags for their sizes)')
   .option('--no-http-origin', 'skip the HTTP origin beside nginx (bench/bin/bench-http-origin runs it alone, with flags for its sizes)')
   .option('--cpu-prof', 'run every node under node --cpu-prof; print each one\'s top self-time functions')
-  .addOption(new Option('--out <dir>', 'where the JSON result goes').default(path.join(repo, 'bench', 'results'), 'bench/results'))
+  .addOption(new Option('--out <dir>', 'where the JSON result goes').default(path.join(REPO, 'bench', 'results'), 'bench/results'))
   .parse(kebabFlags(process.argv))
   .opts<{
     duration: number;
@@ -84,7 +72,7 @@ try {
       rounds: options.rounds,
       halfLoad: options.halfLoad,
       memory: options.memory,
-      installScript: options.install ? path.join(repo, 'bench', 'scripts', 'install-haproxy.sh') : undefined,
+      installScript: options.install ? path.join(REPO, 'bench', 'scripts', 'install-haproxy.sh') : undefined,
       cpuProfDir,
       command,
       log,
@@ -100,7 +88,7 @@ try {
   }
   let httpOrigin: HttpOriginResult | { skipped: string } | undefined;
   if (options.httpOrigin) {
-    const installScript = options.install ? { installScript: path.join(repo, 'bench', 'scripts', 'install-nginx.sh') } : {};
+    const installScript = options.install ? { installScript: path.join(REPO, 'bench', 'scripts', 'install-nginx.sh') } : {};
     httpOrigin = await runHttpOrigin({ ...HTTP_DEFAULTS, subjects: HTTP_SUBJECTS, cases: HTTP_CASES, ...installScript, command, log }, fleet).catch((err: Error) => ({ skipped: err.message.split('\n')[0]! }));
     await fleet.stopAll();
   }

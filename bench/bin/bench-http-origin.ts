@@ -1,24 +1,12 @@
 // bench/bin/bench-http-origin: issue 16's HTTP-origin stage alone (npm run bench runs it as a stage): an
 // HTTP origin behind one of our proxies and behind nginx, cold keys and one cold key; prints its table.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { integer, kebabFlags } from '../../lib/cli/options.js';
+import { REPO, listOf } from '../lib/cli.js';
 import { Fleet } from '../lib/fleet.js';
 import { HTTP_CASES, HTTP_DEFAULTS, HTTP_SUBJECTS, runHttpOrigin } from '../lib/http-origin.js';
 import { renderHttpOrigin } from '../lib/http-origin-report.js';
-
-// Compiled to dist/bench/bin/, three levels below the repository.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function listOf<T extends string>(allowed: readonly T[]) {
-  return (text: string): T[] => {
-    const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const wrong = items.filter((s) => !(allowed as readonly string[]).includes(s));
-    if (items.length === 0 || wrong.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}`);
-    return items as T[];
-  };
-}
 
 const d = HTTP_DEFAULTS;
 const options = new Command('bench-http-origin')
@@ -53,7 +41,7 @@ try {
       warmRuns: options.warmRuns,
       nginxKeepalive: options.nginxKeepalive,
       deadlineMs: options.deadline,
-      ...(options.install ? { installScript: path.join(repo, 'bench', 'scripts', 'install-nginx.sh') } : {}),
+      ...(options.install ? { installScript: path.join(REPO, 'bench', 'scripts', 'install-nginx.sh') } : {}),
       command: ['bench/bin/bench-http-origin', ...process.argv.slice(2)].join(' '),
       log: (line) => void process.stderr.write(`${line}\n`),
     },
