@@ -4,6 +4,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 import { after, realClock } from '../../lib/time/clock.js';
+import { listenForBursts } from './listen.js';
 import { OriginTally, type OriginCounts } from './scripted-origin.js';
 
 export interface JsonOriginOptions {
@@ -16,9 +17,6 @@ export interface JsonOriginOptions {
   /** The path the keys live under, with its leading and trailing `/`, e.g. `/base/`. */
   base: string;
 }
-
-/** Connections waiting to be accepted at most; the kernel caps it at net.core.somaxconn. */
-const LISTEN_BACKLOG = 4096;
 
 /** The control paths, answered at once and never counted. */
 export const METRICS_PATH = '/__metrics';
@@ -76,12 +74,7 @@ export async function startJsonOrigin(options: JsonOriginOptions): Promise<Runni
     socket.once('close', () => tally.closed(conn));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // A cache in front opens a connection per cold key in flight, all at once: past Node's default
-    // backlog (511) the rest would wait out a SYN retransmit, a second, and time the origin, not the cache.
-    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
-  });
+  await listenForBursts(server, options.port, options.host);
   return {
     address: server.address() as net.AddressInfo,
     drain: () =>

@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 import { after, realClock } from '../../lib/time/clock.js';
+import { listenForBursts } from './listen.js';
 
 /** What the origin has seen since it started or since its last `RESET`. */
 export interface OriginCounts {
@@ -189,10 +190,7 @@ export async function startScriptedOrigin(options: ScriptedOriginOptions): Promi
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listenForBursts(server, options.port, options.host);
   return {
     address: server.address() as net.AddressInfo,
     // Whatever is still waiting is dropped: the bench stops this origin to play one that died.

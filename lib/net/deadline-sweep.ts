@@ -8,9 +8,9 @@ const SWEEP_MAX_TICK = 50;
 
 /**
  * Requests a sweep fails on a link's connections in one turn; past it, the sweep goes on in the
- * next turn, after the I/O already pending. Misses that time out together each close a socket
- * (and are answered); failed all in one turn, they would hold every other socket of the process,
- * cached GETs included, until that turn ends.
+ * next turn, after the I/O already pending. Misses that time out together are each answered (and
+ * a connection whose late answer never came is closed); all in one turn, they would hold every
+ * other socket of the process, cached GETs included, until that turn ends.
  */
 export const SWEEP_EXPIRIES_PER_TURN = 32;
 
@@ -25,18 +25,17 @@ export function sweepTick(connectTimeout: number, requestTimeout: number): numbe
 
 /**
  * Checks the deadlines of `connections` at `now` (clock ms), oldest connections first, until
- * `limit` requests have failed. `busy`: a connection checked still carries a request; `rest`:
- * the limit was reached before every connection was checked.
+ * `limit` requests have failed (a connection closed for a late answer that never came counts as
+ * one). `busy`: a connection checked still carries a request or owes a late answer; `rest`: the
+ * limit was reached before every connection was checked.
  */
 export function sweepDeadlines(connections: Iterable<PeerConnection>, now: number, limit = SWEEP_EXPIRIES_PER_TURN): { busy: boolean; rest: boolean } {
   let busy = false;
   let expired = 0;
   for (const c of connections) {
     if (expired >= limit) return { busy, rest: true };
-    const before = c.inFlight;
-    c.checkDeadlines(now);
-    if (c.inFlight < before) expired++;
-    busy ||= c.inFlight > 0;
+    expired += c.checkDeadlines(now);
+    busy ||= c.awaiting;
   }
   return { busy, rest: false };
 }

@@ -34,6 +34,8 @@ export class PeerConnection {
   // Ids of requests failed for timeout whose answers may still come.
   private readonly timedOut = new Set<number>();
   private connected = false;
+  // Clock ms by which the answer to a text request that timed out must have come, while one is owed.
+  private lateBy: number | undefined;
   private answered = 0;
   private dead = false;
   private retired = false;
@@ -77,7 +79,17 @@ export class PeerConnection {
 
   /** True while open, taking requests, and carrying none: a connection the keepalive cache may hold. */
   get idle(): boolean {
-    return !this.dead && !this.retired && this.inFlight === 0;
+    return !this.dead && !this.retired && this.inFlight === 0 && this.lateBy === undefined;
+  }
+
+  /** True while it carries no request and only owes the late answer to one that timed out. */
+  get owesLateAnswer(): boolean {
+    return this.lateBy !== undefined && this.inFlight === 0;
+  }
+
+  /** True while it carries a request or owes the late answer to one that timed out: its deadlines still need checking. */
+  get awaiting(): boolean {
+    return this.inFlight > 0 || this.lateBy !== undefined;
   }
 
   /** True once answers on this connection are matched by the ids they echo. */
@@ -100,7 +112,7 @@ export class PeerConnection {
       case 'trial':
         return false;
       case 'text':
-        return this.inFlight === 0;
+        return this.inFlight === 0 && this.lateBy === undefined;
     }
   }
 
@@ -124,15 +136,23 @@ export class PeerConnection {
   }
 
   /**
-   * Fails what has waited too long at `now` (clock ms): a connect not accepted within the connect
-   * timeout fails what the connection carries with `connect_timeout`; a request past its deadline
-   * fails with `timeout`, and its place on the connection is free at once.
+   * Fails what has waited too long at `now` (clock ms), and says how many requests it failed (a
+   * connection closed for a late answer that never came counts as one): a connect not accepted
+   * within the connect timeout fails what the connection carries with `connect_timeout`; a request
+   * past its deadline fails with `timeout`. Matched by id, its place is free at once. Matched in
+   * order, the connection owes the peer's late answer: it takes nothing until that answer comes and
+   * is dropped, and closes if it has not come within another request timeout.
    */
-  checkDeadlines(now: number): void {
-    if (this.dead) return;
+  checkDeadlines(now: number): number {
+    if (this.dead) return 0;
     if (!this.connected && this.inFlight > 0 && now - this.openedAt >= this.settings.connectTimeout) {
+      const owed = this.inFlight;
       this.fail('connect_timeout');
-      return;
+      return owed;
+    }
+    if (this.lateBy !== undefined && now >= this.lateBy) {
+      this.handBack('timeout');
+      return 1;
     }
     if (this.mode === 'ids') {
       // Answers are matched by id, so a late one costs only its own request, not the connection.
@@ -144,18 +164,26 @@ export class PeerConnection {
           late.push(job);
         },
       );
-      if (late.length === 0) return;
+      if (late.length === 0) return 0;
       if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
       this.nowHasRoom();
       for (const job of late) job.callback('timeout', NO_ANSWER);
-      return;
+      return late.length;
     }
     const oldest = this.inOrder[0];
-    if (oldest !== undefined && now >= oldest.deadline) {
-      // Answers are matched in order, so a connection with a lost answer cannot be trusted again.
-      this.inOrder.shift()!.callback('timeout', NO_ANSWER);
+    if (oldest === undefined || now < oldest.deadline) return 0;
+    this.inOrder.shift()!.callback('timeout', NO_ANSWER);
+    // The peer answers in order, so the next line it sends is this request's answer. Waiting for it
+    // and dropping it keeps the connection, as Redis and memcached clients keep theirs past a
+    // timed-out command: closing would cost a close here and at the origin, and a connect for the
+    // next miss, for each of a burst of misses timing out together. A connection that never carried
+    // a request in text mode alone (one-shot, or in its trial) cannot: it closes, as before.
+    if (this.connected && !this.single && this.mode === 'text' && this.inOrder.length === 0) {
+      this.lateBy = oldest.deadline + this.settings.requestTimeout;
+    } else {
       this.handBack('reset');
     }
+    return 1;
   }
 
   /** Closes the socket; every request still owed an answer fails with `failure`. */
@@ -206,6 +234,7 @@ export class PeerConnection {
   private shut(): Job[] | undefined {
     if (this.dead) return undefined;
     this.dead = true;
+    this.lateBy = undefined;
     this.socket.destroy();
     return [...this.inOrder.splice(0), ...this.byId.clear()];
   }
@@ -230,6 +259,7 @@ export class PeerConnection {
   };
 
   private onAnswerInOrder(answer: Buffer, object: boolean): void {
+    if (this.lateBy !== undefined) return this.onLateAnswer(object);
     const job = this.inOrder.shift();
     if (job === undefined) return this.handBack('garbage');
     if (!object) {
@@ -259,6 +289,14 @@ export class PeerConnection {
       this.nowHasRoom();
     }
     job.callback(null, answer);
+  }
+
+  // The answer to a request that timed out, dropped: its request was already answered `timeout`.
+  private onLateAnswer(object: boolean): void {
+    this.lateBy = undefined;
+    if (!object) return this.handBack('garbage');
+    this.answered++;
+    this.nowHasRoom();
   }
 
   private onAnswerWithId(split: { answer: Buffer; id: number } | undefined): void {
@@ -292,8 +330,7 @@ export class PeerConnection {
 
   private retireIfIdle(): void {
     if (!this.retired || this.inFlight > 0 || this.dead) return;
-    this.dead = true;
-    this.socket.destroy();
+    this.shut();
     this.owner.gone(this);
   }
 }

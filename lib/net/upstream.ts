@@ -4,7 +4,7 @@ import type { LinkRequest } from '../protocol/upstream-request.js';
 import { every } from '../time/clock.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkCallback, type LinkFailure } from './connection-owner.js';
 import { sweepDeadlines, sweepTick } from './deadline-sweep.js';
-import { KeepaliveCache } from './keepalive.js';
+import { KEEPALIVE_PURGE_BATCH, KEEPALIVE_PURGE_TICK_MS, KeepaliveCache } from './keepalive.js';
 import { PeerConnection } from './peer-connection.js';
 import { PeerProfile } from './peer-profile.js';
 import { UPSTREAM_KEEPALIVE, UPSTREAM_MAX_CONNECTIONS, type LinkOptions } from './link-options.js';
@@ -22,11 +22,14 @@ export { UPSTREAM_KEEPALIVE, UPSTREAM_MAX_CONNECTIONS, type LinkOptions } from '
  * id, so a slow answer holds up no other, and requests pack onto the first such connection with
  * room. Once the peer has echoed an id (on this link or another sharing its `PeerProfile`), fresh
  * connections carry ids from their first request, and connections still warming up retire when
- * the pool is at its cap. Idle connections past `keepAlive` are closed, least recently used first.
+ * the pool is at its cap. Idle connections past `keepAlive` are closed, least recently used first,
+ * a batch every KEEPALIVE_PURGE_TICK_MS.
  *
  * A request's deadline runs from `request()`: one still waiting in the queue fails `timeout` at
- * it too, and one that fails frees its place at once (a connection matching in order, whose
- * answers can no longer be trusted, is closed, and the next request opens a fresh one).
+ * it too, and one that fails frees its place at once. A connection matching by id takes the next
+ * request at once; one matching in order takes it once the late answer has come and been dropped
+ * (or closes if it has not within another request timeout), and meanwhile the next request goes
+ * to another connection.
  *
  * When a connection that has answered exactly one request closes with requests unanswered, they
  * are resent once on a fresh connection and the peer is treated as answering one request per
@@ -48,6 +51,8 @@ export class UpstreamLink {
   private sweeper?: Subscription;
   // A sweep's rest, due next turn when it had more to fail than one turn takes.
   private sweepRest?: Subscription;
+  // Closes the idle connections past the keepalive bound a batch at a time, while there are any.
+  private purger?: Subscription;
   private closed = false;
 
   constructor(options: LinkOptions) {
@@ -91,6 +96,11 @@ export class UpstreamLink {
     return this.connections.size;
   }
 
+  /** Connections idle in the keepalive cache, those past the bound awaiting the purge included. */
+  get idleConnections(): number {
+    return this.idle.length;
+  }
+
   /** Requests waiting in the link's queue for a connection with room. */
   get queued(): number {
     return this.waiting.length;
@@ -131,6 +141,8 @@ export class UpstreamLink {
     this.sweeper = undefined;
     this.sweepRest?.unsubscribe();
     this.sweepRest = undefined;
+    this.purger?.unsubscribe();
+    this.purger = undefined;
     for (const job of this.waiting.splice(0)) job.callback('closed', NO_ANSWER);
     for (const c of this.connections) c.fail('closed');
   }
@@ -143,17 +155,30 @@ export class UpstreamLink {
 
   // An idle connection rests in the keepalive cache before the queue has its pick, so that, the
   // most recently used, it is the one the oldest waiting request gets; what stays idle after is
-  // held to the keepalive bound.
+  // brought down to the keepalive bound by the purge.
   private hasRoom(connection: PeerConnection): void {
     // A warming connection to a peer known to echo ids would carry its next request as text, with
     // no id (and no peer fill hint): it closes, and a fresh connection carries ids at once.
     if (this.warming(connection)) connection.retire();
     else if (connection.idle) this.idle.rest(connection);
     this.pump();
-    for (const surplus of this.idle.surplus()) {
-      this.connections.delete(surplus);
-      surplus.close();
-    }
+    this.watchSurplus();
+  }
+
+  // Past the keepalive bound, idle connections close KEEPALIVE_PURGE_BATCH per KEEPALIVE_PURGE_TICK_MS,
+  // least recently used first, and any of them is reused meanwhile if a request needs one.
+  private watchSurplus(): void {
+    if (this.purger !== undefined || this.closed || !this.idle.overSize) return;
+    this.purger = every(this.settings.clock, KEEPALIVE_PURGE_TICK_MS, () => {
+      for (const surplus of this.idle.surplus(KEEPALIVE_PURGE_BATCH)) {
+        this.connections.delete(surplus);
+        surplus.close();
+      }
+      if (!this.idle.overSize) {
+        this.purger?.unsubscribe();
+        this.purger = undefined;
+      }
+    });
   }
 
   private forget(connection: PeerConnection): void {
@@ -209,7 +234,7 @@ export class UpstreamLink {
     const oneShot = this.profile.oneShot;
     const rested = this.idle.take((c) => (!oneShot || c.single) && c.canTake() && !this.warming(c));
     if (rested !== undefined) return rested;
-    if (this.staying() >= this.maxConnections && !this.retireWarming()) return undefined;
+    if (this.staying() >= this.maxConnections && !this.retireWarming() && !this.dropOwing()) return undefined;
     const fresh = new PeerConnection(this.owner, oneShot);
     this.connections.add(fresh);
     return fresh;
@@ -234,6 +259,18 @@ export class UpstreamLink {
       retired = true;
     }
     return retired && this.staying() < this.maxConnections;
+  }
+
+  // At the cap, a connection that only waits for the late answer to a request that timed out gives
+  // its place to a request waiting now: it closes, as it would have at the timeout. True if one did.
+  private dropOwing(): boolean {
+    for (const c of this.connections) {
+      if (!c.owesLateAnswer) continue;
+      this.forget(c);
+      c.close();
+      return true;
+    }
+    return false;
   }
 
   // A connection still in its text warm-up to a peer already known to echo ids (or trying it):

@@ -7,9 +7,14 @@ import type { PeerConnection } from '../../lib/net/peer-connection.js';
 function carrying(deadline: number, checked: number[], id: number): PeerConnection {
   const c = {
     inFlight: 1,
-    checkDeadlines(now: number): void {
+    get awaiting(): boolean {
+      return c.inFlight > 0;
+    },
+    checkDeadlines(now: number): number {
       checked.push(id);
-      if (now >= deadline) c.inFlight = 0;
+      if (now < deadline || c.inFlight === 0) return 0;
+      c.inFlight = 0;
+      return 1;
     },
   };
   return c as unknown as PeerConnection;
@@ -38,6 +43,11 @@ describe('deadline sweep', () => {
     expect(sweepDeadlines(connections, 100, 2)).to.deep.equal({ busy: true, rest: false });
     expect(checked).to.deep.equal([0, 1, 2, 3]);
     expect(connections.map((c) => c.inFlight)).to.deep.equal([1, 0, 1, 0]);
+  });
+
+  it('reports a connection that only owes a late answer as busy, so the sweep goes on to its deadline', () => {
+    const owing = { inFlight: 0, awaiting: true, checkDeadlines: (): number => 0 } as unknown as PeerConnection;
+    expect(sweepDeadlines([owing], 100)).to.deep.equal({ busy: true, rest: false });
   });
 
   it('takes a burst of 2,000 deadlines in turns of its default limit', () => {

@@ -227,19 +227,70 @@ describe('PeerConnection', () => {
     expect(owner.calls).to.deep.equal(['failed refused [a/1]']);
   });
 
-  it('fails a text request at its deadline and closes, since answers in order can no longer be trusted', async () => {
-    const peer = new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket));
+  it('fails a text request at its deadline and takes nothing more until the late answer is in and dropped', async () => {
+    let late: net.Socket | undefined;
+    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
     const { owner, connection } = await open(peer);
     await exchange(connection, 'w/1');
     await exchange(connection, 'w/2');
     connection.send(job('late/1', 250));
     await until('the peer to read late/1', () => peer.lines.length === 3);
-    connection.checkDeadlines(249);
+    expect(connection.checkDeadlines(249)).to.equal(0);
     expect(outcomes).to.have.length(2);
-    connection.checkDeadlines(250);
+    expect(connection.checkDeadlines(250)).to.equal(1);
     expect(outcomes.slice(2)).to.deep.equal(['late/1 timeout']);
-    expect(owner.calls.slice(2)).to.deep.equal(['handedBack reset []']);
+    expect(owner.calls.slice(2)).to.deep.equal([]);
+    expect(connection.canTake(), 'owing the late answer').to.equal(false);
+    expect(connection.idle).to.equal(false);
+    expect(connection.awaiting).to.equal(true);
+    // The late answer is the next line the peer sends: dropped, not taken for the next request's.
+    late!.write('{"status":"OK","data":"late/1"}\n');
+    await until('the connection to have room', () => owner.calls.length === 3);
+    expect(owner.calls.slice(2)).to.deep.equal(['hasRoom']);
+    expect(connection.canTake()).to.equal(true);
+    await exchange(connection, 'w/3');
+    expect(outcomes.slice(2)).to.deep.equal(['late/1 timeout', 'w/3 {"status":"OK","data":"w/3"}']);
+  });
+
+  it('closes once the late answer to a timed-out text request has not come within another request timeout', async () => {
+    const peer = new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket));
+    const { owner, connection } = await open(peer);
+    await exchange(connection, 'w/1');
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 2);
+    connection.checkDeadlines(250);
+    // requestTimeout is 100 ms in these settings.
+    expect(connection.checkDeadlines(349)).to.equal(0);
+    expect(owner.calls.slice(1)).to.deep.equal([]);
+    expect(connection.checkDeadlines(350)).to.equal(1);
+    expect(owner.calls.slice(1)).to.deep.equal(['handedBack timeout []']);
+    expect(connection.awaiting).to.equal(false);
     expect(connection.canTake()).to.equal(false);
+  });
+
+  it('closes at a timed-out text request if the late answer, when it comes, is garbage', async () => {
+    let late: net.Socket | undefined;
+    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
+    const { owner, connection } = await open(peer);
+    await exchange(connection, 'w/1');
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 2);
+    connection.checkDeadlines(250);
+    late!.write('not json\n');
+    await until('the connection handed back', () => owner.calls.length === 2);
+    expect(owner.calls.slice(1)).to.deep.equal(['handedBack garbage []']);
+    expect(connection.canTake()).to.equal(false);
+  });
+
+  it('closes a one-request-per-connection peer\'s connection at a timed-out request, owing nothing', async () => {
+    const peer = new LinePeer(() => undefined);
+    const { owner, connection } = await open(peer, true);
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 1);
+    expect(connection.checkDeadlines(250)).to.equal(1);
+    expect(outcomes).to.deep.equal(['late/1 timeout']);
+    expect(owner.calls).to.deep.equal(['handedBack reset []']);
+    expect(connection.awaiting).to.equal(false);
   });
 
   it('fails what it carries with connect_timeout when the connect is not accepted within the connect timeout', async () => {

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { UpstreamLink, type LinkFailure, type LinkOptions } from '../../lib/net/upstream.js';
 import { PeerProfile } from '../../lib/net/peer-profile.js';
 import { SWEEP_EXPIRIES_PER_TURN } from '../../lib/net/deadline-sweep.js';
+import { KEEPALIVE_PURGE_BATCH, KEEPALIVE_PURGE_TICK_MS } from '../../lib/net/keepalive.js';
 import { getRequest, type LinkRequest } from '../../lib/protocol/upstream-request.js';
 import { OneShotPeer, SpecServer, onLines, until } from '../integration/helpers.js';
 import { ManualClock } from './manual-clock.js';
@@ -418,9 +419,9 @@ describe('UpstreamLink', () => {
       expect(peer.connections).to.equal(2);
     });
 
-    it('keeps `keepAlive` connections once idle, closing the least recently used', async () => {
+    it('keeps `keepAlive` connections once idle, closing the least recently used at the next purge', async () => {
       const parked: Heard[] = [];
-      const { peer, link } = await start(
+      const { peer, link, clock } = await start(
         new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
         { maxConnections: 4, keepAlive: 1 },
       );
@@ -431,12 +432,42 @@ describe('UpstreamLink', () => {
         p.answer();
         expect(await outcomes[i]!).to.deep.equal(ok(keys[i]!));
       }
+      expect(link.openConnections, 'idle past keepAlive until the purge').to.equal(4);
+      clock.advance(KEEPALIVE_PURGE_TICK_MS);
       await until('three connections closed', () => peer.closes === 3);
       expect(link.openConnections).to.equal(1);
       expect(await ask(link, 'a/1')).to.deep.equal(ok('a/1'));
       // The one kept is the one that answered last.
       expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET a/1', connection: parked[3]!.connection });
       expect(peer.closes).to.equal(3);
+    });
+
+    it('closes the idle connections past `keepAlive` a batch a purge, and reuses them until then', async () => {
+      const parked: Heard[] = [];
+      const count = KEEPALIVE_PURGE_BATCH + 9;
+      const { peer, link, clock } = await start(
+        new Peer((heard) => (heard.key.startsWith('p/') ? parked.push(heard) : heard.answer())),
+        { maxConnections: count, keepAlive: 1 },
+      );
+      const first = Array.from({ length: count }, (_, i) => ask(link, `p/${i}`));
+      await until('every request on its own connection', () => parked.length === count);
+      for (const p of parked.splice(0)) p.answer();
+      await Promise.all(first);
+      // A burst again before the purge: every request finds an idle connection, none is opened.
+      const again = Array.from({ length: count }, (_, i) => ask(link, `p/again/${i}`));
+      await until('every request again', () => parked.length === count);
+      expect(peer.connections).to.equal(count);
+      for (const p of parked.splice(0)) p.answer();
+      await Promise.all(again);
+      clock.advance(KEEPALIVE_PURGE_TICK_MS - 1);
+      expect(link.openConnections).to.equal(count);
+      clock.advance(1);
+      expect(link.openConnections).to.equal(count - KEEPALIVE_PURGE_BATCH);
+      clock.advance(KEEPALIVE_PURGE_TICK_MS);
+      expect(link.openConnections).to.equal(1);
+      await until('the surplus closed at the peer', () => peer.closes === count - 1);
+      clock.advance(10 * KEEPALIVE_PURGE_TICK_MS);
+      expect(link.openConnections, 'the purge stops at the bound').to.equal(1);
     });
 
     it('fails a request still queued at its deadline with timeout, never sending it', async () => {
@@ -454,10 +485,11 @@ describe('UpstreamLink', () => {
       expect(peer.lines).to.deep.equal(['GET never/1']);
     });
 
-    it('closes a connection whose request timed out and serves the next on a fresh one', async () => {
+    it('serves the next request on another connection while one owes a late answer, and closes it when none comes', async () => {
       // The first connection goes silent after the warm-up; later ones answer.
       const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
         requestTimeout: 100,
+        maxConnections: 2,
       });
       await warmUp(link);
       const never = ask(link, 'never/1');
@@ -469,7 +501,44 @@ describe('UpstreamLink', () => {
         { line: 'GET never/1', connection: 1 },
         { line: 'GET b/1', connection: 2 },
       ]);
-      await until('the first connection closed', () => peer.closes === 1);
+      expect(peer.closes).to.equal(0);
+      clock.advance(100);
+      await until('the first connection closed, its late answer a timeout overdue', () => peer.closes === 1);
+      expect(link.openConnections).to.equal(1);
+    });
+
+    it('keeps a connection whose request timed out once the late answer comes, and drops that answer', async () => {
+      const parked: Heard[] = [];
+      const { peer, link, clock } = await start(new Peer((heard) => (heard.key.startsWith('slow/') ? parked.push(heard) : heard.answer())), {
+        requestTimeout: 100,
+      });
+      await warmUp(link);
+      const slow = ask(link, 'slow/1');
+      await until('the peer to read it', () => parked.length === 1);
+      clock.advance(100);
+      expect(await slow).to.deep.equal({ failure: 'timeout', answer: '' });
+      expect(link.idleConnections).to.equal(0);
+      parked[0]!.answer();
+      await until('the late answer in and dropped', () => link.idleConnections === 1);
+      // The one connection takes the next request: the late answer is not taken for this one's.
+      expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
+      expect(peer.seen.map((s) => s.connection)).to.deep.equal([1, 1, 1, 1]);
+      expect(peer.closes).to.equal(0);
+    });
+
+    it('closes a connection owing a late answer to make room at the cap for a request waiting', async () => {
+      const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
+        requestTimeout: 100,
+      });
+      await warmUp(link);
+      const never = ask(link, 'never/1');
+      await until('the peer to read it', () => peer.lines.length === 3);
+      clock.advance(100);
+      expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
+      // maxConnections is 1: the next request does not wait out the late answer.
+      expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
+      expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET b/1', connection: 2 });
+      await until('the owing connection closed', () => peer.closes === 1);
     });
 
     it('fails every request past its deadline at that deadline, however many time out together', async () => {
@@ -485,7 +554,11 @@ describe('UpstreamLink', () => {
       clock.advance(1);
       await Promise.all(outcomes);
       expect(failed).to.deep.equal(Array.from({ length: count }, () => 'timeout'));
+      expect(peer.closes, 'each owes its late answer').to.equal(0);
+      // No late answer comes: a request timeout later, each connection closes, a sweep's turn at a time.
+      clock.advance(100);
       await until('every timed-out connection closed', () => peer.closes === count);
+      expect(link.openConnections).to.equal(0);
     });
 
     it('keeps working once a slow peer is fast again: every request times out, then the next are answered at once', async () => {
