@@ -1,4 +1,6 @@
 // The idle connections an upstream link keeps open: most recently used first to be reused, least recently used first to be closed.
+import type { Subscription } from 'rxjs';
+import { every, type Clock } from '../time/clock.js';
 
 /** ms between two purges of the idle connections past a link's keepalive bound. */
 export const KEEPALIVE_PURGE_TICK_MS = 100;
@@ -10,17 +12,24 @@ export const KEEPALIVE_PURGE_BATCH = 32;
  * connection that goes idle joins it as the most recently used; the link reuses the most recently
  * used one first (its peer is the likeliest to still hold it open); and past `size` idle, the
  * least recently used go ("When this number is exceeded, the least recently used connections are
- * closed", ngx_http_upstream_module). They go in batches (`surplus(limit)`), which the link takes
- * a few at a time: HAProxy too closes its idle server connections gradually
- * (`pool-purge-delay`), so that a burst of misses going idle together is not a burst of closes.
- * It holds at most the link's connections, a few hundred at worst, so a linear search is cheap.
+ * closed", ngx_http_upstream_module). They go KEEPALIVE_PURGE_BATCH every KEEPALIVE_PURGE_TICK_MS,
+ * through `close`, and any of them is reused meanwhile: HAProxy too closes its idle server
+ * connections gradually (`pool-purge-delay`), so that a burst of misses going idle together is
+ * not a burst of closes at the origin. It holds at most the link's connections (1,024 by
+ * default), so a linear search is cheap.
  */
 export class KeepaliveCache<C> {
   // Least recently used first.
   private readonly idle: C[] = [];
 
-  /** `size`: idle connections kept open; 0 closes each connection as soon as it is idle. */
-  constructor(readonly size: number) {}
+  private purging?: Subscription;
+
+  /** `size`: idle connections kept open past a purge; `close` closes one the purge lets go. */
+  constructor(
+    readonly size: number,
+    private readonly clock: Clock,
+    private readonly close: (connection: C) => void,
+  ) {}
 
   get length(): number {
     return this.idle.length;
@@ -30,16 +39,18 @@ export class KeepaliveCache<C> {
   rest(connection: C): void {
     this.remove(connection);
     this.idle.push(connection);
+    if (this.purging === undefined && this.overSize) this.purging = every(this.clock, KEEPALIVE_PURGE_TICK_MS, () => this.purge());
+  }
+
+  /** Stops the purge; the caller closes what is left. */
+  stop(): void {
+    this.purging?.unsubscribe();
+    this.purging = undefined;
   }
 
   /** True while more than `size` connections are idle. */
   get overSize(): boolean {
     return this.idle.length > this.size;
-  }
-
-  /** Up to `limit` of the least recently used connections past the cache's size, taken out of it: the caller closes them. */
-  surplus(limit = Infinity): C[] {
-    return this.overSize ? this.idle.splice(0, Math.min(limit, this.idle.length - this.size)) : [];
   }
 
   /** The most recently used idle connection that `usable` accepts, taken out of the cache; undefined if none. */
@@ -58,5 +69,11 @@ export class KeepaliveCache<C> {
   remove(connection: C): void {
     const at = this.idle.indexOf(connection);
     if (at !== -1) this.idle.splice(at, 1);
+  }
+
+  private purge(): void {
+    const surplus = this.idle.splice(0, Math.min(KEEPALIVE_PURGE_BATCH, Math.max(0, this.idle.length - this.size)));
+    for (const connection of surplus) this.close(connection);
+    if (!this.overSize) this.stop();
   }
 }

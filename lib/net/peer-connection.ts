@@ -1,20 +1,14 @@
 // One connection of an upstream link: answers matched in order or by id, deadlines, and what the peer's behaviour teaches the link.
-import net from 'node:net';
-import { LineFramer, contentEnd, type OnLine } from '../protocol/framing.js';
+import { contentEnd, type OnLine } from '../protocol/framing.js';
 import { splitId } from '../protocol/response.js';
 import { jsonWithId } from '../protocol/upstream-request.js';
-import { TurnLines } from './turn-lines.js';
 import { IdTable } from './id-table.js';
+import { LateAnswers } from './late-answers.js';
+import { PeerSocket } from './peer-socket.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkFailure } from './connection-owner.js';
 
 /** `text`: answers match requests in order. `trial`: one request with an id is out, alone, to learn whether the peer echoes ids. `ids`: by the id they echo. */
 type Mode = 'text' | 'trial' | 'ids';
-
-// A connection holding this many requests that timed out and were never answered is retired:
-// slow answers come back and free their slot, but a dead peer's never do.
-const RETIRE_AFTER_UNANSWERED_TIMEOUTS = 4;
-// The id table of a connection that does not match by id: no slots, so it holds nothing.
-const NO_IDS = new IdTable<never>(0);
 
 /**
  * One TCP connection to the peer. It takes requests from its owner while `canTake()`, and tells
@@ -23,48 +17,33 @@ const NO_IDS = new IdTable<never>(0);
  */
 export class PeerConnection {
   private readonly settings: ConnectionSettings;
-  private readonly socket: net.Socket;
-  private readonly framer: LineFramer;
+  private readonly socket: PeerSocket;
   private mode: Mode = 'text';
   private trialId = 0;
   // Requests answered in order (text and trial modes).
   private readonly inOrder: Job[] = [];
   // Requests answered by id: a table of `idsDepth` slots from the trial's success on, none before.
-  private byId: IdTable<Job> = NO_IDS;
-  // Ids of requests failed for timeout whose answers may still come.
-  private readonly timedOut = new Set<number>();
-  private connected = false;
-  // Clock ms by which the answer to a text request that timed out must have come, while one is owed.
-  private lateBy: number | undefined;
+  private byId = new IdTable<Job>(0);
+  private readonly late = new LateAnswers();
   private answered = 0;
   private dead = false;
   private retired = false;
-  private readonly openedAt: number;
-  private readonly lines: TurnLines;
 
   constructor(
     private readonly owner: ConnectionOwner<PeerConnection>,
     readonly single: boolean,
   ) {
     this.settings = owner.settings;
-    const { host, port, clock } = this.settings;
-    this.openedAt = clock.now();
-    this.framer = new LineFramer(this.settings.maxAnswerBytes);
-    // A peer that has echoed an id on another connection is one of ours: persistent, and answering
-    // by id. Its fresh connections skip the warm-up, or misses held at a slow origin would pin
-    // every warming connection and queue the requests behind them, cached ones too.
+    const { host, port, clock, maxAnswerBytes } = this.settings;
+    // A peer that has echoed an id elsewhere is one of ours: fresh connections skip the warm-up, or misses
+    // held at a slow origin would pin every warming connection and queue requests behind them, cached ones too.
     if (!single && owner.knowsIds()) this.matchById();
-    this.socket = net.connect({ host, port, noDelay: true });
-    this.lines = new TurnLines(this.socket, () => this.dead);
-    // Lines written before the connect completes wait in the socket's own buffer.
-    this.socket.on('connect', () => (this.connected = true));
-    this.socket.on('data', (chunk: Buffer) => this.framer.pushLines(chunk, this.onLine, this.onTooLong));
-    this.socket.on('end', () => this.framer.endLines(this.onLine));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' && !this.connected) this.fail('refused');
-      else this.onPeerClosed();
+    this.socket = new PeerSocket(host, port, maxAnswerBytes, clock.now(), {
+      line: this.onLine,
+      tooLong: this.onTooLong,
+      refused: () => this.fail('refused'),
+      closed: () => this.onPeerClosed(),
     });
-    this.socket.on('close', () => this.onPeerClosed());
   }
 
   /** True once the connection takes no more requests and only waits for the answers it is owed. */
@@ -79,17 +58,12 @@ export class PeerConnection {
 
   /** True while open, taking requests, and carrying none: a connection the keepalive cache may hold. */
   get idle(): boolean {
-    return !this.dead && !this.retired && this.inFlight === 0 && this.lateBy === undefined;
+    return !this.dead && !this.retired && this.inFlight === 0 && !this.late.owesInOrder;
   }
 
   /** True while it carries no request and only owes the late answer to one that timed out. */
   get owesLateAnswer(): boolean {
-    return this.lateBy !== undefined && this.inFlight === 0;
-  }
-
-  /** True while it carries a request or owes the late answer to one that timed out: its deadlines still need checking. */
-  get awaiting(): boolean {
-    return this.inFlight > 0 || this.lateBy !== undefined;
+    return this.late.owesInOrder && this.inFlight === 0;
   }
 
   /** True once answers on this connection are matched by the ids they echo. */
@@ -112,7 +86,7 @@ export class PeerConnection {
       case 'trial':
         return false;
       case 'text':
-        return this.inFlight === 0 && this.lateBy === undefined;
+        return this.inFlight === 0 && !this.late.owesInOrder;
     }
   }
 
@@ -132,64 +106,55 @@ export class PeerConnection {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
     }
-    this.lines.add(line);
+    this.socket.send(line);
   }
 
   /**
-   * Fails what has waited too long at `now` (clock ms), and says how many requests it failed (a
-   * connection closed for a late answer that never came counts as one): a connect not accepted
-   * within the connect timeout fails what the connection carries with `connect_timeout`; a request
-   * past its deadline fails with `timeout`. Matched by id, its place is free at once. Matched in
-   * order, the connection owes the peer's late answer: it takes nothing until that answer comes and
-   * is dropped, and closes if it has not come within another request timeout.
+   * Fails what has waited too long at `now` (clock ms) and says how many it failed: a connect not
+   * accepted within the connect timeout fails all it carries (`connect_timeout`), a request past its
+   * deadline fails `timeout`. Matched in order, the connection then owes the late answer (LateAnswers):
+   * it takes nothing until that comes, and closes (counted as one) if it has not a timeout later.
    */
   checkDeadlines(now: number): number {
     if (this.dead) return 0;
-    if (!this.connected && this.inFlight > 0 && now - this.openedAt >= this.settings.connectTimeout) {
-      const owed = this.inFlight;
-      this.fail('connect_timeout');
-      return owed;
-    }
-    if (this.lateBy !== undefined && now >= this.lateBy) {
+    if (this.inFlight > 0 && this.socket.connectOverdue(now, this.settings.connectTimeout)) return this.fail('connect_timeout');
+    if (this.late.overdue(now)) {
       this.handBack('timeout');
       return 1;
     }
     if (this.mode === 'ids') {
       // Answers are matched by id, so a late one costs only its own request, not the connection.
-      const late: Job[] = [];
+      const expired: Job[] = [];
       this.byId.sweep(
         (job) => now >= job.deadline,
         (id, job) => {
-          this.timedOut.add(id);
-          late.push(job);
+          if (this.late.owedById(id)) this.retired = true;
+          expired.push(job);
         },
       );
-      if (late.length === 0) return 0;
-      if (this.timedOut.size >= RETIRE_AFTER_UNANSWERED_TIMEOUTS) this.retired = true;
+      if (expired.length === 0) return 0;
       this.nowHasRoom();
-      for (const job of late) job.callback('timeout', NO_ANSWER);
-      return late.length;
+      for (const job of expired) job.callback('timeout', NO_ANSWER);
+      return expired.length;
     }
     const oldest = this.inOrder[0];
     if (oldest === undefined || now < oldest.deadline) return 0;
     this.inOrder.shift()!.callback('timeout', NO_ANSWER);
-    // The peer answers in order, so the next line it sends is this request's answer. Waiting for it
-    // and dropping it keeps the connection, as Redis and memcached clients keep theirs past a
-    // timed-out command: closing would cost a close here and at the origin, and a connect for the
-    // next miss, for each of a burst of misses timing out together. A connection that never carried
-    // a request in text mode alone (one-shot, or in its trial) cannot: it closes, as before.
-    if (this.connected && !this.single && this.mode === 'text' && this.inOrder.length === 0) {
-      this.lateBy = oldest.deadline + this.settings.requestTimeout;
+    // Kept for the late answer: closing costs a close here and at the origin and a connect for the next
+    // miss, for each of a burst of misses timing out together. One-shot, trial or unconnected: closed.
+    if (this.socket.connected && !this.single && this.mode === 'text' && this.inOrder.length === 0) {
+      this.late.owedInOrder(oldest.deadline + this.settings.requestTimeout);
     } else {
       this.handBack('reset');
     }
     return 1;
   }
 
-  /** Closes the socket; every request still owed an answer fails with `failure`. */
-  fail(failure: LinkFailure): void {
+  /** Closes the socket; every request still owed an answer fails with `failure`. Returns how many did. */
+  fail(failure: LinkFailure): number {
     const unanswered = this.shut();
     if (unanswered !== undefined) this.owner.failed(this, unanswered, failure);
+    return unanswered?.length ?? 0;
   }
 
   /** Closes a connection that owes nothing, without a word to the owner, which let it go (keepalive). */
@@ -214,9 +179,8 @@ export class PeerConnection {
     if (unanswered !== undefined) this.owner.handedBack(this, unanswered, failure);
   }
 
-  // The peer closed the connection. If it had answered exactly one request, that teaches the owner
-  // it is one-shot (a connection that answered two has shown the peer is persistent: a close then
-  // is a restart or an idle timeout, and its requests are only resent).
+  // The peer closed the connection. Having answered exactly one request, it is one-shot (one that answered
+  // two is persistent: a close then is a restart or an idle timeout, and its requests are only resent).
   private onPeerClosed(): void {
     const unanswered = this.shut();
     if (unanswered === undefined) return;
@@ -234,7 +198,7 @@ export class PeerConnection {
   private shut(): Job[] | undefined {
     if (this.dead) return undefined;
     this.dead = true;
-    this.lateBy = undefined;
+    this.late.settledInOrder();
     this.socket.destroy();
     return [...this.inOrder.splice(0), ...this.byId.clear()];
   }
@@ -259,7 +223,7 @@ export class PeerConnection {
   };
 
   private onAnswerInOrder(answer: Buffer, object: boolean): void {
-    if (this.lateBy !== undefined) return this.onLateAnswer(object);
+    if (this.late.owesInOrder) return this.onLateAnswer(object);
     const job = this.inOrder.shift();
     if (job === undefined) return this.handBack('garbage');
     if (!object) {
@@ -293,7 +257,7 @@ export class PeerConnection {
 
   // The answer to a request that timed out, dropped: its request was already answered `timeout`.
   private onLateAnswer(object: boolean): void {
-    this.lateBy = undefined;
+    this.late.settledInOrder();
     if (!object) return this.handBack('garbage');
     this.answered++;
     this.nowHasRoom();
@@ -303,7 +267,7 @@ export class PeerConnection {
     const job = split === undefined ? undefined : this.byId.take(split.id);
     if (job === undefined) {
       // A late answer to a request that timed out: its place was freed at the deadline.
-      if (split !== undefined && this.timedOut.delete(split.id)) return;
+      if (split !== undefined && this.late.droppedById(split.id)) return;
       // An answer that names no request of ours: from now on no answer on this connection can be
       // matched with confidence, so what is outstanding goes again, as text.
       this.fallBackToText();

@@ -1,10 +1,8 @@
 // An upstream link: pooled, persistent connections to one peer, following PROTOCOL.md's interop rule.
-import type { Subscription } from 'rxjs';
 import type { LinkRequest } from '../protocol/upstream-request.js';
-import { every } from '../time/clock.js';
 import { NO_ANSWER, type ConnectionOwner, type ConnectionSettings, type Job, type LinkCallback, type LinkFailure } from './connection-owner.js';
-import { sweepDeadlines, sweepTick } from './deadline-sweep.js';
-import { KEEPALIVE_PURGE_BATCH, KEEPALIVE_PURGE_TICK_MS, KeepaliveCache } from './keepalive.js';
+import { DeadlineSweeper, sweepTick } from './deadline-sweep.js';
+import { KeepaliveCache } from './keepalive.js';
 import { PeerConnection } from './peer-connection.js';
 import { PeerProfile } from './peer-profile.js';
 import { UPSTREAM_KEEPALIVE, UPSTREAM_MAX_CONNECTIONS, type LinkOptions } from './link-options.js';
@@ -47,19 +45,18 @@ export class UpstreamLink {
   // What the connections see of the link: their settings and the calls they make back.
   private readonly owner: ConnectionOwner<PeerConnection>;
   private readonly profile: PeerProfile;
+  private readonly sweeper: DeadlineSweeper;
   private lastId = 0;
-  private sweeper?: Subscription;
-  // A sweep's rest, due next turn when it had more to fail than one turn takes.
-  private sweepRest?: Subscription;
-  // Closes the idle connections past the keepalive bound a batch at a time, while there are any.
-  private purger?: Subscription;
   private closed = false;
 
   constructor(options: LinkOptions) {
     this.ids = options.ids === true;
     this.profile = options.profile ?? new PeerProfile();
     this.maxConnections = options.maxConnections ?? UPSTREAM_MAX_CONNECTIONS;
-    this.idle = new KeepaliveCache(options.keepAlive ?? UPSTREAM_KEEPALIVE);
+    this.idle = new KeepaliveCache(options.keepAlive ?? UPSTREAM_KEEPALIVE, options.clock, (c) => {
+      this.connections.delete(c);
+      c.close();
+    });
     this.settings = {
       host: options.host,
       port: options.port,
@@ -69,6 +66,10 @@ export class UpstreamLink {
       requestTimeout: options.requestTimeout ?? 2000,
       maxAnswerBytes: options.maxAnswerBytes ?? 64 * 1024 * 1024,
     };
+    this.sweeper = new DeadlineSweeper(options.clock, sweepTick(this.settings.connectTimeout, this.settings.requestTimeout), {
+      connections: () => this.connections,
+      expireQueued: (now) => this.expireQueued(now),
+    });
     this.owner = {
       settings: this.settings,
       triesIds: () => this.triesIds,
@@ -137,12 +138,8 @@ export class UpstreamLink {
   /** Fails every request not yet answered with `closed`, and every later one. */
   close(): void {
     this.closed = true;
-    this.sweeper?.unsubscribe();
-    this.sweeper = undefined;
-    this.sweepRest?.unsubscribe();
-    this.sweepRest = undefined;
-    this.purger?.unsubscribe();
-    this.purger = undefined;
+    this.sweeper.stop();
+    this.idle.stop();
     for (const job of this.waiting.splice(0)) job.callback('closed', NO_ANSWER);
     for (const c of this.connections) c.fail('closed');
   }
@@ -162,23 +159,6 @@ export class UpstreamLink {
     if (this.warming(connection)) connection.retire();
     else if (connection.idle) this.idle.rest(connection);
     this.pump();
-    this.watchSurplus();
-  }
-
-  // Past the keepalive bound, idle connections close KEEPALIVE_PURGE_BATCH per KEEPALIVE_PURGE_TICK_MS,
-  // least recently used first, and any of them is reused meanwhile if a request needs one.
-  private watchSurplus(): void {
-    if (this.purger !== undefined || this.closed || !this.idle.overSize) return;
-    this.purger = every(this.settings.clock, KEEPALIVE_PURGE_TICK_MS, () => {
-      for (const surplus of this.idle.surplus(KEEPALIVE_PURGE_BATCH)) {
-        this.connections.delete(surplus);
-        surplus.close();
-      }
-      if (!this.idle.overSize) {
-        this.purger?.unsubscribe();
-        this.purger = undefined;
-      }
-    });
   }
 
   private forget(connection: PeerConnection): void {
@@ -219,7 +199,7 @@ export class UpstreamLink {
       this.idle.remove(connection);
       connection.send(this.waiting.shift()!);
     }
-    this.watchTimeouts();
+    if (!this.closed) this.sweeper.watch();
   }
 
   // In this order: the first connection matching by id with room (packed, more requests leave in
@@ -287,39 +267,9 @@ export class UpstreamLink {
     return staying;
   }
 
-  // One sweep per link replaces a timer per request; it runs only while work is outstanding.
-  private watchTimeouts(): void {
-    if (this.sweeper !== undefined || this.closed) return;
-    const { clock, connectTimeout, requestTimeout } = this.settings;
-    const tick = sweepTick(connectTimeout, requestTimeout);
-    this.sweeper = every(clock, tick, () => {
-      const now = clock.now();
-      this.expireWaiting(now);
-      // What waits may have room now that another link sharing the profile has learned the peer echoes ids.
-      if (this.waiting.length > 0) this.pump();
-      const busy = this.checkConnections(now) || this.waiting.length > 0;
-      if (!busy) {
-        this.sweeper?.unsubscribe();
-        this.sweeper = undefined;
-      }
-    });
-  }
-
-  // A burst of expiries past SWEEP_EXPIRIES_PER_TURN goes on next turn. True while any is owed.
-  private checkConnections(now: number): boolean {
-    const { busy, rest } = sweepDeadlines(this.connections, now);
-    const { clock } = this.settings;
-    if (rest) {
-      this.sweepRest ??= clock.schedule(() => {
-        this.sweepRest = undefined;
-        this.checkConnections(clock.now());
-      }, 0);
-    }
-    return busy || rest;
-  }
-
   // Requests still in the queue at their deadline fail there: a full pool costs a timeout, not more.
-  private expireWaiting(now: number): void {
+  // What still waits may have room now that another link sharing the profile has learned the peer echoes ids.
+  private expireQueued(now: number): boolean {
     const late: Job[] = [];
     let kept = 0;
     for (const job of this.waiting) {
@@ -328,5 +278,7 @@ export class UpstreamLink {
     }
     this.waiting.length = kept;
     for (const job of late) job.callback('timeout', NO_ANSWER);
+    if (this.waiting.length > 0) this.pump();
+    return this.waiting.length > 0;
   }
 }

@@ -7,9 +7,7 @@ import type { PeerConnection } from '../../lib/net/peer-connection.js';
 function carrying(deadline: number, checked: number[], id: number): PeerConnection {
   const c = {
     inFlight: 1,
-    get awaiting(): boolean {
-      return c.inFlight > 0;
-    },
+    owesLateAnswer: false,
     checkDeadlines(now: number): number {
       checked.push(id);
       if (now < deadline || c.inFlight === 0) return 0;
@@ -46,7 +44,7 @@ describe('deadline sweep', () => {
   });
 
   it('reports a connection that only owes a late answer as busy, so the sweep goes on to its deadline', () => {
-    const owing = { inFlight: 0, awaiting: true, checkDeadlines: (): number => 0 } as unknown as PeerConnection;
+    const owing = { inFlight: 0, owesLateAnswer: true, checkDeadlines: (): number => 0 } as unknown as PeerConnection;
     expect(sweepDeadlines([owing], 100)).to.deep.equal({ busy: true, rest: false });
   });
 

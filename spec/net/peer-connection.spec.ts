@@ -242,7 +242,7 @@ describe('PeerConnection', () => {
     expect(owner.calls.slice(2)).to.deep.equal([]);
     expect(connection.canTake(), 'owing the late answer').to.equal(false);
     expect(connection.idle).to.equal(false);
-    expect(connection.awaiting).to.equal(true);
+    expect(connection.owesLateAnswer).to.equal(true);
     // The late answer is the next line the peer sends: dropped, not taken for the next request's.
     late!.write('{"status":"OK","data":"late/1"}\n');
     await until('the connection to have room', () => owner.calls.length === 3);
@@ -264,7 +264,7 @@ describe('PeerConnection', () => {
     expect(owner.calls.slice(1)).to.deep.equal([]);
     expect(connection.checkDeadlines(350)).to.equal(1);
     expect(owner.calls.slice(1)).to.deep.equal(['handedBack timeout []']);
-    expect(connection.awaiting).to.equal(false);
+    expect(connection.owesLateAnswer).to.equal(false);
     expect(connection.canTake()).to.equal(false);
   });
 
@@ -290,7 +290,7 @@ describe('PeerConnection', () => {
     expect(connection.checkDeadlines(250)).to.equal(1);
     expect(outcomes).to.deep.equal(['late/1 timeout']);
     expect(owner.calls).to.deep.equal(['handedBack reset []']);
-    expect(connection.awaiting).to.equal(false);
+    expect(connection.owesLateAnswer).to.equal(false);
   });
 
   it('fails what it carries with connect_timeout when the connect is not accepted within the connect timeout', async () => {
