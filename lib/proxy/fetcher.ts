@@ -4,6 +4,7 @@ import { Observable, Subscription, mergeMap, of, timer } from 'rxjs';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from '../net/retry-budget.js';
 import type { Clock } from '../time/clock.js';
 import type { FailureCause, FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
+import { DEFAULT_RETRY_ON } from './retry-on.js';
 
 /**
  * The origin as the fetcher sees it: a key in, one outcome out; with the validator kept with a
@@ -17,20 +18,6 @@ export type OriginPort = (key: string, validator?: Validator) => Observable<Fetc
  * as one outcome out (an OK carries the peer's fresh time left as `ttl`). The TCP links implement it.
  */
 export type PeerPort = (peer: string, key: string) => Observable<FetchOutcome>;
-
-/**
- * The failures retried by default: those of a fetch that got no answer to its GET, and found out
- * fast (no connection, a connection lost, an answer that is not one). A GET is idempotent and
- * these fail fast, so one more try is cheap; HAProxy retries only `conn-failure` by default and
- * calls retrying `junk-response` usually a bad idea (a wrong port, a request that harms the
- * server), which a line-protocol GET of one key is not. Not `response-timeout`: a retry waits a whole timeout
- * again, and a burst of misses timing out together at a slow origin would be sent to it a second
- * time; HAProxy's manual warns that retrying on a response timeout can amplify the load on a
- * struggling server, and retries one only under `retry-on response-timeout`. Not `error-status`:
- * the origin answered and said it failed, which asking again soon rarely changes (HAProxy retries
- * a status only when `retry-on` lists it; Envoy's `retry_on: 5xx` is opt-in too).
- */
-export const DEFAULT_RETRY_ON: readonly FailureCause[] = ['conn-failure', 'empty-response', 'junk-response'];
 
 export interface FetcherOptions {
   /**
