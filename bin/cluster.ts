@@ -7,6 +7,7 @@ import { DEFAULT_STRATEGY, strategies } from '../lib/balancer/strategies/registr
 import { StartupError, startupProblem } from '../lib/net/lifecycle.js';
 import { dataDirProblem } from '../lib/origin/data-dir.js';
 import { parseOriginHeader, parseOriginUrl } from '../lib/proxy/origin-url.js';
+import { DEFAULT_RETRY_ON, parseRetryOn } from '../lib/proxy/retry-on.js';
 import { planCluster, type ClusterFlags } from '../lib/cluster/plan.js';
 import { startNode } from '../lib/cluster/process.js';
 import { Supervisor, type NodeSpec } from '../lib/cluster/supervisor.js';
@@ -24,6 +25,7 @@ const program = command('cluster', 'starts an origin (or fronts an HTTP service)
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
   .option('--origin-url <url>', 'front this HTTP service (http://host:port/base/) instead of starting an origin node', originUrl)
   .option('--origin-header <header>', 'a header every proxy\'s request to the --origin-url service carries, "Name: value" (repeatable)', originHeader)
+  .option('--origin-retry-on <causes>', `failed origin fetches each proxy retries once (bin/proxy --origin-retry-on; default ${DEFAULT_RETRY_ON.join(',')})`, originRetryOn)
   .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
   .option('--metrics-port <port>', "the balancer's metrics port and stats page; the origin's is the next, then the proxies'", port, 9100)
   .addOption(logLevelOption())
@@ -44,6 +46,16 @@ function originHeader(text: string, previous: string[] | undefined): string[] {
     throw new InvalidArgumentError((err as Error).message);
   }
   return [...(previous ?? []), text];
+}
+
+/** The proxies' --origin-retry-on as given, once checked, so a typo fails here rather than in every proxy. */
+function originRetryOn(text: string): string {
+  try {
+    parseRetryOn(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return text;
 }
 
 /** The HTTP origin's URL as given, once checked, so a typo fails here rather than in every proxy. */

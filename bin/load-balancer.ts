@@ -29,7 +29,7 @@ const options = command('load-balancer', 'routes each request to a proxy, checks
   .option('--fall <n>', 'consecutive failures that take a proxy down', integer(1), 3)
   .option('--connect-timeout <ms>', 'connecting to a proxy slower than this failed', integer(1), 1000)
   // The default exceeds a proxy's slowest answer with its defaults: two --origin-timeout attempts
-  // (2 x 2000 ms) and the backoff between them (at most 150 ms).
+  // (a connect timeout and its retry, 2 x 2000 ms) and the backoff between them (at most 150 ms).
   .option('--request-timeout <ms>', "a request its proxy has not answered in this many ms gets PROXY_TIMEOUT (retried elsewhere only if the proxy is down); keep it above 2 x the proxies' --origin-timeout + 150", integer(1), 5000)
   .option('--admin-token <token>', 'enables PURGE, ADD_PROXY, DRAIN_PROXY, REMOVE_PROXY for requests carrying this token (give the proxies the same); without it they are refused', adminToken)
   .addOption(idleTimeoutOption())

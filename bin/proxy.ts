@@ -6,6 +6,8 @@ import { adminToken, checkOption, idleTimeoutOption, maxConnectionsOption, acces
 import { startProxy, type ProxyOptions } from '../lib/proxy/node.js';
 import { UPSTREAM_MAX_CONNECTIONS } from '../lib/net/upstream.js';
 import { parseOriginHeader, parseOriginUrl, type OriginUrl } from '../lib/proxy/origin-url.js';
+import { DEFAULT_RETRY_ON, parseRetryOn } from '../lib/proxy/retry-on.js';
+import type { FailureCause } from '../lib/proxy/messages.js';
 import { realClock } from '../lib/time/clock.js';
 import { nodeLog } from '../lib/log/log.js';
 
@@ -20,7 +22,12 @@ const program = command('proxy', 'caches what the origin serves (TTL or LRU, bou
   .option('--ttl <seconds>', `seconds a value is fresh; 0 = not cached, "${FOREVER}" = never expires (ttl: default 30; lru: default ${FOREVER})`, ttlSeconds)
   .option('--lru-capacity <entries>', 'entries an lru cache holds', integer(1), 1000)
   .option('--cache-max-bytes <bytes>', 'bytes of values held at most', integer(1), 64 * 1024 * 1024)
-  .option('--origin-timeout <ms>', 'an origin answer slower than this failed (retried once)', integer(1), 2000)
+  .option('--origin-timeout <ms>', 'an origin answer slower than this failed (not retried unless --origin-retry-on names response-timeout)', integer(1), 2000)
+  .addOption(
+    new Option('--origin-retry-on <causes>', 'failed origin fetches retried once, as HAProxy\'s retry-on: conn-failure, empty-response, junk-response, response-timeout, error-status (comma-separated), or none, or all')
+      .argParser(retryOn)
+      .default(DEFAULT_RETRY_ON, DEFAULT_RETRY_ON.join(',')),
+  )
   .option('--origin-max-connections <n>', 'connections to the origin at most; misses past them wait in line', integer(1), UPSTREAM_MAX_CONNECTIONS)
   .option('--grace <seconds>', 'past TTL, serve the stale value at once while one refresh runs', nonNegative, 0)
   .option('--stale-if-error <seconds>', 'past TTL, serve the stale value when the origin fails', nonNegative, 0)
@@ -44,6 +51,14 @@ function originHeader(text: string, previous: Record<string, string> | undefined
   try {
     const [name, value] = parseOriginHeader(text);
     return { ...previous, [name]: value };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function retryOn(text: string): FailureCause[] {
+  try {
+    return parseRetryOn(text);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

@@ -120,7 +120,8 @@ export function troubleTargets(t: Omit<OriginTrouble, 'targets'>): Target[] {
   }
   if (ran(t.timeout)) {
     const { slow, fast, settings } = t.timeout;
-    // The timeout, its one retry, and scheduling slack.
+    // A timeout is not retried by default (--origin-retry-on), so a miss waits one timeout; the bound
+    // also holds a proxy told to retry one (a second timeout and the backoff), plus scheduling slack.
     const bound = 2 * settings.originTimeoutMs + 250;
     targets.push({
       target: `origin past --origin-timeout ${settings.originTimeoutMs}: every miss answered within 2 timeouts (+250 ms)`,

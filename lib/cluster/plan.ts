@@ -20,6 +20,8 @@ export interface ClusterFlags {
   originUrl?: string;
   /** Each proxy's `--origin-header` values, as given (`Name: value`), with `originUrl` only. */
   originHeaders?: readonly string[];
+  /** Each proxy's `--origin-retry-on`, as given (checked); the proxies' default without it. */
+  originRetryOn?: string;
   /** The balancer's metrics port; the origin's is the next, then the proxies' (0: any free port for each). */
   metricsPort: number;
   /** Every node's `--log-level`. */
@@ -33,7 +35,7 @@ const HOST = '127.0.0.1';
  * its line port and its metrics port (choosePorts: rejects, naming the node, when one is in use).
  * Each proxy is given the others as `--peers`, so it fills a hot key spilled to it from the key's
  * owner, after a restart too. With `originUrl` there is no origin node, and the proxies get
- * `--origin-url` instead of `--origin-port`.
+ * `--origin-url` instead of `--origin-port`. Each proxy gets `--origin-retry-on` when it is given.
  */
 export async function planCluster(flags: ClusterFlags): Promise<NodeSpec[]> {
   const withOrigin = flags.originUrl === undefined;
@@ -79,10 +81,12 @@ export async function planCluster(flags: ClusterFlags): Promise<NodeSpec[]> {
             ],
           },
         ];
-  const originFlags =
-    originPort === undefined
+  const originFlags = [
+    ...(originPort === undefined
       ? ['--origin-url', flags.originUrl!, ...(flags.originHeaders ?? []).flatMap((header) => ['--origin-header', header])]
-      : ['--origin-port', String(originPort)];
+      : ['--origin-port', String(originPort)]),
+    ...(flags.originRetryOn === undefined ? [] : ['--origin-retry-on', flags.originRetryOn]),
+  ];
   const proxyNodes = lines.map((port, i): NodeSpec => {
     const peers = proxies.filter((_, j) => j !== i);
     return {

@@ -1,9 +1,10 @@
 // The proxy's fetcher actor: turns fetch orders into origin answers through an injected origin port,
-// retrying a failed fetch once after a jittered backoff, within a retry budget; an order naming a peer tries the peer first.
+// retrying a failure whose cause retry-on names once after a jittered backoff, within a retry budget; an order naming a peer tries the peer first.
 import { Observable, Subscription, mergeMap, of, timer } from 'rxjs';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from '../net/retry-budget.js';
 import type { Clock } from '../time/clock.js';
-import type { FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
+import type { FailureCause, FetchOrder, Fetched, FetchOutcome, Validator } from './messages.js';
+import { DEFAULT_RETRY_ON } from './retry-on.js';
 
 /**
  * The origin as the fetcher sees it: a key in, one outcome out; with the validator kept with a
@@ -19,14 +20,21 @@ export type OriginPort = (key: string, validator?: Validator) => Observable<Fetc
 export type PeerPort = (peer: string, key: string) => Observable<FetchOutcome>;
 
 export interface FetcherOptions {
+  /**
+   * The causes of a failure that is retried (messages.ts, `FailureCause`); any other is delivered
+   * at once. HAProxy's `retry-on` (whose names these are; its own default is `conn-failure` only)
+   * and Envoy's `retry_on` (nothing unless a route asks). Default `DEFAULT_RETRY_ON`; empty: no retry.
+   */
+  retryOn?: readonly FailureCause[];
   /** Mean milliseconds before the one retry; the actual wait is 0.5x to 1.5x, so retries spread out. */
   retryBackoff?: number;
   /**
    * Origin retries as a share of origin fetches over a sliding window, with a floor: Envoy's
    * retry budget (`budget_percent`, 20 by default) and Finagle's `RetryBudget`, as the balancer
    * bounds its own retries (`DEFAULT_RETRY_BUDGET`: 20%, 10 s, at least 10). A lone failure is
-   * retried; a burst of them (2,000 misses timing out together at a slow origin) is not, since
-   * retrying every one doubles the connections and the load on an origin that is already failing.
+   * retried; a burst of them (2,000 misses refused together by a restarting origin, or timing out
+   * together under `retry-on response-timeout`) is not, since retrying every one doubles the
+   * connections and the load on an origin that is already failing.
    */
   retryBudget?: RetryBudgetOptions;
   /** Uniform [0, 1); injected so a spec can fix the jitter. */
@@ -36,14 +44,19 @@ export interface FetcherOptions {
 }
 
 /**
- * An order naming a peer is filled from that peer (groupcache's peer load): the owner of a hot key
- * answers from its cache, or from its own fetch, so the origin sees the key once. Any failure of
- * the peer (unreachable, slow, ORIGIN_FAILURE) falls back to the origin, with its one retry.
+ * A failed origin fetch whose cause is in `retryOn` is asked once more, after the jittered
+ * backoff, if the retry budget allows; a second failure, or one not retried, is delivered as it
+ * came. An order naming a peer is filled from that peer (groupcache's peer load): the owner of a
+ * hot key answers from its cache, or from its own fetch, so the origin sees the key once. Any
+ * failure of the peer (unreachable, slow, ORIGIN_FAILURE), whatever its cause, falls back to the
+ * origin, with the origin's retry-on.
  */
 export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
   const backoff = options.retryBackoff ?? 100;
   const random = options.random ?? Math.random;
   const peers = options.peers;
+  const retryOn = new Set(options.retryOn ?? DEFAULT_RETRY_ON);
+  const retried = (outcome: FetchOutcome): boolean => outcome.kind === 'failure' && retryOn.has(outcome.cause);
   return (orders: Observable<FetchOrder>, clock: Clock): Observable<Fetched> => {
     const budget = new RetryBudget(clock, options.retryBudget ?? DEFAULT_RETRY_BUDGET);
     // One Observable per fetch, its retry inside it, rather than a pipe of operators per fetch:
@@ -58,7 +71,7 @@ export function fetcher(origin: OriginPort, options: FetcherOptions = {}) {
         const retry = (): void => void subscriber.add(origin(key, validator).subscribe(deliver));
         subscriber.add(
           origin(key, validator).subscribe((outcome) =>
-            outcome.kind === 'failure' && budget.tryRetry() ? subscriber.add(timer(backoff * (0.5 + random()), clock).subscribe(retry)) : deliver(outcome),
+            retried(outcome) && budget.tryRetry() ? subscriber.add(timer(backoff * (0.5 + random()), clock).subscribe(retry)) : deliver(outcome),
           ),
         );
       });

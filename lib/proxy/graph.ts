@@ -5,7 +5,7 @@ import type { Clock } from '../time/clock.js';
 import { cacheActor, type CacheActorOptions, type CacheInput, type CacheOutput } from './cache-actor.js';
 import { fetcher, type OriginPort, type PeerPort } from './fetcher.js';
 import { proxyMetricsActor, type ProxyMetricsInput, type ProxyReport } from './metrics-actor.js';
-import type { FetchOrder } from './messages.js';
+import type { FailureCause, FetchOrder } from './messages.js';
 import { originLog } from './origin-log.js';
 import type { Scrape } from '../metrics/sample.js';
 import { SILENT, type Log } from '../log/log.js';
@@ -18,6 +18,8 @@ export interface ProxyGraphOptions {
   adminToken?: string;
   /** Where origin failures are logged (origin-log.ts); nothing is logged without one. */
   log?: Log;
+  /** The causes of a failed origin fetch that the fetcher retries (--origin-retry-on); its default without them. */
+  retryOn?: readonly FailureCause[];
 }
 
 /** The proxy's graph, and the way its exporters read the metrics actor. */
@@ -50,7 +52,7 @@ export function proxyGraph(options: ProxyGraphOptions, origin: OriginPort, peers
   );
   const origins = originLog(options.log ?? SILENT, options.clock);
   // What the fetcher brings back goes to the cache's one inbox, so a hit passes no merge.
-  bus.spawn(fetcher(origin, { peers }), T.fetch, {
+  bus.spawn(fetcher(origin, { peers, ...(options.retryOn === undefined ? {} : { retryOn: options.retryOn }) }), T.fetch, {
     next: (fetched) => {
       origins.note(fetched);
       cache.next({ fetched });

@@ -5,7 +5,7 @@ import { errorResponse } from '../protocol/response.js';
 import { Status } from '../protocol/status.js';
 import { after, type Clock } from '../time/clock.js';
 import type { OriginPort } from './fetcher.js';
-import type { FetchOutcome } from './messages.js';
+import type { FailureCause, FetchOutcome } from './messages.js';
 import { readHttpAnswer } from './http-answer.js';
 import { httpCaching, HttpValidator, type ResponseHeaders } from './http-freshness.js';
 import { KEY_LEAVES_BASE, originPath, type OriginUrl } from './origin-url.js';
@@ -37,6 +37,7 @@ export interface HttpOrigin {
 }
 
 const ACCEPT = { accept: 'application/json' } as const;
+const timedOut: FetchOutcome = { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' };
 
 /** A fetch under way: `abort(outcome)` ends it with that outcome now; `abort()` drops it without one; either does nothing once it has ended. */
 interface Abortable {
@@ -51,9 +52,10 @@ interface Abortable {
  * Answers are mapped by `readHttpAnswer`; a body is read only for a 2xx, and drained otherwise so
  * the connection stays reusable.
  *
- * Failures, with the reasons the line-protocol link gives: `origin unreachable` (refused, no such
- * host), `origin connect timed out`, `origin timed out`, `origin connection lost` (reset, closed
- * mid-answer), `origin TLS handshake failed`, and `origin answered more than N bytes (--max-object-size)`.
+ * Failures, with the reasons and causes the line-protocol link gives: `origin unreachable` (refused,
+ * no such host), `origin connect timed out` and `origin TLS handshake failed`, all `conn-failure`;
+ * `origin timed out`, `response-timeout`; `origin connection lost` (reset, closed mid-answer),
+ * `empty-response`; and `origin answered more than N bytes (--max-object-size)`, `junk-response`.
  */
 export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
   const { url, clock, timeout, maxObjectSize } = options;
@@ -109,7 +111,7 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
           finish(readHttpAnswer(caching, path, { status, headers: answerHeaders, body }, validator));
         },
         onResponseError(_c, err) {
-          finish({ kind: 'failure', reason: gaveUp !== undefined ? 'origin timed out' : describe(err, maxObjectSize) });
+          finish(gaveUp !== undefined ? timedOut : failureOf(err, maxObjectSize));
         },
       },
     );
@@ -123,7 +125,6 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
       },
     };
   };
-  const timedOut: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
 
   return {
     port: (key, validator) =>
@@ -151,25 +152,28 @@ export function httpOrigin(options: HttpOriginOptions): HttpOrigin {
   };
 }
 
-/** The reason for a fetch that threw: undici's error codes and the socket's. */
-function describe(err: unknown, maxObjectSize: number): string {
+/** The failure of a fetch that threw, by undici's error codes and the socket's. */
+function failureOf(err: unknown, maxObjectSize: number): FetchOutcome {
   const code = codeOf(err) ?? codeOf((err as { cause?: unknown } | null)?.cause) ?? '';
+  const failure = (reason: string, cause: FailureCause): FetchOutcome => ({ kind: 'failure', reason, cause });
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'origin connect timed out';
+      return failure('origin connect timed out', 'conn-failure');
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      return 'origin timed out';
+      return timedOut;
     case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
-      return `origin answered more than ${maxObjectSize} bytes (--max-object-size)`;
+      return failure(`origin answered more than ${maxObjectSize} bytes (--max-object-size)`, 'junk-response');
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return 'origin unreachable';
+      return failure('origin unreachable', 'conn-failure');
     default:
-      return code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') ? 'origin TLS handshake failed' : 'origin connection lost';
+      return code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')
+        ? failure('origin TLS handshake failed', 'conn-failure')
+        : failure('origin connection lost', 'empty-response');
   }
 }
 

@@ -41,7 +41,23 @@ export type FetchOutcome =
    * NOT_FOUND the proxy may cache under --negative-ttl (not one its origin said not to store).
    */
   | { readonly kind: 'answer'; readonly answer: Encoded; readonly notFound: boolean }
-  | { readonly kind: 'failure'; readonly reason: string };
+  /** The fetch failed: `reason` for people (logs, the ORIGIN_FAILURE error), `cause` for the fetcher's retry-on. */
+  | { readonly kind: 'failure'; readonly reason: string; readonly cause: FailureCause };
+
+/**
+ * Why a fetch failed, named as HAProxy's `retry-on` names its failures (HAProxy configuration
+ * manual, `retry-on`), so the fetcher retries by cause (fetcher.ts, `retryOn`):
+ *
+ * - `conn-failure`: no connection: refused, no such host, unreachable, connect timeout, TLS handshake failed;
+ * - `empty-response`: the connection closed or was reset before a whole answer (`origin connection lost`);
+ * - `junk-response`: an answer that is not one: not JSON, no status, a line or body too long,
+ *   a 304 to a GET that was not conditional, a redirect;
+ * - `response-timeout`: no answer within --origin-timeout;
+ * - `error-status`: the origin answered that it failed: a status other than OK, NOT_FOUND and
+ *   BAD_REQUEST on the line protocol, an HTTP status http-answer.ts maps to a failure (other 4xx, 5xx).
+ */
+export const FAILURE_CAUSES = ['conn-failure', 'empty-response', 'junk-response', 'response-timeout', 'error-status'] as const;
+export type FailureCause = (typeof FAILURE_CAUSES)[number];
 
 export interface Fetched {
   readonly key: string;

@@ -11,6 +11,7 @@ import { peerLinks } from './peer-link.js';
 import { httpOrigin } from './http-origin.js';
 import type { OriginPort } from './fetcher.js';
 import type { OriginUrl } from './origin-url.js';
+import type { FailureCause } from './messages.js';
 import { parseAddress, reachesItself } from '../protocol/address.js';
 import { SILENT } from '../log/log.js';
 import { withAccessLog } from '../log/access-log.js';
@@ -41,6 +42,11 @@ export interface ProxyOptions extends EdgeBounds, NodeObservability {
   lruCapacity: number;
   cacheMaxBytes: number;
   originTimeout: number;
+  /**
+   * The causes of a failed origin fetch retried once (--origin-retry-on; retry-on.ts): a timeout
+   * only when it names `response-timeout`. The fetcher's default without it.
+   */
+  originRetryOn?: readonly FailureCause[];
   /** Connections to the origin open at once at most; misses past them wait their turn (lib/net/upstream.ts). */
   originMaxConnections: number;
   /** Seconds past TTL a value is served at once while it is refreshed. */
@@ -87,6 +93,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningNode> {
       clock: options.clock,
       adminToken: options.adminToken,
       log,
+      ...(options.originRetryOn === undefined ? {} : { retryOn: options.originRetryOn }),
       cache: {
         node: address.port,
         ttl: options.ttl * 1000,

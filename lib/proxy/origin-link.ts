@@ -1,8 +1,8 @@
 // The origin port over TCP: `GET <key>` lines on an upstream link, answers read into fetch outcomes.
 import { Observable } from 'rxjs';
-import type { UpstreamLink } from '../net/upstream.js';
+import type { LinkFailure, UpstreamLink } from '../net/upstream.js';
 import { getRequest } from '../protocol/upstream-request.js';
-import type { FetchOutcome } from './messages.js';
+import type { FailureCause, FetchOutcome } from './messages.js';
 import type { OriginPort } from './fetcher.js';
 
 /**
@@ -14,20 +14,26 @@ export function originOverLink(link: UpstreamLink): OriginPort {
   return (key) =>
     new Observable<FetchOutcome>((subscriber) => {
       link.request(getRequest(key), (failure, answer) => {
-        subscriber.next(failure === null ? readAnswer(answer.toString('utf8')) : { kind: 'failure', reason: describe(failure) });
+        subscriber.next(failure === null ? readAnswer(answer.toString('utf8')) : { kind: 'failure', reason: describe(failure), cause: causeOf(failure) });
         subscriber.complete();
       });
     });
 }
 
+/**
+ * One answer line (an origin's or a peer's) as a fetch outcome: OK (its data re-encoded, its `ttl`
+ * in seconds read into ms), NOT_FOUND or BAD_REQUEST passed on as they are; any other status is a
+ * failure `error-status`, and a line that is not JSON, not an object, or without a status or
+ * an OK's data is a failure `junk-response`.
+ */
 export function readAnswer(answer: string): FetchOutcome {
   let value: unknown;
   try {
     value = JSON.parse(answer);
   } catch {
-    return { kind: 'failure', reason: 'origin answered garbage' };
+    return GARBAGE;
   }
-  if (typeof value !== 'object' || value === null) return { kind: 'failure', reason: 'origin answered garbage' };
+  if (typeof value !== 'object' || value === null) return GARBAGE;
   const { status, data, ttl } = value as { status?: unknown; data?: unknown; ttl?: unknown };
   if (status === 'OK' && data !== undefined) {
     const encoded = JSON.stringify(data);
@@ -38,10 +44,29 @@ export function readAnswer(answer: string): FetchOutcome {
   if (status === 'NOT_FOUND' || status === 'BAD_REQUEST') {
     return { kind: 'answer', answer: JSON.stringify(value), notFound: status === 'NOT_FOUND' };
   }
-  return { kind: 'failure', reason: `origin answered ${typeof status === 'string' ? status : 'without a status'}` };
+  if (typeof status !== 'string') return { kind: 'failure', reason: 'origin answered without a status', cause: 'junk-response' };
+  // An OK without data is not an answer; any other status is the origin saying it failed.
+  return { kind: 'failure', reason: `origin answered ${status}`, cause: status === 'OK' ? 'junk-response' : 'error-status' };
 }
 
-function describe(failure: string): string {
+const GARBAGE: FetchOutcome = { kind: 'failure', reason: 'origin answered garbage', cause: 'junk-response' };
+
+/** The cause of a link's failure (`LinkFailure`), the origin's or a peer's; `garbage` includes a line over the length bound. */
+export function causeOf(failure: LinkFailure): FailureCause {
+  switch (failure) {
+    case 'refused':
+    case 'connect_timeout':
+      return 'conn-failure';
+    case 'timeout':
+      return 'response-timeout';
+    case 'garbage':
+      return 'junk-response';
+    default:
+      return 'empty-response';
+  }
+}
+
+function describe(failure: LinkFailure): string {
   switch (failure) {
     case 'refused':
       return 'origin unreachable';

@@ -4,7 +4,7 @@ import type { UpstreamLink } from '../net/upstream.js';
 import { peerRequest } from '../protocol/upstream-request.js';
 import type { PeerPort } from './fetcher.js';
 import type { FetchOutcome } from './messages.js';
-import { readAnswer } from './origin-link.js';
+import { causeOf, readAnswer } from './origin-link.js';
 
 /** The peer port, and the links to close when the proxy stops. */
 export interface PeerLinks {
@@ -16,7 +16,8 @@ export interface PeerLinks {
  * Opens a link to a peer the first time a key is filled from it (`open` makes it; the cache
  * actor only names peers it trusts). Each GET is sent with `"peer":true`, and the answer read as
  * an origin answer is: an OK with the owner's `"ttl"`, a NOT_FOUND passed on, anything else a
- * failure, after which the fetcher goes to the origin.
+ * failure with the cause an origin's would have (a timeout `response-timeout`, ...), after which
+ * the fetcher goes to the origin whatever the cause.
  */
 export function peerLinks(open: (address: string) => UpstreamLink): PeerLinks {
   const links = new Map<string, UpstreamLink>();
@@ -26,7 +27,7 @@ export function peerLinks(open: (address: string) => UpstreamLink): PeerLinks {
         let link = links.get(peer);
         if (link === undefined) links.set(peer, (link = open(peer)));
         link.request(peerRequest(key), (failure, answer) => {
-          subscriber.next(failure === null ? readAnswer(answer.toString('utf8')) : { kind: 'failure', reason: `peer ${failure}` });
+          subscriber.next(failure === null ? readAnswer(answer.toString('utf8')) : { kind: 'failure', reason: `peer ${failure}`, cause: causeOf(failure) });
           subscriber.complete();
         });
       }),

@@ -19,6 +19,6 @@ export const PROXY_SERIES: readonly Series<ProxyReport>[] = [
   gauge('dproxy_cache_entries', 'entries held now', 'entries'),
   gauge('dproxy_cache_bytes', 'bytes of answers held now', 'bytes'),
   counter('dproxy_origin_fetches_total', 'fetches sent to the origin', 'origin_fetches'),
-  counter('dproxy_origin_errors_total', 'fetches that failed after their retry', 'origin_errors'),
+  counter('dproxy_origin_errors_total', 'fetches that failed (after their retry, if retried)', 'origin_errors'),
   counter('dproxy_peer_fills_total', 'misses filled from a peer instead of the origin', 'peer_fills'),
 ];

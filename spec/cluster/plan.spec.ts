@@ -42,4 +42,14 @@ describe('planCluster', () => {
     }
     expect(nodes[2]!.args).to.not.include('--origin-header');
   });
+
+  it('gives every proxy --origin-retry-on when it is given, and none otherwise', async () => {
+    const nodes = await planCluster({ ...flags, proxies: 2, latency: 0, originRetryOn: 'all' });
+    for (const proxy of nodes.slice(1, 3)) expect(proxy.args.slice(2, 6)).to.deep.equal(['--origin-port', nodes[0]!.address.split(':')[1]!, '--origin-retry-on', 'all']);
+    expect(nodes[0]!.args).to.not.include('--origin-retry-on');
+    expect(nodes[3]!.args).to.not.include('--origin-retry-on');
+    const byUrl = await planCluster({ ...flags, proxies: 1, latency: 0, originUrl: 'http://127.0.0.1:8080/api/', originRetryOn: 'none' });
+    expect(byUrl[0]!.args.slice(2, 6)).to.deep.equal(['--origin-url', 'http://127.0.0.1:8080/api/', '--origin-retry-on', 'none']);
+    for (const node of await planCluster({ ...flags, proxies: 2, latency: 0 })) expect(node.args, node.name).to.not.include('--origin-retry-on');
+  });
 });

@@ -86,7 +86,7 @@ describe('the right culprit at the balancer (integration)', function () {
 
   it('answers PROXY_TIMEOUT for a miss slower than --request-timeout, retries it nowhere, and still serves a cached key from that proxy', async function () {
     const origin = await silentOrigin();
-    // A proxy answers a cold key here only after two origin timeouts of 1 s: far past the balancer's 300 ms.
+    // A proxy answers a cold key here only after an origin timeout of 1 s (not retried): far past the balancer's 300 ms.
     const members = [await proxy(origin.port, '--origin-timeout', '1000'), await proxy(origin.port, '--origin-timeout', '1000')];
     const lb = await balancer(members, '--request-timeout', '300');
     const [warm] = await getAll(lb.port, ['warm/1']);

@@ -1,5 +1,5 @@
 // Proxy cache semantics over real processes: coalescing, stale-if-error, grace, negative caching,
-// per-key TTL, purge through the balancer, the byte bound, and the origin retry.
+// per-key TTL, purge through the balancer, the byte bound, and the origin retry by cause (--origin-retry-on).
 import { expect } from 'chai';
 import type { NodeProcess } from '../../lib/cluster/process.js';
 import type { Client, Response } from '../../lib/client/client.js';
@@ -300,12 +300,21 @@ describe('proxy cache semantics (integration)', function () {
     });
   });
 
-  describe('origin timeout and retry', function () {
-    it('retries a fetch the origin left unanswered past --origin-timeout and serves the retry', async function () {
-      const fake = await f.fakeOrigin((line, seen) =>
-        seen % 2 === 0 ? JSON.stringify({ status: 'OK', data: { line } }) : undefined,
-      );
+  describe('origin timeout and retry (--origin-retry-on)', function () {
+    it('answers ORIGIN_FAILURE after one --origin-timeout, having asked the origin once: by default a timeout is not retried', async function () {
+      const fake = await f.fakeOrigin((line, seen) => (seen % 2 === 0 ? JSON.stringify({ status: 'OK', data: { line } }) : undefined));
       const proxy = await f.proxy(fake.port, '--origin-timeout', '300');
+      const client = f.client(proxy.port);
+
+      expect(await client.get('article/1')).to.deep.equal({ status: 'ORIGIN_FAILURE', error: 'origin timed out' });
+      expect(fake.lines).to.deep.equal(['GET article/1']);
+      expect(await metricsOf(client)).to.include({ origin_fetches: 1, origin_errors: 1 });
+      expect(proxy.output()).to.include('"originRetryOn":["conn-failure","empty-response","junk-response"]');
+    });
+
+    it('with --origin-retry-on all, retries a fetch the origin left unanswered past --origin-timeout and serves the retry', async function () {
+      const fake = await f.fakeOrigin((line, seen) => (seen % 2 === 0 ? JSON.stringify({ status: 'OK', data: { line } }) : undefined));
+      const proxy = await f.proxy(fake.port, '--origin-timeout', '300', '--origin-retry-on', 'all');
       const client = f.client(proxy.port);
 
       expect(await client.get('article/1')).to.deep.equal({
@@ -316,16 +325,28 @@ describe('proxy cache semantics (integration)', function () {
       });
       expect(fake.lines).to.deep.equal(['GET article/1', 'GET article/1']);
       expect(await metricsOf(client)).to.include({ origin_fetches: 1, origin_errors: 0 });
+      expect(proxy.output()).to.include('"originRetryOn":["conn-failure","empty-response","junk-response","response-timeout","error-status"]');
     });
 
-    it('answers ORIGIN_FAILURE after the retry also times out, having asked the origin twice', async function () {
+    it('with --origin-retry-on response-timeout, answers ORIGIN_FAILURE after the retry also times out, having asked the origin twice', async function () {
       const fake = await f.fakeOrigin(() => undefined);
-      const proxy = await f.proxy(fake.port, '--origin-timeout', '300');
+      const proxy = await f.proxy(fake.port, '--origin-timeout', '300', '--origin-retry-on', 'response-timeout');
       const client = f.client(proxy.port);
 
       expect(await client.get('article/1')).to.deep.equal({ status: 'ORIGIN_FAILURE', error: 'origin timed out' });
       expect(fake.lines).to.deep.equal(['GET article/1', 'GET article/1']);
       expect(await metricsOf(client)).to.include({ origin_fetches: 1, origin_errors: 1 });
+    });
+
+    it('retries an answer that is not JSON by default, and not with --origin-retry-on none', async function () {
+      const fake = await f.fakeOrigin((line, seen) => (seen % 2 === 1 ? 'not json' : JSON.stringify({ status: 'OK', data: { line } })));
+      const proxy = await f.proxy(fake.port);
+      expect(await f.client(proxy.port).get('article/1')).to.deep.include({ status: 'OK', data: { line: 'GET article/1' } });
+      expect(fake.lines).to.deep.equal(['GET article/1', 'GET article/1']);
+
+      const strict = await f.proxy(fake.port, '--origin-retry-on', 'none');
+      expect(await f.client(strict.port).get('article/2')).to.deep.equal({ status: 'ORIGIN_FAILURE', error: 'origin answered garbage' });
+      expect(fake.lines).to.deep.equal(['GET article/1', 'GET article/1', 'GET article/2']);
     });
   });
 });

@@ -278,20 +278,32 @@ describe('HTTP origin (integration)', function () {
   });
 
   describe('status mapping', function () {
-    const cases: [string, Handler, string][] = [
-      ['a 5xx', (_q, r) => { r.writeHead(502); r.end(); }, 'origin answered 502'],
-      ['another 4xx', (_q, r) => { r.writeHead(403); r.end('{}'); }, 'origin answered 403'],
-      ['a redirect', (_q, r) => { r.writeHead(301, { location: 'http://elsewhere.test/' }); r.end(); }, 'origin answered 301 (a redirect to http://elsewhere.test/, not followed)'],
-      ['a 2xx body that is not JSON', (_q, r) => { r.writeHead(200, { 'content-type': 'text/html' }); r.end('<html></html>'); }, 'origin answered a body that is not JSON'],
-      ['a body over --max-object-size', (_q, r) => json(r, { pad: 'x'.repeat(5000) }), 'origin answered more than 4096 bytes (--max-object-size)'],
+    // An error status (error-status) is not retried by default; junk (junk-response) is, once.
+    const cases: [string, Handler, string, number][] = [
+      ['a 5xx', (_q, r) => { r.writeHead(502); r.end(); }, 'origin answered 502', 1],
+      ['another 4xx', (_q, r) => { r.writeHead(403); r.end('{}'); }, 'origin answered 403', 1],
+      ['a redirect', (_q, r) => { r.writeHead(301, { location: 'http://elsewhere.test/' }); r.end(); }, 'origin answered 301 (a redirect to http://elsewhere.test/, not followed)', 2],
+      ['a 2xx body that is not JSON', (_q, r) => { r.writeHead(200, { 'content-type': 'text/html' }); r.end('<html></html>'); }, 'origin answered a body that is not JSON', 2],
+      ['a body over --max-object-size', (_q, r) => json(r, { pad: 'x'.repeat(5000) }), 'origin answered more than 4096 bytes (--max-object-size)', 2],
     ];
-    for (const [what, handler, error] of cases) {
-      it(`answers ${what} ORIGIN_FAILURE after one retry`, async function () {
+    for (const [what, handler, error, asked] of cases) {
+      it(`answers ${what} ORIGIN_FAILURE ${asked === 1 ? 'without a retry' : 'after one retry'}`, async function () {
         const proxy = await proxyBefore(handler, '--max-object-size', '4096');
         expect(await get(proxy.port, 'a')).to.deep.equal({ status: 'ORIGIN_FAILURE', error });
-        expect(origin.seen).to.have.length(2);
+        expect(origin.seen).to.have.length(asked);
       });
     }
+
+    it('retries a 5xx once with --origin-retry-on error-status, and serves the retry', async function () {
+      const failsOnce: Handler = (_q, r, seen) => {
+        if (seen > 1) return json(r, { ok: true });
+        r.writeHead(503);
+        r.end();
+      };
+      const proxy = await proxyBefore(failsOnce, '--origin-retry-on', 'error-status');
+      expect(await get(proxy.port, 'a')).to.deep.include({ status: 'OK', data: { ok: true } });
+      expect(origin.seen).to.have.length(2);
+    });
   });
 
   it('keeps every generated key under the base path: the origin sees only paths below it, or nothing', async function () {

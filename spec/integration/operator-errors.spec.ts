@@ -88,6 +88,20 @@ describe('operator errors on the command line (integration)', function () {
     }
   });
 
+  it('refuses an --origin-retry-on naming a cause it does not know, or none or all in a list, on bin/proxy and bin/cluster', async () => {
+    const allowed = 'conn-failure, empty-response, junk-response, response-timeout, error-status; or none or all alone';
+    for (const tool of ['proxy', 'cluster']) {
+      refused(
+        await runTool(tool, '--origin-retry-on', 'conn-failure,timeout'),
+        `${tool}: option '--origin-retry-on <causes>' argument 'conn-failure,timeout' is invalid. unknown cause "timeout"; expected causes separated by commas among ${allowed}`,
+      );
+      refused(
+        await runTool(tool, '--origin-retry-on', 'all,error-status'),
+        `${tool}: option '--origin-retry-on <causes>' argument 'all,error-status' is invalid. "all" stands alone, not in a list; expected causes among ${allowed}`,
+      );
+    }
+  });
+
   it('refuses a --proxies or --peers entry that is not host:port, and a balancer listed among its proxies', async () => {
     refused(
       await runTool('load-balancer', '--port', '0', '--proxies', '8001', '8002'),

@@ -19,7 +19,7 @@ const OK: FetchOutcome = { kind: 'ok', data: DATA };
 const NOT_FOUND = '{"status":"NOT_FOUND","data":"no such key"}';
 const BAD_KEY = '{"status":"BAD_REQUEST","error":"key leaves the data folder"}';
 const ANSWER: FetchOutcome = { kind: 'answer', answer: NOT_FOUND, notFound: true };
-const FAILURE: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
+const FAILURE: FetchOutcome = { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' };
 /** What an HTTP origin leaves with an answer that has an ETag. */
 const VALIDATOR = { bytes: 10 };
 const stale = (directives: Partial<StaleDirectives> = {}): StaleDirectives => ({ whileRevalidate: 0, ifError: 0, strict: false, ...directives });

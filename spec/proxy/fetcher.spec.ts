@@ -6,19 +6,27 @@ import type { FetchOrder, Fetched, FetchOutcome } from '../../lib/proxy/messages
 
 const OK: FetchOutcome = { kind: 'ok', data: '{"title":"x"}' };
 const NOT_FOUND: FetchOutcome = { kind: 'answer', answer: '{"status":"NOT_FOUND","data":"no such key"}', notFound: true };
-const FAILED: FetchOutcome = { kind: 'failure', reason: 'origin timed out' };
-const FAILED_AGAIN: FetchOutcome = { kind: 'failure', reason: 'origin unreachable' };
+const FAILED: FetchOutcome = { kind: 'failure', reason: 'origin connection lost', cause: 'empty-response' };
+const FAILED_AGAIN: FetchOutcome = { kind: 'failure', reason: 'origin unreachable', cause: 'conn-failure' };
+const JUNK: FetchOutcome = { kind: 'failure', reason: 'origin answered garbage', cause: 'junk-response' };
+const TIMED_OUT: FetchOutcome = { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' };
+const ERROR_STATUS: FetchOutcome = { kind: 'failure', reason: 'origin answered 503', cause: 'error-status' };
 
-/** Origin answers in marbles: o OK, n NOT_FOUND, f and g two different failures. */
-const OUTCOMES: Record<string, FetchOutcome> = { o: OK, n: NOT_FOUND, f: FAILED, g: FAILED_AGAIN };
+/**
+ * Origin answers in marbles: o OK, n NOT_FOUND; failures f (connection lost) and g (unreachable),
+ * j (garbage), t (timed out), e (an error status).
+ */
+const OUTCOMES: Record<string, FetchOutcome> = { o: OK, n: NOT_FOUND, f: FAILED, g: FAILED_AGAIN, j: JUNK, t: TIMED_OUT, e: ERROR_STATUS };
 /** Orders in marbles: a and b fetch those keys. */
 const ORDERS: Record<string, FetchOrder> = { a: { key: 'a' }, b: { key: 'b' } };
-/** Output in marbles: upper case the OK of a key, lower case its failure (f or g), n NOT_FOUND. */
+/** Output in marbles: upper case the OK of a key, lower case its failure (f, g, t, e), n NOT_FOUND. */
 const FETCHED: Record<string, Fetched> = {
   A: { key: 'a', outcome: OK },
   B: { key: 'b', outcome: OK },
   f: { key: 'a', outcome: FAILED },
   g: { key: 'a', outcome: FAILED_AGAIN },
+  t: { key: 'a', outcome: TIMED_OUT },
+  e: { key: 'a', outcome: ERROR_STATUS },
   n: { key: 'a', outcome: NOT_FOUND },
 };
 
@@ -68,6 +76,81 @@ describe('fetcher', () => {
     // Fails at 1; 100 * (0.5 + 0.25) = 75 ms later, at 76, asks again; the answer lands at 77.
     const calls = expectTimeline('a', ['-f|', '-o|'], '- 76ms A', { retryBackoff: 100, random: () => 0.25 });
     expect(calls).to.deep.equal({ a: [0, 76] });
+  });
+
+  describe('retry-on', () => {
+    for (const [marble, cause] of [['g', 'conn-failure'], ['f', 'empty-response'], ['j', 'junk-response']] as const) {
+      it(`retries a ${cause} failure by default`, () => {
+        const calls = expectTimeline('a', [`-${marble}|`, '-o|'], '- 76ms A', { retryBackoff: 100, random: () => 0.25 });
+        expect(calls).to.deep.equal({ a: [0, 76] });
+      });
+    }
+
+    it('does not retry a timed-out fetch by default: it is delivered at once, the origin asked once', () => {
+      const calls = expectTimeline('a', ['---t|', '-o|'], '---t', { retryBackoff: 100, random: () => 0.25 });
+      expect(calls).to.deep.equal({ a: [0] });
+    });
+
+    it('does not retry an error status by default', () => {
+      const calls = expectTimeline('a', ['-e|', '-o|'], '-e', { retryBackoff: 100, random: () => 0.25 });
+      expect(calls).to.deep.equal({ a: [0] });
+    });
+
+    it('retries a timed-out fetch when retryOn names response-timeout', () => {
+      const calls = expectTimeline('a', ['---t|', '-o|'], '--- 76ms A', { retryOn: ['response-timeout'], retryBackoff: 100, random: () => 0.25 });
+      expect(calls).to.deep.equal({ a: [0, 78] });
+    });
+
+    it('retries an error status when retryOn names error-status', () => {
+      const calls = expectTimeline('a', ['-e|', '-o|'], '- 76ms A', { retryOn: ['error-status'], retryBackoff: 100, random: () => 0.25 });
+      expect(calls).to.deep.equal({ a: [0, 76] });
+    });
+
+    it('retries only the causes retryOn names: response-timeout alone leaves a refused connection unretried', () => {
+      const calls = expectTimeline('a', ['-g|', '-o|'], '-g', { retryOn: ['response-timeout'], retryBackoff: 100, random: () => 0.25 });
+      expect(calls).to.deep.equal({ a: [0] });
+    });
+
+    for (const [marble, cause] of [['g', 'conn-failure'], ['f', 'empty-response'], ['t', 'response-timeout'], ['e', 'error-status']] as const) {
+      it(`retries not even a ${cause} failure when retryOn is empty (--origin-retry-on none)`, () => {
+        const calls = expectTimeline('a', [`-${marble}|`, '-o|'], `-${marble}`, { retryOn: [], retryBackoff: 100, random: () => 0.25 });
+        expect(calls).to.deep.equal({ a: [0] });
+      });
+    }
+
+    it('keeps to the budget for timeouts it retries: past it, a timeout is delivered without a retry', () => {
+      const calls: Record<string, number[]> = {};
+      scheduler.run(({ cold, expectObservable }) => {
+        const port: OriginPort = (key) => {
+          const times = (calls[key] ??= []);
+          times.push(scheduler.now());
+          return cold(times.length === 1 ? '-t|' : '-o|', OUTCOMES);
+        };
+        const options: FetcherOptions = {
+          retryOn: ['response-timeout'],
+          retryBackoff: 100,
+          random: () => 0,
+          retryBudget: { percent: 50, windowMs: 10_000, minRetries: 1 },
+        };
+        expectObservable(fetcher(port, options)(cold('(ab)', ORDERS), scheduler)).toBe('-b 50ms A', { A: FETCHED.A, b: { key: 'b', outcome: TIMED_OUT } });
+      });
+      expect(calls).to.deep.equal({ a: [0, 51], b: [0] });
+    });
+
+    it('spends none of the budget on a failure it does not retry', () => {
+      // One retry per window: the timeout of a is not retried, so the refused b still gets it.
+      const calls: Record<string, number[]> = {};
+      scheduler.run(({ cold, expectObservable }) => {
+        const port: OriginPort = (key) => {
+          const times = (calls[key] ??= []);
+          times.push(scheduler.now());
+          return cold(times.length > 1 ? '-o|' : key === 'a' ? '-t|' : '-g|', OUTCOMES);
+        };
+        const options: FetcherOptions = { retryBackoff: 100, random: () => 0, retryBudget: { percent: 0, windowMs: 10_000, minRetries: 1 } };
+        expectObservable(fetcher(port, options)(cold('a 9ms b', ORDERS), scheduler)).toBe('-t 60ms B', FETCHED);
+      });
+      expect(calls).to.deep.equal({ a: [0], b: [10, 61] });
+    });
   });
 
   it('spreads retries between half and one and a half times the backoff', () => {

@@ -126,7 +126,7 @@ describe('proxy graph', () => {
     });
 
     it('goes to the origin when the peer fails, and counts an origin fetch', () => {
-      const { clock, fromOrigin, fromPeer, replies, ask, metrics } = peered(() => ({ kind: 'failure', reason: 'peer refused' }));
+      const { clock, fromOrigin, fromPeer, replies, ask, metrics } = peered(() => ({ kind: 'failure', reason: 'peer refused', cause: 'conn-failure' }));
       ask({ op: 'GET', key: 'a', fill: OWNER });
       clock.flush();
       expect(fromPeer).to.deep.equal([`${OWNER} a`]);
@@ -174,7 +174,7 @@ describe('proxy graph', () => {
 
     describe('as the owner, answering a peer', () => {
       it("adds the entry's fresh time left as ttl (seconds) to a hit, and the full ttl to a miss it fetched", () => {
-        const { clock, replies, ask } = peered(() => ({ kind: 'failure', reason: 'unused' }));
+        const { clock, replies, ask } = peered(() => ({ kind: 'failure', reason: 'unused', cause: 'conn-failure' }));
         ask({ op: 'GET', key: 'a', peer: true });
         clock.schedule(() => ask({ op: 'GET', key: 'a', peer: true }), 510);
         clock.schedule(() => ask({ op: 'GET', key: 'a' }), 520);
@@ -187,7 +187,7 @@ describe('proxy graph', () => {
       });
 
       it('marks a stale answer in grace with ttl 0, so the filler serves it without storing it', () => {
-        const { clock, replies, ask } = peered(() => ({ kind: 'failure', reason: 'unused' }), { ttl: 100, grace: 1000 });
+        const { clock, replies, ask } = peered(() => ({ kind: 'failure', reason: 'unused', cause: 'conn-failure' }), { ttl: 100, grace: 1000 });
         ask({ op: 'GET', key: 'a' });
         clock.schedule(() => ask({ op: 'GET', key: 'a', peer: true }), 200);
         clock.flush();

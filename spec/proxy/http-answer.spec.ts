@@ -43,9 +43,9 @@ describe('HTTP origin status mapping', () => {
 
     it('fails when the body is not JSON, or empty', () => {
       for (const body of ['<html>oops</html>', '', '{"a":', 'NaN']) {
-        expect(read(200, body)).to.deep.equal({ kind: 'failure', reason: 'origin answered a body that is not JSON' });
+        expect(read(200, body)).to.deep.equal({ kind: 'failure', reason: 'origin answered a body that is not JSON', cause: 'junk-response' });
       }
-      expect(read(204)).to.deep.equal({ kind: 'failure', reason: 'origin answered a body that is not JSON' });
+      expect(read(204)).to.deep.equal({ kind: 'failure', reason: 'origin answered a body that is not JSON', cause: 'junk-response' });
     });
   });
 
@@ -57,7 +57,7 @@ describe('HTTP origin status mapping', () => {
     });
 
     it('fails to a GET that was not conditional', () => {
-      expect(read(304)).to.deep.equal({ kind: 'failure', reason: 'origin answered 304 to a GET that was not conditional' });
+      expect(read(304)).to.deep.equal({ kind: 'failure', reason: 'origin answered 304 to a GET that was not conditional', cause: 'junk-response' });
     });
   });
 
@@ -73,18 +73,19 @@ describe('HTTP origin status mapping', () => {
     });
   });
 
-  describe('everything else fails (ORIGIN_FAILURE after the retry; stale-if-error applies)', () => {
+  describe('everything else fails (ORIGIN_FAILURE, after a retry when --origin-retry-on names its cause; stale-if-error applies)', () => {
     it('does not follow a redirect, and names where it pointed', () => {
       expect(read(301, '', { location: 'https://elsewhere.test/x' })).to.deep.equal({
         kind: 'failure',
         reason: 'origin answered 301 (a redirect to https://elsewhere.test/x, not followed)',
+        cause: 'junk-response',
       });
-      expect(read(307)).to.deep.equal({ kind: 'failure', reason: 'origin answered 307 (a redirect, not followed)' });
+      expect(read(307)).to.deep.equal({ kind: 'failure', reason: 'origin answered 307 (a redirect, not followed)', cause: 'junk-response' });
     });
 
     for (const status of [400, 401, 403, 405, 429, 500, 502, 503, 504]) {
-      it(`maps ${status} to a failure naming the status`, () => {
-        expect(read(status, '{"error":"x"}')).to.deep.equal({ kind: 'failure', reason: `origin answered ${status}` });
+      it(`maps ${status} to an error-status failure naming the status`, () => {
+        expect(read(status, '{"error":"x"}')).to.deep.equal({ kind: 'failure', reason: `origin answered ${status}`, cause: 'error-status' });
       });
     }
   });

@@ -68,7 +68,7 @@ describe('HTTP origin port (over a node:http origin)', function () {
       response.writeHead(302, { location: '/elsewhere' });
       response.end();
     };
-    expect(await fetch(open(), 'a')).to.deep.equal({ kind: 'failure', reason: 'origin answered 302 (a redirect to /elsewhere, not followed)' });
+    expect(await fetch(open(), 'a')).to.deep.equal({ kind: 'failure', reason: 'origin answered 302 (a redirect to /elsewhere, not followed)', cause: 'junk-response' });
     expect(server.seen.map((s) => s.path)).to.deep.equal(['/api/a']);
   });
 
@@ -80,14 +80,14 @@ describe('HTTP origin port (over a node:http origin)', function () {
       response.end(big);
     };
     const origin = open({ maxObjectSize: 1000 });
-    const tooBig = { kind: 'failure', reason: 'origin answered more than 1000 bytes (--max-object-size)' };
+    const tooBig = { kind: 'failure', reason: 'origin answered more than 1000 bytes (--max-object-size)', cause: 'junk-response' };
     expect(await fetch(origin, 'announced')).to.deep.equal(tooBig);
     expect(await fetch(origin, 'chunked')).to.deep.equal(tooBig);
   });
 
   it('reports an origin that does not answer in time as timed out', async function () {
     server.handler = () => undefined;
-    expect(await fetch(open({ timeout: 200 }), 'slow')).to.deep.equal({ kind: 'failure', reason: 'origin timed out' });
+    expect(await fetch(open({ timeout: 200 }), 'slow')).to.deep.equal({ kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' });
   });
 
   it('times out a request still waiting for a connection, and never sends it', async function () {
@@ -95,8 +95,8 @@ describe('HTTP origin port (over a node:http origin)', function () {
     const origin = open({ timeout: 200, maxConnections: 1 });
     const outcomes = await Promise.all([fetch(origin, 'first'), fetch(origin, 'queued')]);
     expect(outcomes).to.deep.equal([
-      { kind: 'failure', reason: 'origin timed out' },
-      { kind: 'failure', reason: 'origin timed out' },
+      { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' },
+      { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' },
     ]);
     // Given up, the first request's connection closes; the queued one, handed the next, is dropped before a byte is sent.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -118,12 +118,22 @@ describe('HTTP origin port (over a node:http origin)', function () {
   it('reports a refused connection as unreachable', async function () {
     const port = httpOrigin({ url: parseOriginUrl(`http://127.0.0.1:${await closedPort()}/`), clock: realClock, timeout: 2000, maxConnections: 1, maxObjectSize: 1000, ttl: 0 });
     ports.push(port);
-    expect(await fetch(port, 'a')).to.deep.equal({ kind: 'failure', reason: 'origin unreachable' });
+    expect(await fetch(port, 'a')).to.deep.equal({ kind: 'failure', reason: 'origin unreachable', cause: 'conn-failure' });
   });
 
   it('reports a connection reset before the answer as lost', async function () {
     server.handler = (request) => request.socket.destroy();
-    expect(await fetch(open(), 'a')).to.deep.equal({ kind: 'failure', reason: 'origin connection lost' });
+    expect(await fetch(open(), 'a')).to.deep.equal({ kind: 'failure', reason: 'origin connection lost', cause: 'empty-response' });
+  });
+
+  it('reports an answered failure as error-status, and a 2xx that is not JSON as junk-response', async function () {
+    server.handler = (request, response) => {
+      response.writeHead(request.url === '/api/down' ? 503 : 200, { 'content-type': 'text/html' });
+      response.end('<html></html>');
+    };
+    const origin = open();
+    expect(await fetch(origin, 'down')).to.deep.equal({ kind: 'failure', reason: 'origin answered 503', cause: 'error-status' });
+    expect(await fetch(origin, 'page')).to.deep.equal({ kind: 'failure', reason: 'origin answered a body that is not JSON', cause: 'junk-response' });
   });
 
   it('keeps connections alive between requests and opens no more than its limit', async function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { LinkCallback, LinkFailure, UpstreamLink } from '../../lib/net/upstream.js';
 import type { LinkRequest } from '../../lib/protocol/upstream-request.js';
-import type { FetchOutcome } from '../../lib/proxy/messages.js';
+import type { FailureCause, FetchOutcome } from '../../lib/proxy/messages.js';
 import { originOverLink, readAnswer } from '../../lib/proxy/origin-link.js';
 
 describe('readAnswer', () => {
@@ -39,25 +39,27 @@ describe('readAnswer', () => {
     }
   });
 
-  it('calls text that is not JSON a failure', () => {
-    expect(readAnswer('<html>oops</html>')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
+  it('calls text that is not JSON a junk-response failure', () => {
+    expect(readAnswer('<html>oops</html>')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage', cause: 'junk-response' });
   });
 
-  it('calls JSON that is not an object a failure', () => {
-    expect(readAnswer('42')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
-    expect(readAnswer('null')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage' });
+  it('calls JSON that is not an object a junk-response failure', () => {
+    expect(readAnswer('42')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage', cause: 'junk-response' });
+    expect(readAnswer('null')).to.deep.equal({ kind: 'failure', reason: 'origin answered garbage', cause: 'junk-response' });
   });
 
-  it('calls an answer without a status a failure', () => {
-    expect(readAnswer('{"data":{"a":1}}')).to.deep.equal({ kind: 'failure', reason: 'origin answered without a status' });
+  it('calls an answer without a status a junk-response failure', () => {
+    expect(readAnswer('{"data":{"a":1}}')).to.deep.equal({ kind: 'failure', reason: 'origin answered without a status', cause: 'junk-response' });
+    expect(readAnswer('{"status":42}')).to.deep.equal({ kind: 'failure', reason: 'origin answered without a status', cause: 'junk-response' });
   });
 
-  it('calls an OK answer without data a failure', () => {
-    expect(readAnswer('{"status":"OK"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered OK' });
+  it('calls an OK answer without data a junk-response failure', () => {
+    expect(readAnswer('{"status":"OK"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered OK', cause: 'junk-response' });
   });
 
-  it('calls any other status a failure, naming it', () => {
-    expect(readAnswer('{"status":"ORIGIN_FAILURE","error":"x"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered ORIGIN_FAILURE' });
+  it('calls any other status an error-status failure, naming it', () => {
+    expect(readAnswer('{"status":"ORIGIN_FAILURE","error":"x"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered ORIGIN_FAILURE', cause: 'error-status' });
+    expect(readAnswer('{"status":"SERVER_ERROR"}')).to.deep.equal({ kind: 'failure', reason: 'origin answered SERVER_ERROR', cause: 'error-status' });
   });
 });
 
@@ -92,18 +94,18 @@ describe('originOverLink', () => {
     expect(requests).to.deep.equal([]);
   });
 
-  it('describes each link failure as an origin failure', () => {
-    const reasons: Record<LinkFailure, string> = {
-      refused: 'origin unreachable',
-      timeout: 'origin timed out',
-      connect_timeout: 'origin connect timed out',
-      garbage: 'origin answered garbage',
-      reset: 'origin connection lost',
-      closed: 'origin connection lost',
+  it('describes each link failure as an origin failure, with its retry-on cause', () => {
+    const failures: Record<LinkFailure, [string, FailureCause]> = {
+      refused: ['origin unreachable', 'conn-failure'],
+      timeout: ['origin timed out', 'response-timeout'],
+      connect_timeout: ['origin connect timed out', 'conn-failure'],
+      garbage: ['origin answered garbage', 'junk-response'],
+      reset: ['origin connection lost', 'empty-response'],
+      closed: ['origin connection lost', 'empty-response'],
     };
-    for (const [failure, reason] of Object.entries(reasons)) {
+    for (const [failure, [reason, cause]] of Object.entries(failures)) {
       const { link } = fakeLink((_request, callback) => callback(failure as LinkFailure, Buffer.alloc(0)));
-      expect(fetch(link, 'a').outcomes, failure).to.deep.equal([{ kind: 'failure', reason }]);
+      expect(fetch(link, 'a').outcomes, failure).to.deep.equal([{ kind: 'failure', reason, cause }]);
     }
   });
 });

@@ -8,17 +8,17 @@ describe('origin log', () => {
     const clock = new ManualClock();
     const { log, entries } = memoryLog(clock, 'info', 'proxy');
     const origin = originLog(log, clock);
-    origin.note({ key: 'a', outcome: { kind: 'failure', reason: 'origin unreachable' } });
-    for (let i = 0; i < 5; i++) origin.note({ key: `b${i}`, outcome: { kind: 'failure', reason: 'origin timed out' } });
+    origin.note({ key: 'a', outcome: { kind: 'failure', reason: 'origin unreachable', cause: 'conn-failure' } });
+    for (let i = 0; i < 5; i++) origin.note({ key: `b${i}`, outcome: { kind: 'failure', reason: 'origin timed out', cause: 'response-timeout' } });
     expect(entries()).to.have.length(1);
     clock.advance(ORIGIN_FAILURE_LOG_INTERVAL_MS);
     origin.note({ key: 'c', outcome: { kind: 'ok', data: '{}' } });
     origin.note({ key: 'd', outcome: { kind: 'ok', data: '{}' } });
     origin.close();
-    expect(entries().map(({ level, msg, key, reason, suppressed, failures }) => ({ level, msg, key, reason, suppressed, failures }))).to.deep.equal([
-      { level: 'warn', msg: 'origin fetch failed', key: 'a', reason: 'origin unreachable', suppressed: undefined, failures: undefined },
-      { level: 'warn', msg: '5 more origin fetches failed', key: 'b4', reason: 'origin timed out', suppressed: 5, failures: undefined },
-      { level: 'info', msg: 'origin answering again', key: undefined, reason: undefined, suppressed: undefined, failures: 6 },
+    expect(entries().map(({ level, msg, key, reason, cause, suppressed, failures }) => ({ level, msg, key, reason, cause, suppressed, failures }))).to.deep.equal([
+      { level: 'warn', msg: 'origin fetch failed', key: 'a', reason: 'origin unreachable', cause: 'conn-failure', suppressed: undefined, failures: undefined },
+      { level: 'warn', msg: '5 more origin fetches failed', key: 'b4', reason: 'origin timed out', cause: 'response-timeout', suppressed: 5, failures: undefined },
+      { level: 'info', msg: 'origin answering again', key: undefined, reason: undefined, cause: undefined, suppressed: undefined, failures: 6 },
     ]);
   });
 

@@ -44,9 +44,34 @@ describe('peerLinks', () => {
   it('gives a failure, for the fetcher to go to the origin, when the peer cannot be reached', async () => {
     const links = peerLinks(open);
     try {
-      expect(await firstValueFrom(links.port(`127.0.0.1:${await closedPort()}`, 'a'))).to.deep.equal({ kind: 'failure', reason: 'peer refused' });
+      expect(await firstValueFrom(links.port(`127.0.0.1:${await closedPort()}`, 'a'))).to.deep.equal({ kind: 'failure', reason: 'peer refused', cause: 'conn-failure' });
     } finally {
       links.close();
+    }
+  });
+
+  it('gives a peer that does not answer in time response-timeout, and one that answers a failure error-status', async () => {
+    const quiet = new SpecServer(() => undefined);
+    const failing = new SpecServer((socket) =>
+      onLines(socket, (line) => {
+        const { id } = JSON.parse(line) as { id: number };
+        socket.write(`${JSON.stringify({ status: 'ORIGIN_FAILURE', error: 'origin timed out', id })}\n`);
+      }),
+    );
+    await quiet.listen();
+    await failing.listen();
+    const links = peerLinks((address) => new UpstreamLink({ ...parseAddress(address), clock: realClock, requestTimeout: 100, ids: true }));
+    try {
+      expect(await firstValueFrom(links.port(`127.0.0.1:${quiet.port}`, 'a'))).to.deep.equal({ kind: 'failure', reason: 'peer timeout', cause: 'response-timeout' });
+      expect(await firstValueFrom(links.port(`127.0.0.1:${failing.port}`, 'a'))).to.deep.equal({
+        kind: 'failure',
+        reason: 'origin answered ORIGIN_FAILURE',
+        cause: 'error-status',
+      });
+    } finally {
+      links.close();
+      await quiet.close();
+      await failing.close();
     }
   });
 });
