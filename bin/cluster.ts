@@ -23,9 +23,9 @@ const program = command('cluster', 'starts an origin (or fronts an HTTP service)
   .addOption(new Option('--strategy <name>', 'balancing strategy').choices(Object.keys(strategies)).default(DEFAULT_STRATEGY))
   .option('--data-dir <dir>', 'origin data folder (default: the sample data shipped in data/)')
   .option('--latency <ms>', 'origin latency in ms', integer(0), 0)
-  .option('--origin-url <url>', 'front this HTTP service (http://host:port/base/) instead of starting an origin node', originUrl)
+  .option('--origin-url <url>', 'front this HTTP service (http://host:port/base/) instead of starting an origin node', checkedBy(parseOriginUrl))
   .option('--origin-header <header>', 'a header every proxy\'s request to the --origin-url service carries, "Name: value" (repeatable)', originHeader)
-  .option('--origin-retry-on <causes>', `failed origin fetches each proxy retries once (bin/proxy --origin-retry-on; default ${DEFAULT_RETRY_ON.join(',')})`, originRetryOn)
+  .option('--origin-retry-on <causes>', `failed origin fetches each proxy retries once (bin/proxy --origin-retry-on; default ${DEFAULT_RETRY_ON.join(',')})`, checkedBy(parseRetryOn))
   .option('--admin-token <token>', 'admin token of the balancer and proxies (default: a random one, printed)', adminToken)
   .option('--metrics-port <port>', "the balancer's metrics port and stats page; the origin's is the next, then the proxies'", port, 9100)
   .addOption(logLevelOption())
@@ -38,34 +38,24 @@ if (options.originHeader !== undefined && options.originUrl === undefined) progr
 // Admin ops are refused without a token, so the cluster gets one: the balancer passes PURGE on with it.
 const token = options.adminToken ?? randomBytes(16).toString('hex');
 
-/** Each --origin-header as given, once checked, so a typo fails here rather than in every proxy. */
+/**
+ * A flag's value as given, once `parse` has accepted it, so a typo fails here in one line rather
+ * than in every proxy; `parse` throws an Error saying what is wrong.
+ */
+function checkedBy(parse: (text: string) => unknown): (text: string) => string {
+  return (text) => {
+    try {
+      parse(text);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return text;
+  };
+}
+
+/** Each --origin-header as given, once checked: the flag repeats. */
 function originHeader(text: string, previous: string[] | undefined): string[] {
-  try {
-    parseOriginHeader(text);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return [...(previous ?? []), text];
-}
-
-/** The proxies' --origin-retry-on as given, once checked, so a typo fails here rather than in every proxy. */
-function originRetryOn(text: string): string {
-  try {
-    parseRetryOn(text);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return text;
-}
-
-/** The HTTP origin's URL as given, once checked, so a typo fails here rather than in every proxy. */
-function originUrl(text: string): string {
-  try {
-    parseOriginUrl(text);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return text;
+  return [...(previous ?? []), checkedBy(parseOriginHeader)(text)];
 }
 
 function log(line: string): void {

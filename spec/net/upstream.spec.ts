@@ -485,17 +485,19 @@ describe('UpstreamLink', () => {
       expect(peer.lines).to.deep.equal(['GET never/1']);
     });
 
-    it('serves the next request on another connection while one owes a late answer, and closes it when none comes', async () => {
-      // The first connection goes silent after the warm-up; later ones answer.
-      const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
-        requestTimeout: 100,
-        maxConnections: 2,
-      });
-      await warmUp(link);
-      const never = ask(link, 'never/1');
-      await until('the peer to read it', () => peer.lines.length === 3);
-      clock.advance(100);
+    /** A link (`requestTimeout` 100) whose first connection goes silent after the warm-up, later ones answering, and a request timed out on it. */
+    async function timedOutOnTheFirst(options: Partial<LinkOptions>): Promise<{ peer: Peer; link: UpstreamLink; clock: ManualClock }> {
+      const started = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), { requestTimeout: 100, ...options });
+      await warmUp(started.link);
+      const never = ask(started.link, 'never/1');
+      await until('the peer to read it', () => started.peer.lines.length === 3);
+      started.clock.advance(100);
       expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
+      return started;
+    }
+
+    it('serves the next request on another connection while one owes a late answer, and closes it when none comes', async () => {
+      const { peer, link, clock } = await timedOutOnTheFirst({ maxConnections: 2 });
       expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
       expect(peer.seen.slice(2)).to.deep.equal([
         { line: 'GET never/1', connection: 1 },
@@ -527,14 +529,7 @@ describe('UpstreamLink', () => {
     });
 
     it('closes a connection owing a late answer to make room at the cap for a request waiting', async () => {
-      const { peer, link, clock } = await start(new Peer((heard) => (heard.connection > 1 || heard.key.startsWith('w/')) && heard.answer()), {
-        requestTimeout: 100,
-      });
-      await warmUp(link);
-      const never = ask(link, 'never/1');
-      await until('the peer to read it', () => peer.lines.length === 3);
-      clock.advance(100);
-      expect(await never).to.deep.equal({ failure: 'timeout', answer: '' });
+      const { peer, link } = await timedOutOnTheFirst({ maxConnections: 1 });
       // maxConnections is 1: the next request does not wait out the late answer.
       expect(await ask(link, 'b/1')).to.deep.equal(ok('b/1'));
       expect(peer.seen.at(-1)).to.deep.equal({ line: 'GET b/1', connection: 2 });
