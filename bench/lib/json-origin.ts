@@ -4,7 +4,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 import { after, realClock } from '../../lib/time/clock.js';
-import { listenForBursts } from './listen.js';
+import { serveForBursts } from './listen.js';
 import { OriginTally, type OriginCounts } from './scripted-origin.js';
 
 export interface JsonOriginOptions {
@@ -74,15 +74,7 @@ export async function startJsonOrigin(options: JsonOriginOptions): Promise<Runni
     socket.once('close', () => tally.closed(conn));
   });
 
-  await listenForBursts(server, options.port, options.host);
-  return {
-    address: server.address() as net.AddressInfo,
-    drain: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveForBursts(server, options.port, options.host, () => server.closeAllConnections());
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

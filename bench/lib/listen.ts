@@ -1,5 +1,6 @@
-// How the bench's origins listen: with a backlog large enough for a cache's burst of connects.
+// How the bench's origins listen and stop: a backlog large enough for a cache's burst of connects, and every connection dropped at the end.
 import type net from 'node:net';
+import type { RunningNode } from '../../lib/net/lifecycle.js';
 
 /**
  * Connections the kernel queues for an origin before it accepts them. A cache in front opens a
@@ -9,10 +10,22 @@ import type net from 'node:net';
  */
 export const ORIGIN_LISTEN_BACKLOG = 4096;
 
-/** Listens on `host`:`port` (0: one the OS picks) with ORIGIN_LISTEN_BACKLOG; rejects on a listen error. */
-export function listenForBursts(server: net.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/**
+ * Listens on `host`:`port` (0: one the OS picks) with ORIGIN_LISTEN_BACKLOG; rejects on a listen
+ * error. The node's `drain` stops listening and drops whatever is still open through `dropAll`:
+ * the bench stops an origin to play one that died.
+ */
+export async function serveForBursts(server: net.Server, port: number, host: string, dropAll: () => void): Promise<RunningNode> {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog: ORIGIN_LISTEN_BACKLOG }, () => resolve());
   });
+  return {
+    address: server.address() as net.AddressInfo,
+    drain: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        dropAll();
+      }),
+  };
 }

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { RunningNode } from '../../lib/net/lifecycle.js';
 import { after, realClock } from '../../lib/time/clock.js';
-import { listenForBursts } from './listen.js';
+import { serveForBursts } from './listen.js';
 
 /** What the origin has seen since it started or since its last `RESET`. */
 export interface OriginCounts {
@@ -190,14 +190,7 @@ export async function startScriptedOrigin(options: ScriptedOriginOptions): Promi
     });
   });
 
-  await listenForBursts(server, options.port, options.host);
-  return {
-    address: server.address() as net.AddressInfo,
-    // Whatever is still waiting is dropped: the bench stops this origin to play one that died.
-    drain: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  return serveForBursts(server, options.port, options.host, () => {
+    for (const socket of sockets) socket.destroy();
+  });
 }
