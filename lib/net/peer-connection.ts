@@ -20,8 +20,9 @@ export class PeerConnection {
   private readonly socket: PeerSocket;
   private mode: Mode = 'text';
   private trialId = 0;
-  // Requests answered in order (text and trial modes).
+  // Requests answered in order (text and trial modes), and the socket's writes when the last was sent.
   private readonly inOrder: Job[] = [];
+  private sentAtWrites = -1;
   // Requests answered by id: a table of `idsDepth` slots from the trial's success on, none before.
   private byId = new IdTable<Job>(0);
   private readonly late = new LateAnswers();
@@ -106,6 +107,7 @@ export class PeerConnection {
       this.inOrder.push(job);
       line = job.request.text ?? job.request.json;
     }
+    if (this.mode !== 'ids') this.sentAtWrites = this.socket.writes;
     this.socket.send(line);
   }
 
@@ -142,11 +144,8 @@ export class PeerConnection {
     this.inOrder.shift()!.callback('timeout', NO_ANSWER);
     // Kept for the late answer: closing costs a close here and at the origin and a connect for the next
     // miss, for each of a burst of misses timing out together. One-shot, trial or unconnected: closed.
-    if (this.socket.connected && !this.single && this.mode === 'text' && this.inOrder.length === 0) {
-      this.late.owedInOrder(oldest.deadline + this.settings.requestTimeout);
-    } else {
-      this.handBack('reset');
-    }
+    if (this.socket.connected && !this.single && this.mode === 'text') this.late.owedInOrder(oldest.deadline + this.settings.requestTimeout);
+    else this.handBack('reset');
     return 1;
   }
 
@@ -215,17 +214,16 @@ export class PeerConnection {
     if (this.dead) return;
     const end = contentEnd(bytes, start, lineEnd);
     const object = end - start >= 2 && bytes[start] === 0x7b && bytes[end - 1] === 0x7d;
-    if (this.mode === 'ids') {
-      this.onAnswerWithId(object ? splitId(bytes, start, end) : undefined);
-      return;
-    }
+    if (this.mode === 'ids') return this.onAnswerWithId(object ? splitId(bytes, start, end) : undefined);
     this.onAnswerInOrder(bytes.subarray(start, end), object);
   };
 
   private onAnswerInOrder(answer: Buffer, object: boolean): void {
     if (this.late.owesInOrder) return this.onLateAnswer(object);
-    const job = this.inOrder.shift();
-    if (job === undefined) return this.handBack('garbage');
+    // A line read before the request was even written is not its answer (a peer answering twice,
+    // in one read): the connection cannot be trusted, and the request goes again elsewhere.
+    if (this.inOrder.length === 0 || this.socket.writes === this.sentAtWrites) return this.handBack('garbage');
+    const job = this.inOrder.shift()!;
     if (!object) {
       job.callback('garbage', NO_ANSWER);
       this.handBack('reset');
@@ -259,7 +257,7 @@ export class PeerConnection {
   private onLateAnswer(object: boolean): void {
     this.late.settledInOrder();
     if (!object) return this.handBack('garbage');
-    this.answered++;
+    // Not counted as answered: a peer closing after a late answer has not shown it answers one per connection.
     this.nowHasRoom();
   }
 

@@ -25,6 +25,7 @@ export class PeerSocket {
   private readonly socket: net.Socket;
   private readonly framer: LineFramer;
   private pending = '';
+  private flushes = 0;
   private isConnected = false;
   private stopped = false;
 
@@ -42,6 +43,14 @@ export class PeerSocket {
   /** True once the peer accepted the connection. */
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  /**
+   * Writes made so far. A line sent while this reads n is on the wire once it reads more: an
+   * answer line read before then cannot be that line's answer.
+   */
+  get writes(): number {
+    return this.flushes;
   }
 
   /** True if, at `now` (clock ms), the connect has not been accepted within `connectTimeout` ms. */
@@ -72,5 +81,6 @@ export class PeerSocket {
     if (this.stopped || this.pending === '') return;
     this.socket.write(this.pending);
     this.pending = '';
+    this.flushes++;
   }
 }

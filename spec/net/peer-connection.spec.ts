@@ -40,8 +40,12 @@ class RecordingOwner implements ConnectionOwner<PeerConnection> {
     this.calls.push('learnOneShot');
   }
 
+  /** Called on each `hasRoom`, as a link sends its next request there and then. */
+  onRoom?: () => void;
+
   hasRoom(): void {
     this.calls.push('hasRoom');
+    this.onRoom?.();
   }
 
   gone(): void {
@@ -280,6 +284,59 @@ describe('PeerConnection', () => {
     await until('the connection handed back', () => owner.calls.length === 2);
     expect(owner.calls.slice(1)).to.deep.equal(['handedBack garbage []']);
     expect(connection.canTake()).to.equal(false);
+  });
+
+  it('hands a request back, never taking a line read before it was written for its answer (a peer answering twice)', async () => {
+    const peer = new LinePeer((line, socket) => {
+      if (line === 'GET twice/1') socket.write('{"status":"OK","data":"twice/1"}\n{"status":"OK","data":"twice/1"}\n');
+      else answer(line, socket);
+    });
+    const { owner, connection } = await open(peer);
+    // As a link does: the room an answer makes goes to the next request at once.
+    owner.onRoom = () => {
+      owner.onRoom = undefined;
+      connection.send(job('b/1'));
+    };
+    connection.send(job('twice/1'));
+    await until('the connection handed back', () => owner.calls.some((c) => c.startsWith('handedBack')));
+    expect(outcomes).to.deep.equal(['twice/1 {"status":"OK","data":"twice/1"}']);
+    expect(owner.calls).to.deep.equal(['hasRoom', 'handedBack garbage [b/1]']);
+    expect(peer.lines).to.deep.equal(['GET twice/1']);
+  });
+
+  it('hands a request back when the late answer to a timed-out one comes twice in one read', async () => {
+    let late: net.Socket | undefined;
+    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
+    const { owner, connection } = await open(peer);
+    await exchange(connection, 'w/1');
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 2);
+    connection.checkDeadlines(250);
+    owner.calls.length = 0;
+    owner.onRoom = () => {
+      owner.onRoom = undefined;
+      connection.send(job('b/1'));
+    };
+    late!.write('{"status":"OK","data":"late/1"}\n{"status":"OK","data":"late/1"}\n');
+    await until('the connection handed back', () => owner.calls.length === 2);
+    expect(owner.calls).to.deep.equal(['hasRoom', 'handedBack garbage [b/1]']);
+    expect(outcomes).to.deep.equal(['w/1 {"status":"OK","data":"w/1"}', 'late/1 timeout']);
+  });
+
+  it('does not count a late answer as answered: a peer closing after one is not taken for one-shot', async () => {
+    let late: net.Socket | undefined;
+    const peer = new LinePeer((_line, socket) => void (late = socket));
+    const { owner, connection } = await open(peer);
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === 1);
+    connection.checkDeadlines(250);
+    owner.onRoom = () => {
+      owner.onRoom = undefined;
+      connection.send(job('b/1'));
+    };
+    late!.end('{"status":"OK","data":"late/1"}\n');
+    await until('the connection gone', () => owner.calls.some((c) => c.startsWith('handedBack')));
+    expect(owner.calls).to.deep.equal(['hasRoom', 'handedBack reset [b/1]']);
   });
 
   it('closes a one-request-per-connection peer\'s connection at a timed-out request, owing nothing', async () => {
