@@ -132,6 +132,30 @@ describe('PeerConnection', () => {
     await until(`the outcome of ${key}`, () => outcomes.length > before);
   }
 
+  /**
+   * A connection that answered `warm` requests, then sent `late/1` (due at 250), which the peer
+   * holds and which has just timed out: the spec writes its late answer on `late`.
+   */
+  async function timedOutLate(warm: number): Promise<{ owner: RecordingOwner; connection: PeerConnection; late: net.Socket }> {
+    let late: net.Socket | undefined;
+    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
+    const { owner, connection } = await open(peer);
+    for (let i = 1; i <= warm; i++) await exchange(connection, `w/${i}`);
+    connection.send(job('late/1', 250));
+    await until('the peer to read late/1', () => peer.lines.length === warm + 1);
+    expect(connection.checkDeadlines(250)).to.equal(1);
+    owner.calls.length = 0;
+    return { owner, connection, late: late! };
+  }
+
+  /** As a link does: the room an answer makes goes at once to a request for `key`, once. */
+  function sendOnRoom(owner: RecordingOwner, connection: PeerConnection, key: string): void {
+    owner.onRoom = () => {
+      owner.onRoom = undefined;
+      connection.send(job(key));
+    };
+  }
+
   it('carries one text request at a time, however many it has answered', async () => {
     const { owner, connection } = await open(new LinePeer(answer));
     for (const [i, key] of ['a/1', 'a/2', 'a/3', 'a/4'].entries()) {
@@ -257,32 +281,21 @@ describe('PeerConnection', () => {
   });
 
   it('closes once the late answer to a timed-out text request has not come within another request timeout', async () => {
-    const peer = new LinePeer((line, socket) => line.startsWith('GET w/') && answer(line, socket));
-    const { owner, connection } = await open(peer);
-    await exchange(connection, 'w/1');
-    connection.send(job('late/1', 250));
-    await until('the peer to read late/1', () => peer.lines.length === 2);
-    connection.checkDeadlines(250);
+    const { owner, connection } = await timedOutLate(1);
     // requestTimeout is 100 ms in these settings.
     expect(connection.checkDeadlines(349)).to.equal(0);
-    expect(owner.calls.slice(1)).to.deep.equal([]);
+    expect(owner.calls).to.deep.equal([]);
     expect(connection.checkDeadlines(350)).to.equal(1);
-    expect(owner.calls.slice(1)).to.deep.equal(['handedBack timeout []']);
+    expect(owner.calls).to.deep.equal(['handedBack timeout []']);
     expect(connection.owesLateAnswer).to.equal(false);
     expect(connection.canTake()).to.equal(false);
   });
 
   it('closes at a timed-out text request if the late answer, when it comes, is garbage', async () => {
-    let late: net.Socket | undefined;
-    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
-    const { owner, connection } = await open(peer);
-    await exchange(connection, 'w/1');
-    connection.send(job('late/1', 250));
-    await until('the peer to read late/1', () => peer.lines.length === 2);
-    connection.checkDeadlines(250);
-    late!.write('not json\n');
-    await until('the connection handed back', () => owner.calls.length === 2);
-    expect(owner.calls.slice(1)).to.deep.equal(['handedBack garbage []']);
+    const { owner, connection, late } = await timedOutLate(1);
+    late.write('not json\n');
+    await until('the connection handed back', () => owner.calls.length === 1);
+    expect(owner.calls).to.deep.equal(['handedBack garbage []']);
     expect(connection.canTake()).to.equal(false);
   });
 
@@ -292,11 +305,7 @@ describe('PeerConnection', () => {
       else answer(line, socket);
     });
     const { owner, connection } = await open(peer);
-    // As a link does: the room an answer makes goes to the next request at once.
-    owner.onRoom = () => {
-      owner.onRoom = undefined;
-      connection.send(job('b/1'));
-    };
+    sendOnRoom(owner, connection, 'b/1');
     connection.send(job('twice/1'));
     await until('the connection handed back', () => owner.calls.some((c) => c.startsWith('handedBack')));
     expect(outcomes).to.deep.equal(['twice/1 {"status":"OK","data":"twice/1"}']);
@@ -305,36 +314,18 @@ describe('PeerConnection', () => {
   });
 
   it('hands a request back when the late answer to a timed-out one comes twice in one read', async () => {
-    let late: net.Socket | undefined;
-    const peer = new LinePeer((line, socket) => (line.startsWith('GET late/') ? (late = socket) : answer(line, socket)));
-    const { owner, connection } = await open(peer);
-    await exchange(connection, 'w/1');
-    connection.send(job('late/1', 250));
-    await until('the peer to read late/1', () => peer.lines.length === 2);
-    connection.checkDeadlines(250);
-    owner.calls.length = 0;
-    owner.onRoom = () => {
-      owner.onRoom = undefined;
-      connection.send(job('b/1'));
-    };
-    late!.write('{"status":"OK","data":"late/1"}\n{"status":"OK","data":"late/1"}\n');
+    const { owner, connection, late } = await timedOutLate(1);
+    sendOnRoom(owner, connection, 'b/1');
+    late.write('{"status":"OK","data":"late/1"}\n{"status":"OK","data":"late/1"}\n');
     await until('the connection handed back', () => owner.calls.length === 2);
     expect(owner.calls).to.deep.equal(['hasRoom', 'handedBack garbage [b/1]']);
     expect(outcomes).to.deep.equal(['w/1 {"status":"OK","data":"w/1"}', 'late/1 timeout']);
   });
 
   it('does not count a late answer as answered: a peer closing after one is not taken for one-shot', async () => {
-    let late: net.Socket | undefined;
-    const peer = new LinePeer((_line, socket) => void (late = socket));
-    const { owner, connection } = await open(peer);
-    connection.send(job('late/1', 250));
-    await until('the peer to read late/1', () => peer.lines.length === 1);
-    connection.checkDeadlines(250);
-    owner.onRoom = () => {
-      owner.onRoom = undefined;
-      connection.send(job('b/1'));
-    };
-    late!.end('{"status":"OK","data":"late/1"}\n');
+    const { owner, connection, late } = await timedOutLate(0);
+    sendOnRoom(owner, connection, 'b/1');
+    late.end('{"status":"OK","data":"late/1"}\n');
     await until('the connection gone', () => owner.calls.some((c) => c.startsWith('handedBack')));
     expect(owner.calls).to.deep.equal(['hasRoom', 'handedBack reset [b/1]']);
   });
